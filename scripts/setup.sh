@@ -80,7 +80,7 @@ fi
 [ "$need_browser" = "run" ] && { step "setup done (toolchain: $TC)"; exit 0; }
 
 # --- test-only tools: Chromium for the browser tests, moto for AWS on loopback
-apt_install chromium python3-venv
+apt_install chromium python3-venv curl
 if [ -x "$VENV/bin/moto_server" ] && [ "$(cat "$VENV/.stamp" 2>/dev/null)" = "$(sha256sum "$ROOT/scripts/requirements-test.txt" | cut -c1-16)" ]; then
   step "python: test tools already installed"
 else

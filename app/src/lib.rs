@@ -1,1 +1,74 @@
-//! app
+//! The tasklane user interface: Leptos components rendered on the server and
+//! hydrated in the browser, plus the thin server functions they call.
+//!
+//! It is one crate compiled twice: with `ssr` into the server (where server
+//! functions run and reach the store) and with `hydrate` into the WASM bundle
+//! (where the same functions become HTTP calls). Keeping both halves in one
+//! place is what lets a form work before, without and after hydration.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::{
+    components::{Route, Router, Routes, A},
+    path, SsrMode,
+};
+
+/// The HTML document around every page. Server-only: the browser hydrates the
+/// `<body>` and never re-renders the head.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::HashedStylesheet;
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <meta name="description" content="tasklane: a team task manager" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HashedStylesheet options=options.clone() id="tasklane-css" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Root component: layout and routes, shared by server and browser.
+///
+/// Data pages render in `SsrMode::Async`: the HTML is sent once their
+/// resources resolve, so it is complete for browsers without JavaScript and
+/// for crawlers, instead of streaming fragments that need a script to place.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title formatter=|page: String| if page.is_empty() { "tasklane".to_string() } else { format!("{page} · tasklane") } />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <header class="topbar">
+                <nav class="nav" aria-label="Main">
+                    <A href="/" attr:class="brand">"tasklane"</A>
+                    <ul class="nav-links">
+                        <li><A href="/">"Home"</A></li>
+                        <li><A href="/about">"About"</A></li>
+                    </ul>
+                </nav>
+            </header>
+            <main id="main" class="container">
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("/") view=pages::Home ssr=SsrMode::Async />
+                    <Route path=path!("/about") view=pages::About />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,1 +1,58 @@
-//! server
+//! The HTTP front of tasklane: one axum router serving server-rendered pages,
+//! server functions and static assets. The local binary serves it on a socket;
+//! the Lambda binaries serve the very same router, so what is tested locally
+//! is what runs in production.
+
+pub mod assets;
+pub mod config;
+pub mod telemetry;
+
+use std::sync::Arc;
+
+use app::ssr::ServerContext;
+use axum::{http::StatusCode, response::IntoResponse, routing::get, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::{request_id::MakeRequestUuid, trace::TraceLayer, ServiceBuilderExt};
+
+/// Everything a request handler may need, built once at start-up.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub ctx: ServerContext,
+    pub site: Arc<assets::Site>,
+}
+
+/// Builds the router shared by the local server and the API Lambda.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let ctx = state.ctx.clone();
+    let leptos = state.leptos.clone();
+
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &leptos,
+            routes,
+            move || provide_context(ctx.clone()),
+            {
+                let leptos = leptos.clone();
+                move || app::shell(leptos.clone())
+            },
+        )
+        .with_state(leptos.clone());
+
+    let middleware = tower::ServiceBuilder::new()
+        .set_x_request_id(MakeRequestUuid)
+        .layer(TraceLayer::new_for_http())
+        .propagate_x_request_id();
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(pages)
+        .fallback_service(assets::service(state.site.clone(), state.ctx.clone(), leptos))
+        .layer(middleware)
+}
+
+async fn healthz() -> impl IntoResponse {
+    (StatusCode::OK, [("cache-control", "no-store")], "ok")
+}

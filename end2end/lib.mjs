@@ -1,0 +1,75 @@
+// Test harness: starts the release server on a free loopback port with a
+// fresh data directory, and launches Debian's Chromium through playwright-core.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const artifacts = join(here, "artifacts");
+mkdirSync(artifacts, { recursive: true });
+
+function required(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the browser tests through scripts/test.sh`);
+  return v;
+}
+
+/** Starts `tasklane` on 127.0.0.1:0 and resolves once it logs its address. */
+export async function startServer(extraEnv = {}) {
+  const bin = required("TASKLANE_BIN");
+  const siteRoot = required("LEPTOS_SITE_ROOT");
+  if (!existsSync(bin)) throw new Error(`server binary ${bin} is missing: build it with scripts/build-site.sh`);
+  const dataDir = mkdtempSync(join(tmpdir(), "tasklane-e2e-"));
+  const child = spawn(bin, [], {
+    env: { ...process.env, TASKLANE_ADDR: "127.0.0.1:0", TASKLANE_DATA_DIR: dataDir, LEPTOS_SITE_ROOT: siteRoot,
+           TASKLANE_LOG_FORMAT: "json", RUST_LOG: "info", ...extraEnv },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const logs = [];
+  const addr = await new Promise((resolve, reject) => {
+    let buf = "";
+    child.stdout.on("data", (chunk) => {
+      buf += chunk;
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl); buf = buf.slice(nl + 1);
+        logs.push(line);
+        try {
+          const rec = JSON.parse(line);
+          if (rec.fields?.message === "listening") resolve(rec.fields.addr);
+        } catch { /* not JSON: ignore */ }
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`server exited with ${code} before listening:\n${logs.join("\n")}`)));
+  });
+  return {
+    url: `http://${addr}`,
+    dataDir,
+    logs,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      const done = new Promise((r) => child.on("exit", (code, sig) => r(code ?? sig)));
+      child.kill("SIGTERM");
+      return done;
+    },
+  };
+}
+
+export async function launchBrowser() {
+  const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+  if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: run scripts/setup.sh`);
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/** Waits until the page's WASM has hydrated (an Effect sets data-hydrated). */
+export async function waitHydrated(page) {
+  await page.waitForSelector('[data-hydrated="true"]', { timeout: 30_000 });
+}
