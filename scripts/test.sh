@@ -7,7 +7,7 @@ bash "$ROOT/scripts/setup.sh"
 TC=$(site_toolchain)
 
 step "checking formatting"
-(cd "$ROOT" && cargo "+$TC" fmt --all --check) || die "run 'cargo fmt --all' and commit the result"
+(cd "$ROOT" && cargo fmt --all --check) || die "run 'cargo fmt --all' and commit the result"
 
 bash "$ROOT/scripts/build-site.sh"
 

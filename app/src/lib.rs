@@ -7,9 +7,9 @@
 //! place is what lets a form work before, without and after hydration.
 
 pub mod api;
+mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
-mod pages;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};

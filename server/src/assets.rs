@@ -47,7 +47,8 @@ const REVALIDATE: &str = "public, max-age=0, must-revalidate";
 pub fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let mut parts = name.split('.');
-    let (Some(_stem), Some(hash), Some(_ext), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(_stem), Some(hash), Some(_ext), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return false;
     };
@@ -60,7 +61,9 @@ pub fn service(
     site: Arc<Site>,
     ctx: ServerContext,
     leptos: LeptosOptions,
-) -> impl tower::Service<Request, Response = Response, Error = Infallible, Future = impl Send> + Clone + Send {
+) -> impl tower::Service<Request, Response = Response, Error = Infallible, Future = impl Send>
+       + Clone
+       + Send {
     let files = ServeDir::new(site.root())
         .precompressed_br()
         .precompressed_gzip()
@@ -85,8 +88,13 @@ pub fn service(
                 let res = files.oneshot(probe).await.expect("ServeDir is infallible");
                 if res.status() != StatusCode::NOT_FOUND {
                     let mut res = res.map(Body::new);
-                    let cache = if is_hashed(&path) { IMMUTABLE } else { REVALIDATE };
-                    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+                    let cache = if is_hashed(&path) {
+                        IMMUTABLE
+                    } else {
+                        REVALIDATE
+                    };
+                    res.headers_mut()
+                        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
                     res.headers_mut()
                         .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
                     return Ok(res);

@@ -6,7 +6,11 @@ use std::{net::SocketAddr, path::PathBuf};
 use clap::{Parser, ValueEnum};
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "tasklane", version, about = "tasklane: the team task manager, served locally")]
+#[command(
+    name = "tasklane",
+    version,
+    about = "tasklane: the team task manager, served locally"
+)]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "TASKLANE_ADDR", default_value = "127.0.0.1:3000")]

@@ -30,15 +30,10 @@ pub fn router(state: AppState) -> Router {
     let leptos = state.leptos.clone();
 
     let pages = Router::new()
-        .leptos_routes_with_context(
-            &leptos,
-            routes,
-            move || provide_context(ctx.clone()),
-            {
-                let leptos = leptos.clone();
-                move || app::shell(leptos.clone())
-            },
-        )
+        .leptos_routes_with_context(&leptos, routes, move || provide_context(ctx.clone()), {
+            let leptos = leptos.clone();
+            move || app::shell(leptos.clone())
+        })
         .with_state(leptos.clone());
 
     let middleware = tower::ServiceBuilder::new()
@@ -49,7 +44,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(pages)
-        .fallback_service(assets::service(state.site.clone(), state.ctx.clone(), leptos))
+        .fallback_service(assets::service(
+            state.site.clone(),
+            state.ctx.clone(),
+            leptos,
+        ))
         .layer(middleware)
 }
 

@@ -32,7 +32,9 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         .build();
     let state = AppState {
         leptos,
-        ctx: ServerContext { storage_label: "sqlite" },
+        ctx: ServerContext {
+            storage_label: "sqlite",
+        },
         site: Arc::new(Site::new(&config.site_root)),
     };
     let listener = TcpListener::bind(config.addr).await?;
@@ -52,7 +54,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

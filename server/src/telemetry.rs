@@ -10,7 +10,9 @@ pub fn init(format: LogFormat) {
         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
     let registry = tracing_subscriber::registry().with(filter);
     match format {
-        LogFormat::Json => registry.with(fmt::layer().json().with_current_span(false)).init(),
+        LogFormat::Json => registry
+            .with(fmt::layer().json().with_current_span(false))
+            .init(),
         LogFormat::Text => registry.with(fmt::layer().with_target(false)).init(),
     }
 }

@@ -22,11 +22,20 @@ impl Drop for TempDir {
 
 impl TestApp {
     async fn spawn() -> Self {
-        let dir = std::env::temp_dir().join(format!("tasklane-http-{}-{}", std::process::id(), unique()));
+        let dir =
+            std::env::temp_dir().join(format!("tasklane-http-{}-{}", std::process::id(), unique()));
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
         std::fs::write(dir.join("pkg/tasklane.0123456789abcdef.wasm"), b"\0asm-raw").unwrap();
-        std::fs::write(dir.join("pkg/tasklane.0123456789abcdef.wasm.br"), b"brotli-bytes").unwrap();
-        std::fs::write(dir.join("pkg/tasklane.0123456789abcdef.wasm.gz"), b"gzip-bytes").unwrap();
+        std::fs::write(
+            dir.join("pkg/tasklane.0123456789abcdef.wasm.br"),
+            b"brotli-bytes",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("pkg/tasklane.0123456789abcdef.wasm.gz"),
+            b"gzip-bytes",
+        )
+        .unwrap();
         std::fs::write(dir.join("favicon.svg"), b"<svg/>").unwrap();
         let leptos = LeptosOptions::builder()
             .output_name("tasklane")
@@ -35,7 +44,9 @@ impl TestApp {
             .build();
         let state = AppState {
             leptos,
-            ctx: ServerContext { storage_label: "test" },
+            ctx: ServerContext {
+                storage_label: "test",
+            },
             site: Arc::new(Site::new(&dir)),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -45,7 +56,11 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        TestApp { addr, client, _site: TempDir(dir) }
+        TestApp {
+            addr,
+            client,
+            _site: TempDir(dir),
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -73,19 +88,30 @@ async fn home_page_is_server_rendered_with_server_data() {
     let app = TestApp::spawn().await;
     let res = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     // Leptos marks text-node boundaries with <!> for hydration.
     let body = res.text().await.unwrap().replace("<!>", "");
     assert!(body.contains("Welcome to tasklane"), "{body}");
     // The Suspense resolved on the server: the server function's answer is in the HTML.
     assert!(body.contains("storage: test"), "{body}");
-    assert!(body.contains("/pkg/tasklane.js"), "hydration script missing: {body}");
+    assert!(
+        body.contains("/pkg/tasklane.js"),
+        "hydration script missing: {body}"
+    );
 }
 
 #[tokio::test]
 async fn unknown_path_renders_404_page_with_404_status() {
     let app = TestApp::spawn().await;
-    let res = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     let body = res.text().await.unwrap();
     assert!(body.contains("Page not found"), "{body}");
@@ -97,15 +123,30 @@ async fn hashed_assets_are_precompressed_and_cached_forever() {
     let app = TestApp::spawn().await;
     let url = app.url("/pkg/tasklane.0123456789abcdef.wasm");
 
-    let br = app.client.get(&url).header("accept-encoding", "gzip, br").send().await.unwrap();
+    let br = app
+        .client
+        .get(&url)
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(br.status(), 200);
     assert_eq!(br.headers()["content-type"], "application/wasm");
     assert_eq!(br.headers()["content-encoding"], "br");
-    assert_eq!(br.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(
+        br.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     assert_eq!(br.headers()["vary"], "accept-encoding");
     assert_eq!(br.bytes().await.unwrap().as_ref(), b"brotli-bytes");
 
-    let gz = app.client.get(&url).header("accept-encoding", "gzip").send().await.unwrap();
+    let gz = app
+        .client
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(gz.headers()["content-encoding"], "gzip");
     assert_eq!(gz.bytes().await.unwrap().as_ref(), b"gzip-bytes");
 
@@ -117,16 +158,29 @@ async fn hashed_assets_are_precompressed_and_cached_forever() {
 #[tokio::test]
 async fn unhashed_files_must_revalidate() {
     let app = TestApp::spawn().await;
-    let res = app.client.get(app.url("/favicon.svg")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/favicon.svg"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/svg+xml");
-    assert_eq!(res.headers()["cache-control"], "public, max-age=0, must-revalidate");
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=0, must-revalidate"
+    );
 }
 
 #[tokio::test]
 async fn path_traversal_does_not_escape_the_site_root() {
     let app = TestApp::spawn().await;
-    let res = app.client.get(app.url("/pkg/..%2f..%2f..%2fetc%2fpasswd")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/pkg/..%2f..%2f..%2fetc%2fpasswd"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     assert!(!res.text().await.unwrap().contains("root:"));
 }
@@ -165,5 +219,8 @@ async fn server_function_round_trips_and_rejects_bad_input() {
         .send()
         .await
         .unwrap();
-    assert!(!malformed.status().is_success(), "malformed input must not succeed");
+    assert!(
+        !malformed.status().is_success(),
+        "malformed input must not succeed"
+    );
 }
