@@ -1,1 +1,34 @@
-//! domain
+//! The vocabulary of tasklane, shared by every other crate.
+//!
+//! This crate exists so that the server, the background notifier and the
+//! browser bundle (compiled to wasm32) agree on one definition of what a
+//! valid task, user or notification is, and on one set of rules for who may
+//! do what. Because the browser compiles it too, it stays pure: no I/O, no
+//! clocks, no randomness. Callers pass timestamps and ids in; the `store`
+//! crate mints ids.
+//!
+//! Validated values are newtypes whose only constructor is `parse` (serde
+//! goes through `parse` too), so holding a [`TaskTitle`] is proof that it was
+//! checked; nothing downstream re-validates or panics on bad input.
+
+mod ids;
+mod model;
+pub mod policy;
+mod text;
+
+pub use ids::{CommentId, NotificationId, ParseIdError, TaskId, UserId};
+pub use model::{
+    Comment, DueDate, EventKind, EventPrefs, NewNotification, NewProfile, NewTask, Notification,
+    NotificationPrefs, ParseEnumError, Priority, ProfilePatch, Role, Status, Task, TaskField,
+    TaskPatch, TaskSummary, UserProfile,
+};
+pub use policy::{
+    authorize, check_transition, Action, Actor, Denied, TaskRelation, TransitionError,
+};
+pub use text::{CommentBody, Description, DisplayName, Email, TaskTitle, ValidationError};
+
+/// Calendar dates and instants as used on the wire: `YYYY-MM-DD` dates and
+/// RFC 3339 timestamps, so JSON stays readable and sortable.
+pub mod serde_fmt {
+    time::serde::format_description!(pub date, Date, "[year]-[month]-[day]");
+}

@@ -1,1 +1,212 @@
-//! store
+//! Persistence for tasklane behind one trait, with two implementations.
+//!
+//! Why one trait: the product runs embedded (SQLite, a file under `./data`)
+//! and on AWS (one DynamoDB table), and both must behave identically, which
+//! is only checkable if both answer the same questions through the same
+//! interface and pass the same conformance suite (`conformance`, behind the
+//! `conformance` feature).
+//!
+//! Why a single-table item model in SQLite too: both stores share the key
+//! design in [`keys`] and the operation logic in `engine`; the backends only
+//! know how to get an item, query a key range and apply a conditional batch
+//! atomically. Every access pattern is therefore exactly one request on
+//! DynamoDB (one GetItem/Query per read, one PutItem or TransactWriteItems
+//! per write), and the SQLite file is the same data laid out the same way.
+//!
+//! Why writes take the caller's current value (`&Task`, `&UserProfile`):
+//! a user action reads before it writes anyway (to authorise it), so the
+//! write can be built from what was read and guarded by a `version`
+//! condition. A stale read surfaces as [`StoreError::Conflict`] instead of
+//! a silent overwrite, and no write needs a second round trip.
+
+mod cursor;
+mod dynamo;
+mod engine;
+pub mod keys;
+mod sqlite;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+use async_trait::async_trait;
+use domain::{
+    Comment, CommentBody, NewNotification, NewProfile, NewTask, Notification, ProfilePatch, Role,
+    Status, Task, TaskId, TaskPatch, TaskSummary, UserId, UserProfile,
+};
+use time::{Date, Duration, OffsetDateTime};
+
+pub use cursor::Cursor;
+pub use dynamo::{http_client, item_from_attrs, DynamoStore, RequestCounter};
+pub use keys::Item;
+pub use sqlite::{Change, ChangeEvent, Durability, SqliteStore};
+
+/// Errors at the storage boundary. Each variant is something a caller acts
+/// on differently (404, 409, retry-free refusal, 400, 500).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The expected version is stale: someone else changed the item first.
+    #[error("conflict: the item was changed by someone else")]
+    Conflict,
+    #[error("already exists")]
+    AlreadyExists,
+    /// A pagination cursor that this store did not issue for this query.
+    #[error("invalid pagination cursor")]
+    InvalidCursor,
+    /// Demoting the only remaining admin would lock everyone out.
+    #[error("cannot remove the last admin")]
+    LastAdmin,
+    #[error("storage failure: {0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    pub(crate) fn internal(e: impl std::fmt::Display) -> Self {
+        StoreError::Internal(e.to_string())
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// One page of a list. `next` is `None` only when the list is exhausted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
+}
+
+/// Which page to read: at most `limit` items after `after`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub after: Option<Cursor>,
+}
+
+impl PageRequest {
+    /// The UI's page size; a default, not a cap — callers follow `next`.
+    pub const DEFAULT_LIMIT: u32 = 50;
+    /// Guards a single request against absurd sizes; pages still chain.
+    pub const MAX_LIMIT: u32 = 500;
+
+    pub fn first(limit: u32) -> Self {
+        PageRequest { limit, after: None }
+    }
+
+    pub fn after(limit: u32, cursor: Cursor) -> Self {
+        PageRequest {
+            limit,
+            after: Some(cursor),
+        }
+    }
+
+    pub(crate) fn clamped_limit(&self) -> u32 {
+        self.limit.clamp(1, Self::MAX_LIMIT)
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self::first(Self::DEFAULT_LIMIT)
+    }
+}
+
+/// A task with its newest comments, read in one query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskDetail {
+    pub task: Task,
+    /// Newest first; follow `next` with [`Store::list_comments`].
+    pub comments: Page<Comment>,
+}
+
+/// Every access pattern of DESIGN.md "Data". Each method is one request
+/// against DynamoDB (the delete cascade of comments aside, see
+/// [`Store::delete_task`]).
+#[async_trait]
+pub trait Store: Send + Sync {
+    // --- tasks -----------------------------------------------------------
+    /// Creates a task and its assignment copies atomically.
+    async fn create_task(&self, new: NewTask) -> Result<Task>;
+    /// The task (with assignees) and its newest `comments_limit` comments.
+    async fn get_task(&self, id: TaskId, comments_limit: u32) -> Result<TaskDetail>;
+    /// Further comments of a task, newest first.
+    async fn list_comments(&self, id: TaskId, page: PageRequest) -> Result<Page<Comment>>;
+    /// Applies `patch` to `current`; `Conflict` if `current.version` is stale.
+    /// `actor` is recorded as `updated_by`, for the notifier.
+    async fn update_task(&self, current: &Task, patch: &TaskPatch, actor: UserId) -> Result<Task>;
+    /// Sets the status (policy is the caller's job) and refreshes every
+    /// assignment copy in the same transaction.
+    async fn change_status(&self, current: &Task, status: Status, actor: UserId) -> Result<Task>;
+    /// Assigns `add` and unassigns `remove` in one transaction.
+    async fn set_assignees(
+        &self,
+        current: &Task,
+        add: &[UserId],
+        remove: &[UserId],
+        actor: UserId,
+    ) -> Result<Task>;
+    /// Deletes the task and its assignments in one version-checked
+    /// transaction, then purges its comments (unreachable from then on).
+    async fn delete_task(&self, current: &Task) -> Result<()>;
+    /// Adds a comment; `NotFound` if the task does not exist.
+    async fn add_comment(&self, task: TaskId, author: UserId, body: CommentBody)
+        -> Result<Comment>;
+    /// Tasks in one status, ordered by due date (undated last), then id.
+    async fn list_tasks_by_status(&self, status: Status, page: PageRequest) -> Result<Page<Task>>;
+    /// The tasks assigned to a user, oldest first, as list rows.
+    async fn list_tasks_for_user(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Page<TaskSummary>>;
+    /// Not-done tasks due strictly before `date`, earliest first (reminders).
+    async fn list_open_tasks_due_before(&self, date: Date, page: PageRequest)
+        -> Result<Page<Task>>;
+
+    // --- users -----------------------------------------------------------
+    /// Creates a profile; `AlreadyExists` rather than overwrite, so a
+    /// repeated sign-up trigger never resets a role.
+    async fn create_profile(&self, new: NewProfile) -> Result<UserProfile>;
+    async fn get_profile(&self, id: UserId) -> Result<UserProfile>;
+    async fn update_profile(
+        &self,
+        current: &UserProfile,
+        patch: &ProfilePatch,
+    ) -> Result<UserProfile>;
+    /// Changes a role; `LastAdmin` if it would leave no admin.
+    async fn update_role(&self, current: &UserProfile, role: Role) -> Result<UserProfile>;
+    /// Everyone, ordered by email.
+    async fn list_users(&self, page: PageRequest) -> Result<Page<UserProfile>>;
+
+    // --- notifications ---------------------------------------------------
+    async fn create_notification(&self, new: NewNotification) -> Result<Notification>;
+    /// A user's notifications, newest first.
+    async fn list_notifications(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<Page<Notification>>;
+    /// Marks one notification read (a conditional put of the value the
+    /// caller listed, so it is one request); `NotFound` if it is gone.
+    async fn mark_notification_read(&self, notification: &Notification) -> Result<()>;
+
+    // --- idempotency -----------------------------------------------------
+    /// Records `key` for `ttl`; `true` if it was new (or had expired), so
+    /// the caller should process the event, `false` if already seen.
+    async fn put_marker(&self, key: &str, ttl: Duration) -> Result<bool>;
+}
+
+/// The local equivalent of DynamoDB Streams: changes in commit order, each
+/// with old and new images. On AWS the stream itself plays this role and
+/// is read by the stream-processor Lambda, so only `SqliteStore` has it.
+#[async_trait]
+pub trait ChangeFeed: Send + Sync {
+    /// Unprocessed changes with `seq > after_seq`, oldest first.
+    async fn read_changes(&self, after_seq: i64, limit: u32) -> Result<Vec<Change>>;
+    /// Marks one change processed (after its side effects are done).
+    async fn ack_change(&self, seq: i64) -> Result<()>;
+}
+
+pub(crate) fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}

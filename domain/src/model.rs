@@ -1,0 +1,577 @@
+//! Entities and enums. Field names serialise in camelCase and enums in
+//! SCREAMING_SNAKE_CASE because that is the wire format of the UI, the
+//! stored items and the notifier's stream images alike.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+use crate::ids::{CommentId, NotificationId, TaskId, UserId};
+use crate::text::{CommentBody, Description, DisplayName, Email, TaskTitle};
+
+/// An enum name that is not one of the allowed values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} {value:?}")]
+pub struct ParseEnumError {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident, $label:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order (board columns, filters).
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The wire name.
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseEnumError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(ParseEnumError { kind: $label, value: s.to_owned() }),
+                }
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// Where a task is in its life; moves are governed by
+    /// [`crate::policy::check_transition`].
+    Status, "status" {
+        Open => "OPEN",
+        InProgress => "IN_PROGRESS",
+        Blocked => "BLOCKED",
+        InReview => "IN_REVIEW",
+        Done => "DONE",
+    }
+);
+
+wire_enum!(
+    /// Ordered from least to most pressing, so `Ord` sorts by urgency.
+    Priority, "priority" {
+        Low => "LOW",
+        Medium => "MEDIUM",
+        High => "HIGH",
+        Urgent => "URGENT",
+    }
+);
+
+wire_enum!(
+    /// The two roles of DESIGN.md; mirrors the Cognito groups.
+    Role, "role" {
+        Admin => "ADMIN",
+        Member => "MEMBER",
+    }
+);
+
+wire_enum!(
+    /// What happened, as far as notifications are concerned.
+    EventKind, "event kind" {
+        Assigned => "ASSIGNED",
+        Unassigned => "UNASSIGNED",
+        StatusChanged => "STATUS_CHANGED",
+        Commented => "COMMENTED",
+        DueSoon => "DUE_SOON",
+        Overdue => "OVERDUE",
+    }
+);
+
+wire_enum!(
+    /// The editable fields of a task, so authorisation can be per field.
+    TaskField, "task field" {
+        Title => "TITLE",
+        Description => "DESCRIPTION",
+        Priority => "PRIORITY",
+        DueDate => "DUE_DATE",
+        Status => "STATUS",
+        Assignees => "ASSIGNEES",
+    }
+);
+
+impl Status {
+    /// Whether the task still needs work: only these are reminded about
+    /// (the store keeps them in its sparse "open tasks by due date" index).
+    pub const fn is_open(self) -> bool {
+        !matches!(self, Status::Done)
+    }
+}
+
+/// A task as stored. `assignees` is kept sorted and free of duplicates so
+/// that equality and diffs (who was added, who removed) are cheap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Task {
+    pub id: TaskId,
+    pub title: TaskTitle,
+    #[serde(default)]
+    pub description: Option<Description>,
+    pub status: Status,
+    pub priority: Priority,
+    #[serde(default, with = "crate::serde_fmt::date::option")]
+    pub due: Option<Date>,
+    #[serde(default)]
+    pub assignees: Vec<UserId>,
+    pub created_by: UserId,
+    /// Who made the latest change (`None` until the first change). Stored on
+    /// the item because a stream image is all the notifier sees, and it must
+    /// never notify people of their own actions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<UserId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// Optimistic-locking counter: 1 on create, +1 on every change.
+    pub version: u64,
+}
+
+/// What a list row needs. Copied onto each assignment so that "my tasks"
+/// is one query without reading the tasks themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskSummary {
+    pub id: TaskId,
+    pub title: TaskTitle,
+    pub status: Status,
+    pub priority: Priority,
+    #[serde(default, with = "crate::serde_fmt::date::option")]
+    pub due: Option<Date>,
+    pub version: u64,
+}
+
+/// Input for creating a task; the store assigns id, timestamps and version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewTask {
+    pub title: TaskTitle,
+    #[serde(default)]
+    pub description: Option<Description>,
+    pub priority: Priority,
+    #[serde(default, with = "crate::serde_fmt::date::option")]
+    pub due: Option<Date>,
+    #[serde(default)]
+    pub assignees: Vec<UserId>,
+    pub created_by: UserId,
+}
+
+/// A partial edit. The outer `Option` means "leave unchanged"; for
+/// clearable fields the inner `None` means "clear".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskPatch {
+    #[serde(default)]
+    pub title: Option<TaskTitle>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub description: Option<Option<Description>>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub due: Option<Option<DueDate>>,
+}
+
+/// Distinguishes an explicit `null` ("clear it") from an absent field
+/// ("leave it"), which plain `Option<Option<_>>` cannot.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A due date carried inside [`TaskPatch`], serialised as `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DueDate(#[serde(with = "crate::serde_fmt::date")] pub Date);
+
+impl TaskPatch {
+    /// The fields this patch touches, for per-field authorisation.
+    pub fn fields(&self) -> Vec<TaskField> {
+        let mut out = Vec::new();
+        if self.title.is_some() {
+            out.push(TaskField::Title);
+        }
+        if self.description.is_some() {
+            out.push(TaskField::Description);
+        }
+        if self.priority.is_some() {
+            out.push(TaskField::Priority);
+        }
+        if self.due.is_some() {
+            out.push(TaskField::DueDate);
+        }
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields().is_empty()
+    }
+}
+
+impl Task {
+    /// Builds the first version of a task (ids and clocks come from the store).
+    pub fn create(id: TaskId, new: NewTask, now: OffsetDateTime) -> Task {
+        let mut assignees = new.assignees;
+        assignees.sort();
+        assignees.dedup();
+        Task {
+            id,
+            title: new.title,
+            description: new.description,
+            status: Status::Open,
+            priority: new.priority,
+            due: new.due,
+            assignees,
+            created_by: new.created_by,
+            updated_by: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
+    pub fn summary(&self) -> TaskSummary {
+        TaskSummary {
+            id: self.id,
+            title: self.title.clone(),
+            status: self.status,
+            priority: self.priority,
+            due: self.due,
+            version: self.version,
+        }
+    }
+
+    /// The next version with `patch` applied.
+    pub fn patched(&self, patch: &TaskPatch, by: UserId, now: OffsetDateTime) -> Task {
+        let mut next = self.next_version(by, now);
+        if let Some(t) = &patch.title {
+            next.title = t.clone();
+        }
+        if let Some(d) = &patch.description {
+            next.description = d.clone();
+        }
+        if let Some(p) = patch.priority {
+            next.priority = p;
+        }
+        if let Some(d) = patch.due {
+            next.due = d.map(|d| d.0);
+        }
+        next
+    }
+
+    /// The next version with another status (policy is checked by the caller
+    /// with [`crate::policy::check_transition`]).
+    pub fn with_status(&self, status: Status, by: UserId, now: OffsetDateTime) -> Task {
+        let mut next = self.next_version(by, now);
+        next.status = status;
+        next
+    }
+
+    /// The next version with `add` assigned and `remove` unassigned.
+    pub fn with_assignees(
+        &self,
+        add: &[UserId],
+        remove: &[UserId],
+        by: UserId,
+        now: OffsetDateTime,
+    ) -> Task {
+        let mut next = self.next_version(by, now);
+        next.assignees.retain(|u| !remove.contains(u));
+        next.assignees
+            .extend(add.iter().filter(|u| !remove.contains(u)));
+        next.assignees.sort();
+        next.assignees.dedup();
+        next
+    }
+
+    pub fn is_assigned(&self, user: UserId) -> bool {
+        self.assignees.binary_search(&user).is_ok()
+    }
+
+    fn next_version(&self, by: UserId, now: OffsetDateTime) -> Task {
+        let mut next = self.clone();
+        next.version = self.version + 1;
+        next.updated_by = Some(by);
+        next.updated_at = now;
+        next
+    }
+}
+
+/// Whether one kind of event reaches a user by email and/or in the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventPrefs {
+    pub email: bool,
+    pub in_app: bool,
+}
+
+impl Default for EventPrefs {
+    fn default() -> Self {
+        EventPrefs {
+            email: true,
+            in_app: true,
+        }
+    }
+}
+
+/// Per-event-kind preferences. A struct rather than a map so that a new
+/// [`EventKind`] fails to compile until its default is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NotificationPrefs {
+    pub assigned: EventPrefs,
+    pub unassigned: EventPrefs,
+    pub status_changed: EventPrefs,
+    pub commented: EventPrefs,
+    pub due_soon: EventPrefs,
+    pub overdue: EventPrefs,
+}
+
+impl NotificationPrefs {
+    pub fn get(&self, kind: EventKind) -> EventPrefs {
+        match kind {
+            EventKind::Assigned => self.assigned,
+            EventKind::Unassigned => self.unassigned,
+            EventKind::StatusChanged => self.status_changed,
+            EventKind::Commented => self.commented,
+            EventKind::DueSoon => self.due_soon,
+            EventKind::Overdue => self.overdue,
+        }
+    }
+
+    pub fn set(&mut self, kind: EventKind, prefs: EventPrefs) {
+        let slot = match kind {
+            EventKind::Assigned => &mut self.assigned,
+            EventKind::Unassigned => &mut self.unassigned,
+            EventKind::StatusChanged => &mut self.status_changed,
+            EventKind::Commented => &mut self.commented,
+            EventKind::DueSoon => &mut self.due_soon,
+            EventKind::Overdue => &mut self.overdue,
+        };
+        *slot = prefs;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserProfile {
+    pub id: UserId,
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub role: Role,
+    #[serde(default)]
+    pub prefs: NotificationPrefs,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub version: u64,
+}
+
+/// What sign-up knows about a user; the id is the identity provider's `sub`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewProfile {
+    pub id: UserId,
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub role: Role,
+}
+
+/// Self-service profile edits. Role is deliberately absent: it changes only
+/// through the admin-only, last-admin-guarded role update.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfilePatch {
+    #[serde(default)]
+    pub display_name: Option<DisplayName>,
+    #[serde(default)]
+    pub prefs: Option<NotificationPrefs>,
+}
+
+impl UserProfile {
+    pub fn create(new: NewProfile, now: OffsetDateTime) -> UserProfile {
+        UserProfile {
+            id: new.id,
+            email: new.email,
+            display_name: new.display_name,
+            role: new.role,
+            prefs: NotificationPrefs::default(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
+    pub fn patched(&self, patch: &ProfilePatch, now: OffsetDateTime) -> UserProfile {
+        let mut next = self.clone();
+        if let Some(n) = &patch.display_name {
+            next.display_name = n.clone();
+        }
+        if let Some(p) = patch.prefs {
+            next.prefs = p;
+        }
+        next.version += 1;
+        next.updated_at = now;
+        next
+    }
+
+    pub fn with_role(&self, role: Role, now: OffsetDateTime) -> UserProfile {
+        let mut next = self.clone();
+        next.role = role;
+        next.version += 1;
+        next.updated_at = now;
+        next
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Comment {
+    pub id: CommentId,
+    pub task_id: TaskId,
+    pub author: UserId,
+    pub body: CommentBody,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// An in-app notification. The task title is a snapshot taken when the
+/// event happened, so the list renders without reading every task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notification {
+    pub id: NotificationId,
+    pub user_id: UserId,
+    pub kind: EventKind,
+    #[serde(default)]
+    pub task_id: Option<TaskId>,
+    pub task_title: String,
+    pub message: String,
+    #[serde(default)]
+    pub actor: Option<UserId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub read: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewNotification {
+    pub user_id: UserId,
+    pub kind: EventKind,
+    #[serde(default)]
+    pub task_id: Option<TaskId>,
+    pub task_title: String,
+    pub message: String,
+    #[serde(default)]
+    pub actor: Option<UserId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+    use uuid::Uuid;
+
+    fn uid(n: u128) -> UserId {
+        UserId::from_uuid(Uuid::from_u128(n))
+    }
+
+    fn task() -> Task {
+        Task::create(
+            TaskId::from_uuid(Uuid::from_u128(9)),
+            NewTask {
+                title: TaskTitle::parse("Write docs").unwrap(),
+                description: None,
+                priority: Priority::High,
+                due: Some(date!(2026 - 03 - 01)),
+                assignees: vec![uid(3), uid(1), uid(3)],
+                created_by: uid(1),
+            },
+            datetime!(2026-01-01 00:00 UTC),
+        )
+    }
+
+    #[test]
+    fn create_normalises_assignees_and_starts_at_version_1() {
+        let t = task();
+        assert_eq!(t.assignees, vec![uid(1), uid(3)]);
+        assert_eq!((t.version, t.status), (1, Status::Open));
+    }
+
+    #[test]
+    fn patch_bumps_version_and_can_clear() {
+        let t = task();
+        let later = datetime!(2026-01-02 00:00 UTC);
+        let p = TaskPatch {
+            due: Some(None),
+            description: Some(Description::parse_optional("x").unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(p.fields(), vec![TaskField::Description, TaskField::DueDate]);
+        let n = t.patched(&p, uid(9), later);
+        assert_eq!(n.updated_by, Some(uid(9)));
+        assert_eq!((n.version, n.due, n.updated_at), (2, None, later));
+        assert_eq!(n.description.unwrap().as_str(), "x");
+        let a = t.with_assignees(&[uid(2)], &[uid(1)], uid(9), later);
+        assert_eq!(a.assignees, vec![uid(2), uid(3)]);
+    }
+
+    #[test]
+    fn wire_format_is_camel_case_and_screaming_enums() {
+        let json = serde_json::to_value(task()).unwrap();
+        assert_eq!(json["status"], "OPEN");
+        assert_eq!(json["priority"], "HIGH");
+        assert_eq!(json["due"], "2026-03-01");
+        assert_eq!(json["createdAt"], "2026-01-01T00:00:00Z");
+        let back: Task = serde_json::from_value(json).unwrap();
+        assert_eq!(back, task());
+        let patch: TaskPatch = serde_json::from_str(r#"{"due":"2026-05-04"}"#).unwrap();
+        assert_eq!(patch.due, Some(Some(DueDate(date!(2026 - 05 - 04)))));
+        let clear: TaskPatch = serde_json::from_str(r#"{"due":null}"#).unwrap();
+        assert_eq!((clear.due, clear.description), (Some(None), None));
+        assert_eq!("IN_REVIEW".parse::<Status>(), Ok(Status::InReview));
+        assert!("done".parse::<Status>().is_err());
+    }
+
+    #[test]
+    fn prefs_round_trip_per_kind() {
+        let mut p = NotificationPrefs::default();
+        let off = EventPrefs {
+            email: false,
+            in_app: true,
+        };
+        p.set(EventKind::Commented, off);
+        assert_eq!(p.get(EventKind::Commented), off);
+        assert_eq!(p.get(EventKind::Assigned), EventPrefs::default());
+    }
+}

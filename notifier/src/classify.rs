@@ -1,0 +1,204 @@
+//! Old/new item images → events.
+//!
+//! Only two item kinds speak: the task's `METADATA` item (assignee and
+//! status changes are diffs of its old and new image) and comment items
+//! (an insert is a comment). Assignment copies change in the same
+//! transaction as the task; classifying them too would report every
+//! assignment twice.
+
+use domain::{Comment, EventKind, Status, Task, TaskId, UserId};
+use serde::{Deserialize, Serialize};
+use store::{keys, Item};
+use time::{Date, OffsetDateTime};
+
+/// Something that happened to a task that someone may want to hear about.
+/// Serialised as JSON, this is the SNS message body on AWS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub kind: EventKind,
+    pub task_id: TaskId,
+    /// Snapshot at the time of the event, so rendering needs no read.
+    pub task_title: String,
+    /// Who did it; `None` for scheduled reminders.
+    pub actor: Option<UserId>,
+    pub detail: Detail,
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    /// Stable across retries and replays of the same change, so delivery can
+    /// be made idempotent per (event, recipient).
+    pub dedupe_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Detail {
+    Assigned {
+        user: UserId,
+    },
+    Unassigned {
+        user: UserId,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+    },
+    Commented {
+        comment_id: domain::CommentId,
+        excerpt: String,
+    },
+    DueSoon {
+        due: Date,
+    },
+    Overdue {
+        due: Date,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifyError {
+    /// An image that does not decode as the entity its key says it is.
+    #[error("undecodable {what} image at {pk}/{sk}: {reason}")]
+    Corrupt {
+        what: &'static str,
+        pk: String,
+        sk: String,
+        reason: String,
+    },
+}
+
+/// How much of a comment goes into a notification.
+const EXCERPT_CHARS: usize = 280;
+
+/// Classifies one change. Unknown or uninteresting items yield no events.
+pub fn classify(old: Option<&Item>, new: Option<&Item>) -> Result<Vec<Event>, ClassifyError> {
+    let Some(any) = new.or(old) else {
+        return Ok(Vec::new());
+    };
+    if any.sk == keys::METADATA && any.pk.starts_with("TASK#") {
+        let old = old.map(|i| decode::<Task>(i, "task")).transpose()?;
+        let new = new.map(|i| decode::<Task>(i, "task")).transpose()?;
+        return Ok(match new {
+            Some(new) => task_events(old.as_ref(), &new),
+            // Deletion: the task is gone, so nobody can act on a notice.
+            None => Vec::new(),
+        });
+    }
+    if any.sk.starts_with(keys::COMMENT_PREFIX) {
+        if let (None, Some(item)) = (old, new) {
+            let c = decode::<Comment>(item, "comment")?;
+            return Ok(vec![comment_event(&c, item)]);
+        }
+    }
+    Ok(Vec::new())
+}
+
+fn decode<T: serde::de::DeserializeOwned>(
+    item: &Item,
+    what: &'static str,
+) -> Result<T, ClassifyError> {
+    serde_json::from_value(item.data.clone()).map_err(|e| ClassifyError::Corrupt {
+        what,
+        pk: item.pk.clone(),
+        sk: item.sk.clone(),
+        reason: e.to_string(),
+    })
+}
+
+fn task_events(old: Option<&Task>, new: &Task) -> Vec<Event> {
+    let actor = new.updated_by.unwrap_or(new.created_by);
+    let base = |kind, detail, key: String| Event {
+        kind,
+        task_id: new.id,
+        task_title: new.title.as_str().to_owned(),
+        actor: Some(actor),
+        detail,
+        occurred_at: new.updated_at,
+        dedupe_key: format!("TASK#{}#v{}#{key}", new.id, new.version),
+    };
+    let before: &[UserId] = old.map(|t| t.assignees.as_slice()).unwrap_or(&[]);
+    let mut events = Vec::new();
+    for &user in &new.assignees {
+        if !before.contains(&user) {
+            events.push(base(
+                EventKind::Assigned,
+                Detail::Assigned { user },
+                format!("ASSIGNED#{user}"),
+            ));
+        }
+    }
+    for &user in before {
+        if !new.assignees.contains(&user) {
+            events.push(base(
+                EventKind::Unassigned,
+                Detail::Unassigned { user },
+                format!("UNASSIGNED#{user}"),
+            ));
+        }
+    }
+    if let Some(old) = old {
+        if old.status != new.status {
+            events.push(base(
+                EventKind::StatusChanged,
+                Detail::StatusChanged {
+                    from: old.status,
+                    to: new.status,
+                },
+                "STATUS".to_owned(),
+            ));
+        }
+    }
+    events
+}
+
+fn comment_event(c: &Comment, item: &Item) -> Event {
+    let body = c.body.as_str();
+    let mut excerpt: String = body.chars().take(EXCERPT_CHARS).collect();
+    if body.chars().count() > EXCERPT_CHARS {
+        excerpt.push('…');
+    }
+    Event {
+        kind: EventKind::Commented,
+        task_id: c.task_id,
+        // Comment items do not carry the title; the pipeline fills it in
+        // from the task it reads for recipients anyway.
+        task_title: String::new(),
+        actor: Some(c.author),
+        detail: Detail::Commented {
+            comment_id: c.id,
+            excerpt,
+        },
+        occurred_at: c.created_at,
+        dedupe_key: format!("{}#{}", item.pk, item.sk),
+    }
+}
+
+/// A reminder for an open task, keyed per task and calendar day so a
+/// schedule that fires twice in a day reminds once.
+pub fn reminder(task: &Task, today: Date, now: OffsetDateTime) -> Option<Event> {
+    let due = task.due?;
+    if !task.status.is_open() {
+        return None;
+    }
+    let (kind, detail) = if due < today {
+        (EventKind::Overdue, Detail::Overdue { due })
+    } else if (due - today).whole_days() <= 1 {
+        (EventKind::DueSoon, Detail::DueSoon { due })
+    } else {
+        return None;
+    };
+    Some(Event {
+        kind,
+        task_id: task.id,
+        task_title: task.title.as_str().to_owned(),
+        actor: None,
+        detail,
+        occurred_at: now,
+        dedupe_key: format!(
+            "TASK#{}#{}#{}",
+            task.id,
+            kind.as_str(),
+            keys::date_text(today)
+        ),
+    })
+}

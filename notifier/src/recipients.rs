@@ -1,0 +1,80 @@
+//! Who hears about an event, and on which channels.
+//!
+//! The audience depends on the event: the person (un)assigned hears about
+//! it, and so does the task's creator; status changes and comments go to
+//! everyone involved (assignees, creator, commenters); reminders go to the
+//! assignees, or to the creator of an unassigned task. The actor never hears
+//! about their own action, each person appears once, and each person's
+//! preferences pick the channels.
+
+use std::collections::BTreeSet;
+
+use domain::{NotificationPrefs, Task, UserId};
+
+use crate::classify::{Detail, Event};
+
+/// What the pipeline read about the task to decide the audience.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskContext<'a> {
+    pub task: &'a Task,
+    /// Everyone who ever commented on the task.
+    pub commenters: &'a [UserId],
+}
+
+/// One recipient and the channels their preferences allow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub user: UserId,
+    pub email: bool,
+    pub in_app: bool,
+}
+
+/// The deliveries for `event`. `prefs` returns `None` for users without a
+/// profile (deleted, or never confirmed), who are skipped.
+pub fn recipients(
+    event: &Event,
+    ctx: TaskContext<'_>,
+    prefs: impl Fn(UserId) -> Option<NotificationPrefs>,
+) -> Vec<Delivery> {
+    let task = ctx.task;
+    let mut audience = BTreeSet::new();
+    match &event.detail {
+        Detail::Assigned { user } | Detail::Unassigned { user } => {
+            audience.insert(*user);
+            audience.insert(task.created_by);
+        }
+        Detail::StatusChanged { .. } | Detail::Commented { .. } => {
+            audience.extend(task.assignees.iter().copied());
+            audience.insert(task.created_by);
+            audience.extend(ctx.commenters.iter().copied());
+        }
+        Detail::DueSoon { .. } | Detail::Overdue { .. } => {
+            audience.extend(task.assignees.iter().copied());
+            if audience.is_empty() {
+                audience.insert(task.created_by);
+            }
+        }
+    }
+    if let Some(actor) = event.actor {
+        audience.remove(&actor);
+    }
+    audience
+        .into_iter()
+        .filter_map(|user| {
+            let p = prefs(user)?.get(event.kind);
+            (p.email || p.in_app).then_some(Delivery {
+                user,
+                email: p.email,
+                in_app: p.in_app,
+            })
+        })
+        .collect()
+}
+
+/// The event kinds that carry a user subject (assigned/unassigned).
+pub fn subject_user(event: &Event) -> Option<UserId> {
+    match event.detail {
+        Detail::Assigned { user } | Detail::Unassigned { user } => Some(user),
+        _ => None,
+    }
+}

@@ -1,0 +1,147 @@
+//! Email text and HTML from templates (askama: compiled, auto-escaped, so a
+//! hostile task title cannot inject markup into the HTML part).
+
+use askama::Template;
+use domain::{Status, UserId};
+use time::{format_description::FormatItem, macros::format_description, Date};
+
+use crate::classify::{Detail, Event};
+
+/// What rendering needs beyond the event: names and where the app lives.
+#[derive(Debug, Clone)]
+pub struct RenderContext<'a> {
+    /// e.g. `https://tasks.example.com`, without a trailing slash.
+    pub base_url: &'a str,
+    pub recipient: UserId,
+    pub recipient_name: &'a str,
+    /// The actor's display name; `None` for reminders.
+    pub actor_name: Option<&'a str>,
+    /// The (un)assigned user's display name, for those events.
+    pub subject_name: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailMessage {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Template)]
+#[template(path = "email.txt", escape = "none")]
+struct TextEmail<'a> {
+    greeting: &'a str,
+    headline: &'a str,
+    body: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email.html")]
+struct HtmlEmail<'a> {
+    greeting: &'a str,
+    headline: &'a str,
+    body: &'a str,
+    link: &'a str,
+    title: &'a str,
+}
+
+const HUMAN_DATE: &[FormatItem<'static>] =
+    format_description!("[weekday], [day padding:none] [month repr:long] [year]");
+
+fn human_date(d: Date) -> String {
+    d.format(HUMAN_DATE).unwrap_or_else(|_| d.to_string())
+}
+
+fn status_words(s: Status) -> &'static str {
+    match s {
+        Status::Open => "Open",
+        Status::InProgress => "In progress",
+        Status::Blocked => "Blocked",
+        Status::InReview => "In review",
+        Status::Done => "Done",
+    }
+}
+
+/// Renders the email for one recipient.
+pub fn render_email(event: &Event, ctx: &RenderContext<'_>) -> EmailMessage {
+    let title = event.task_title.as_str();
+    let actor = ctx.actor_name.unwrap_or("Someone");
+    let you = |u: &UserId| *u == ctx.recipient;
+    let subject_name = ctx.subject_name.unwrap_or("a teammate");
+    let (subject, headline, body) = match &event.detail {
+        Detail::Assigned { user } if you(user) => (
+            format!("You were assigned: {title}"),
+            format!("{actor} assigned you to “{title}”."),
+            String::new(),
+        ),
+        Detail::Assigned { .. } => (
+            format!("{subject_name} was assigned: {title}"),
+            format!("{actor} assigned {subject_name} to “{title}”."),
+            String::new(),
+        ),
+        Detail::Unassigned { user } if you(user) => (
+            format!("You were unassigned: {title}"),
+            format!("{actor} removed you from “{title}”."),
+            String::new(),
+        ),
+        Detail::Unassigned { .. } => (
+            format!("{subject_name} was unassigned: {title}"),
+            format!("{actor} removed {subject_name} from “{title}”."),
+            String::new(),
+        ),
+        Detail::StatusChanged { from, to } => (
+            format!("{title} is now {}", status_words(*to)),
+            format!(
+                "{actor} moved “{title}” from {} to {}.",
+                status_words(*from),
+                status_words(*to)
+            ),
+            String::new(),
+        ),
+        Detail::Commented { excerpt, .. } => (
+            format!("New comment on {title}"),
+            format!("{actor} commented on “{title}”:"),
+            excerpt.clone(),
+        ),
+        Detail::DueSoon { due } => (
+            format!("Due soon: {title}"),
+            format!("“{title}” is due on {}.", human_date(*due)),
+            String::new(),
+        ),
+        Detail::Overdue { due } => (
+            format!("Overdue: {title}"),
+            format!(
+                "“{title}” was due on {} and is not done yet.",
+                human_date(*due)
+            ),
+            String::new(),
+        ),
+    };
+    let link = format!("{}/tasks/{}", ctx.base_url, event.task_id);
+    let greeting = format!("Hi {},", ctx.recipient_name);
+    let text = TextEmail {
+        greeting: &greeting,
+        headline: &headline,
+        body: &body,
+        link: &link,
+    }
+    .render()
+    .unwrap_or_else(|_| format!("{greeting}\n\n{headline}\n\n{body}\n\n{link}\n"));
+    let html = HtmlEmail {
+        greeting: &greeting,
+        headline: &headline,
+        body: &body,
+        link: &link,
+        title,
+    }
+    .render()
+    .unwrap_or_else(|_| String::new());
+    // Subjects are a header: no line breaks may survive from user input.
+    let subject = subject.replace(['\r', '\n'], " ");
+    EmailMessage {
+        subject,
+        text,
+        html,
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs a command with moto_server on a free loopback port: exports
+# TASKLANE_MOTO_ENDPOINT and dummy AWS settings, stops moto on exit.
+# moto's state is shared, so tests isolate themselves by unique names.
+source "$(dirname "$0")/lib.sh"
+MOTO="$VENV/bin/moto_server"
+[ -x "$MOTO" ] || die "$MOTO not found: run scripts/setup.sh"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+LOG="$TASKLANE_HOME/moto.log"
+"$MOTO" -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 &
+MOTO_PID=$!
+trap 'kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true' EXIT INT TERM
+export TASKLANE_MOTO_ENDPOINT="http://127.0.0.1:$PORT"
+export AWS_ENDPOINT_URL="$TASKLANE_MOTO_ENDPOINT" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+for _ in $(seq 1 150); do
+  curl -fsS -o /dev/null "$TASKLANE_MOTO_ENDPOINT/moto-api/" 2>/dev/null && break
+  kill -0 "$MOTO_PID" 2>/dev/null || die "moto exited: $(tail -5 "$LOG")"
+  sleep 0.2
+done
+curl -fsS -o /dev/null "$TASKLANE_MOTO_ENDPOINT/moto-api/" || die "moto did not answer on $TASKLANE_MOTO_ENDPOINT"
+step "moto_server on $TASKLANE_MOTO_ENDPOINT"
+"$@"

@@ -1,0 +1,657 @@
+//! The behaviour every [`Store`] must show, run unchanged against SQLite
+//! (`tests/sqlite.rs`) and DynamoDB on moto (`tests/dynamo.rs`).
+//!
+//! Each check receives a fresh, empty store. [`conformance_suite!`] expands
+//! to one `#[tokio::test]` per check so failures are reported per behaviour
+//! and per backend.
+
+use std::sync::Arc;
+
+use domain::{
+    CommentBody, Description, DisplayName, Email, EventKind, NewNotification, NewProfile, NewTask,
+    Priority, ProfilePatch, Role, Status, TaskPatch, TaskTitle, UserId,
+};
+use time::macros::date;
+use time::{Date, Duration};
+use uuid::Uuid;
+
+use crate::{Cursor, Page, PageRequest, Store, StoreError};
+
+/// Expands to one test per conformance check. `$make` is an expression
+/// evaluating to a future of `Arc<dyn Store>` (a fresh store per test).
+#[macro_export]
+macro_rules! conformance_suite {
+    ($make:expr) => {
+        $crate::conformance_suite!(@each $make;
+            create_and_get_task,
+            update_task_is_version_checked,
+            change_status_moves_indexes_and_copies,
+            assign_and_unassign,
+            delete_task_cascades,
+            comments_paginate_newest_first,
+            tasks_by_status_ordered_by_due_date,
+            tasks_for_user_paginate,
+            open_tasks_due_before_date,
+            profiles_create_once,
+            last_admin_is_guarded,
+            users_listed_by_email,
+            notifications_newest_first_and_mark_read,
+            idempotency_markers,
+            tampered_cursors_are_rejected,
+            concurrent_conflicting_updates
+        );
+    };
+    (@each $make:expr; $($name:ident),+) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let store: std::sync::Arc<dyn $crate::Store> = $make.await;
+                $crate::conformance::$name(store).await;
+            }
+        )+
+    };
+}
+
+fn user() -> UserId {
+    UserId::from_uuid(Uuid::now_v7())
+}
+
+fn title(s: &str) -> TaskTitle {
+    TaskTitle::parse(s).expect("valid title")
+}
+
+fn new_task(name: &str, assignees: &[UserId], due: Option<Date>) -> NewTask {
+    NewTask {
+        title: title(name),
+        description: Description::parse_optional("details").expect("valid"),
+        priority: Priority::Medium,
+        due,
+        assignees: assignees.to_vec(),
+        created_by: user(),
+    }
+}
+
+fn profile(email: &str, role: Role) -> NewProfile {
+    NewProfile {
+        id: user(),
+        email: Email::parse(email).expect("valid email"),
+        display_name: DisplayName::parse(email.split('@').next().unwrap_or("x")).expect("valid"),
+        role,
+    }
+}
+
+/// Follows `next` to the end, asserting no page is over the limit.
+async fn collect<T, F, Fut>(limit: u32, mut fetch: F) -> Vec<T>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>, StoreError>>,
+{
+    let mut out = Vec::new();
+    let mut req = PageRequest::first(limit);
+    for _ in 0..1000 {
+        let page = fetch(req.clone()).await.expect("page");
+        assert!(page.items.len() <= limit as usize, "page over limit");
+        out.extend(page.items);
+        match page.next {
+            Some(c) => req = PageRequest::after(limit, c),
+            None => return out,
+        }
+    }
+    panic!("pagination did not terminate");
+}
+
+pub async fn create_and_get_task(s: Arc<dyn Store>) {
+    let (a, b) = (user(), user());
+    let t = s
+        .create_task(new_task("First", &[b, a, b], Some(date!(2030 - 01 - 02))))
+        .await
+        .unwrap();
+    assert_eq!(t.version, 1);
+    assert_eq!(t.status, Status::Open);
+    let mut expected = vec![a, b];
+    expected.sort();
+    assert_eq!(t.assignees, expected);
+    let got = s.get_task(t.id, 10).await.unwrap();
+    assert_eq!(got.task, t);
+    assert!(got.comments.items.is_empty());
+    assert_eq!(got.comments.next, None);
+    let missing = domain::TaskId::from_uuid(Uuid::now_v7());
+    assert!(matches!(
+        s.get_task(missing, 10).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn update_task_is_version_checked(s: Arc<dyn Store>) {
+    let a = user();
+    let t = s
+        .create_task(new_task("Draft", &[a], Some(date!(2030 - 01 - 02))))
+        .await
+        .unwrap();
+    let patch = TaskPatch {
+        title: Some(title("Final")),
+        description: Some(None),
+        priority: Some(Priority::Urgent),
+        due: Some(None),
+    };
+    let t2 = s.update_task(&t, &patch, t.created_by).await.unwrap();
+    assert_eq!(t2.updated_by, Some(t.created_by), "the actor is recorded");
+    assert_eq!(t2.version, 2);
+    assert_eq!(t2.title.as_str(), "Final");
+    assert_eq!((t2.description.clone(), t2.due), (None, None));
+    assert_eq!(s.get_task(t.id, 1).await.unwrap().task, t2);
+    // A write based on version 1 is stale now: refused, nothing changed.
+    let stale = TaskPatch {
+        title: Some(title("Overwrite")),
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.update_task(&t, &stale, t.created_by).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(s.get_task(t.id, 1).await.unwrap().task, t2);
+    // The assignment copy carries the new summary.
+    let mine = s
+        .list_tasks_for_user(a, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(mine.items, vec![t2.summary()]);
+    // Updating a deleted task is NotFound, not Conflict.
+    s.delete_task(&t2).await.unwrap();
+    assert!(matches!(
+        s.update_task(&t2, &stale, t2.created_by).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn change_status_moves_indexes_and_copies(s: Arc<dyn Store>) {
+    let a = user();
+    let due = date!(2030 - 05 - 01);
+    let t = s
+        .create_task(new_task("Move me", &[a], Some(due)))
+        .await
+        .unwrap();
+    let t2 = s
+        .change_status(&t, Status::InProgress, t.created_by)
+        .await
+        .unwrap();
+    assert_eq!((t2.status, t2.version), (Status::InProgress, 2));
+    let open = s
+        .list_tasks_by_status(Status::Open, PageRequest::default())
+        .await
+        .unwrap();
+    assert!(open.items.is_empty());
+    let progress = s
+        .list_tasks_by_status(Status::InProgress, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(progress.items, vec![t2.clone()]);
+    let mine = s
+        .list_tasks_for_user(a, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(mine.items[0].status, Status::InProgress);
+    assert!(matches!(
+        s.change_status(&t, Status::Blocked, t.created_by).await,
+        Err(StoreError::Conflict)
+    ));
+    let before = due.next_day().unwrap();
+    let reminders = s
+        .list_open_tasks_due_before(before, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(reminders.items, vec![t2.clone()]);
+    let done = s
+        .change_status(&t2, Status::Done, t2.created_by)
+        .await
+        .unwrap();
+    let reminders = s
+        .list_open_tasks_due_before(before, PageRequest::default())
+        .await
+        .unwrap();
+    assert!(
+        reminders.items.is_empty(),
+        "done tasks leave the sparse index"
+    );
+    let mine = s
+        .list_tasks_for_user(a, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(mine.items, vec![done.summary()]);
+}
+
+pub async fn assign_and_unassign(s: Arc<dyn Store>) {
+    let (a, b, c) = (user(), user(), user());
+    let t = s
+        .create_task(new_task("Team", &[a, b], None))
+        .await
+        .unwrap();
+    let t2 = s.set_assignees(&t, &[c], &[a], t.created_by).await.unwrap();
+    let mut expected = vec![b, c];
+    expected.sort();
+    assert_eq!(t2.assignees, expected);
+    assert_eq!(t2.version, 2);
+    let page = PageRequest::default;
+    assert!(s
+        .list_tasks_for_user(a, page())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    for u in [b, c] {
+        let items = s.list_tasks_for_user(u, page()).await.unwrap().items;
+        assert_eq!(items, vec![t2.summary()]);
+    }
+    assert!(matches!(
+        s.set_assignees(&t, &[a], &[], t.created_by).await,
+        Err(StoreError::Conflict)
+    ));
+    let t3 = s
+        .set_assignees(&t2, &[], &[b, c], t2.created_by)
+        .await
+        .unwrap();
+    assert!(t3.assignees.is_empty());
+    assert_eq!(s.get_task(t.id, 1).await.unwrap().task, t3);
+}
+
+pub async fn delete_task_cascades(s: Arc<dyn Store>) {
+    let a = user();
+    let t = s
+        .create_task(new_task("Doomed", &[a], Some(date!(2030 - 01 - 01))))
+        .await
+        .unwrap();
+    for i in 0..3 {
+        let body = CommentBody::parse(&format!("comment {i}")).unwrap();
+        s.add_comment(t.id, a, body).await.unwrap();
+    }
+    let t2 = s
+        .change_status(&t, Status::Blocked, t.created_by)
+        .await
+        .unwrap();
+    assert!(matches!(s.delete_task(&t).await, Err(StoreError::Conflict)));
+    s.delete_task(&t2).await.unwrap();
+    assert!(matches!(
+        s.get_task(t.id, 5).await,
+        Err(StoreError::NotFound)
+    ));
+    let page = PageRequest::default;
+    assert!(s
+        .list_tasks_for_user(a, page())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    let blocked = s
+        .list_tasks_by_status(Status::Blocked, page())
+        .await
+        .unwrap();
+    assert!(blocked.items.is_empty());
+    let due = s
+        .list_open_tasks_due_before(date!(2031 - 01 - 01), page())
+        .await
+        .unwrap();
+    assert!(due.items.is_empty());
+    assert!(s
+        .list_comments(t.id, page())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert!(matches!(
+        s.delete_task(&t2).await,
+        Err(StoreError::NotFound)
+    ));
+    let body = CommentBody::parse("too late").unwrap();
+    assert!(matches!(
+        s.add_comment(t.id, a, body).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn comments_paginate_newest_first(s: Arc<dyn Store>) {
+    let a = user();
+    let t = s.create_task(new_task("Chatty", &[a], None)).await.unwrap();
+    let mut written = Vec::new();
+    for i in 0..7 {
+        let body = CommentBody::parse(&format!("comment {i}")).unwrap();
+        written.push(s.add_comment(t.id, a, body).await.unwrap());
+    }
+    written.reverse();
+    let detail = s.get_task(t.id, 3).await.unwrap();
+    assert_eq!(detail.task, t);
+    assert_eq!(detail.comments.items, written[..3].to_vec());
+    let mut all = detail.comments.items.clone();
+    let mut next = detail.comments.next.clone();
+    while let Some(c) = next {
+        let page = s
+            .list_comments(t.id, PageRequest::after(3, c))
+            .await
+            .unwrap();
+        all.extend(page.items);
+        next = page.next;
+    }
+    assert_eq!(all, written, "every comment once, newest first");
+    let listed = collect(2, |p| s.list_comments(t.id, p)).await;
+    assert_eq!(listed, written);
+}
+
+pub async fn tasks_by_status_ordered_by_due_date(s: Arc<dyn Store>) {
+    let dues = [
+        Some(date!(2030 - 03 - 01)),
+        None,
+        Some(date!(2030 - 01 - 15)),
+        Some(date!(2031 - 01 - 01)),
+        None,
+        Some(date!(2030 - 01 - 15)),
+        Some(date!(2029 - 12 - 31)),
+    ];
+    let mut created = Vec::new();
+    for (i, due) in dues.iter().enumerate() {
+        created.push(
+            s.create_task(new_task(&format!("t{i}"), &[], *due))
+                .await
+                .unwrap(),
+        );
+    }
+    let listed = collect(2, |p| s.list_tasks_by_status(Status::Open, p)).await;
+    let mut expected = created.clone();
+    // Dated first by date, undated last; ties by id (creation order).
+    expected.sort_by_key(|t| (t.due.is_none(), t.due, t.id));
+    assert_eq!(listed, expected);
+    let done = s
+        .list_tasks_by_status(Status::Done, PageRequest::default())
+        .await
+        .unwrap();
+    assert!(done.items.is_empty() && done.next.is_none());
+}
+
+pub async fn tasks_for_user_paginate(s: Arc<dyn Store>) {
+    let (a, other) = (user(), user());
+    let mut expected = Vec::new();
+    for i in 0..5 {
+        let t = s
+            .create_task(new_task(&format!("mine {i}"), &[a, other], None))
+            .await
+            .unwrap();
+        expected.push(t.summary());
+    }
+    s.create_task(new_task("not mine", &[other], None))
+        .await
+        .unwrap();
+    let listed = collect(2, |p| s.list_tasks_for_user(a, p)).await;
+    assert_eq!(listed, expected);
+    assert_eq!(
+        collect(50, |p| s.list_tasks_for_user(other, p)).await.len(),
+        6
+    );
+}
+
+pub async fn open_tasks_due_before_date(s: Arc<dyn Store>) {
+    let mk = |n: &str, d: Option<Date>| new_task(n, &[], d);
+    let late = s
+        .create_task(mk("late", Some(date!(2030 - 01 - 01))))
+        .await
+        .unwrap();
+    let soon = s
+        .create_task(mk("soon", Some(date!(2030 - 01 - 05))))
+        .await
+        .unwrap();
+    s.create_task(mk("boundary", Some(date!(2030 - 01 - 10))))
+        .await
+        .unwrap();
+    s.create_task(mk("undated", None)).await.unwrap();
+    let finished = s
+        .create_task(mk("done", Some(date!(2029 - 06 - 01))))
+        .await
+        .unwrap();
+    s.change_status(&finished, Status::Done, finished.created_by)
+        .await
+        .unwrap();
+    let listed = collect(1, |p| {
+        s.list_open_tasks_due_before(date!(2030 - 01 - 10), p)
+    })
+    .await;
+    assert_eq!(listed, vec![late, soon]);
+}
+
+pub async fn profiles_create_once(s: Arc<dyn Store>) {
+    let new = profile("ada@example.com", Role::Admin);
+    let p = s.create_profile(new.clone()).await.unwrap();
+    assert_eq!((p.version, p.role), (1, Role::Admin));
+    assert_eq!(s.get_profile(new.id).await.unwrap(), p);
+    // A second sign-up trigger must not reset the role to MEMBER.
+    let again = NewProfile {
+        role: Role::Member,
+        ..new.clone()
+    };
+    assert!(matches!(
+        s.create_profile(again).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(s.get_profile(new.id).await.unwrap().role, Role::Admin);
+    let mut prefs = p.prefs;
+    prefs.set(
+        EventKind::Commented,
+        domain::EventPrefs {
+            email: false,
+            in_app: true,
+        },
+    );
+    let patch = ProfilePatch {
+        display_name: Some(DisplayName::parse("Ada L.").unwrap()),
+        prefs: Some(prefs),
+    };
+    let p2 = s.update_profile(&p, &patch).await.unwrap();
+    assert_eq!(p2.version, 2);
+    assert_eq!(s.get_profile(new.id).await.unwrap(), p2);
+    assert!(matches!(
+        s.update_profile(&p, &patch).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        s.get_profile(user()).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn last_admin_is_guarded(s: Arc<dyn Store>) {
+    let a = s
+        .create_profile(profile("a@example.com", Role::Admin))
+        .await
+        .unwrap();
+    let b = s
+        .create_profile(profile("b@example.com", Role::Member))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.update_role(&a, Role::Member).await,
+        Err(StoreError::LastAdmin)
+    ));
+    assert_eq!(
+        s.get_profile(a.id).await.unwrap(),
+        a,
+        "refusal changed nothing"
+    );
+    let b2 = s.update_role(&b, Role::Admin).await.unwrap();
+    assert!(matches!(
+        s.update_role(&b, Role::Admin).await,
+        Err(StoreError::Conflict)
+    ));
+    let a2 = s.update_role(&a, Role::Member).await.unwrap();
+    assert_eq!((a2.role, a2.version), (Role::Member, 2));
+    assert!(matches!(
+        s.update_role(&b2, Role::Member).await,
+        Err(StoreError::LastAdmin)
+    ));
+}
+
+pub async fn users_listed_by_email(s: Arc<dyn Store>) {
+    let emails = ["eve@x.io", "bob@x.io", "dan@x.io", "amy@x.io", "cat@x.io"];
+    for e in emails {
+        s.create_profile(profile(e, Role::Member)).await.unwrap();
+    }
+    let listed: Vec<String> = collect(2, |p| s.list_users(p))
+        .await
+        .into_iter()
+        .map(|p| p.email.to_string())
+        .collect();
+    let mut expected: Vec<String> = emails.iter().map(|e| e.to_string()).collect();
+    expected.sort();
+    assert_eq!(listed, expected);
+}
+
+pub async fn notifications_newest_first_and_mark_read(s: Arc<dyn Store>) {
+    let (u, other) = (user(), user());
+    let mut made = Vec::new();
+    for i in 0..5 {
+        let n = NewNotification {
+            user_id: u,
+            kind: EventKind::Assigned,
+            task_id: None,
+            task_title: format!("task {i}"),
+            message: format!("you were assigned {i}"),
+            actor: Some(other),
+        };
+        made.push(s.create_notification(n).await.unwrap());
+    }
+    made.reverse();
+    let listed = collect(2, |p| s.list_notifications(u, p)).await;
+    assert_eq!(listed, made);
+    assert!(listed.iter().all(|n| !n.read));
+    s.mark_notification_read(&listed[1]).await.unwrap();
+    let again = collect(10, |p| s.list_notifications(u, p)).await;
+    let read: Vec<bool> = again.iter().map(|n| n.read).collect();
+    assert_eq!(read, vec![false, true, false, false, false]);
+    assert!(collect(10, |p| s.list_notifications(other, p))
+        .await
+        .is_empty());
+    let mut ghost = listed[0].clone();
+    ghost.id = domain::NotificationId::from_uuid(Uuid::now_v7());
+    assert!(matches!(
+        s.mark_notification_read(&ghost).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn idempotency_markers(s: Arc<dyn Store>) {
+    let ttl = Duration::hours(24);
+    assert!(s.put_marker("event-1", ttl).await.unwrap());
+    assert!(!s.put_marker("event-1", ttl).await.unwrap());
+    assert!(s.put_marker("event-2", ttl).await.unwrap());
+    // An expired marker (TTL sweeps are lazy) no longer deduplicates.
+    assert!(s
+        .put_marker("event-3", Duration::seconds(-5))
+        .await
+        .unwrap());
+    assert!(s.put_marker("event-3", ttl).await.unwrap());
+    assert!(!s.put_marker("event-3", ttl).await.unwrap());
+}
+
+pub async fn tampered_cursors_are_rejected(s: Arc<dyn Store>) {
+    let a = user();
+    for i in 0..3 {
+        s.create_task(new_task(&format!("t{i}"), &[a], None))
+            .await
+            .unwrap();
+    }
+    let first = s
+        .list_tasks_by_status(Status::Open, PageRequest::first(1))
+        .await
+        .unwrap();
+    let cursor = first.next.expect("more pages");
+    // The genuine cursor works…
+    let second = s
+        .list_tasks_by_status(Status::Open, PageRequest::after(1, cursor.clone()))
+        .await
+        .unwrap();
+    assert_eq!(second.items.len(), 1);
+    assert_ne!(second.items, first.items);
+    // …a cursor of another list, or a mangled one, does not.
+    let wrong_list = s
+        .list_tasks_by_status(Status::Done, PageRequest::after(1, cursor.clone()))
+        .await;
+    assert!(matches!(wrong_list, Err(StoreError::InvalidCursor)));
+    let mut text = cursor.as_str().to_owned();
+    text.insert(3, '*');
+    for bad in [Cursor::from_string(text), Cursor::from_string("")] {
+        let r = s
+            .list_tasks_by_status(Status::Open, PageRequest::after(1, bad.clone()))
+            .await;
+        assert!(matches!(r, Err(StoreError::InvalidCursor)));
+        let r = s
+            .list_tasks_for_user(a, PageRequest::after(1, bad.clone()))
+            .await;
+        assert!(matches!(r, Err(StoreError::InvalidCursor)));
+        let r = s.list_users(PageRequest::after(1, bad)).await;
+        assert!(matches!(r, Err(StoreError::InvalidCursor)));
+    }
+    let r = s.list_notifications(a, PageRequest::after(1, cursor)).await;
+    assert!(matches!(r, Err(StoreError::InvalidCursor)));
+}
+
+/// Figure (b): 100 concurrent conflicting updates of one task, in 4
+/// rounds of 25 writers. In each round every writer holds the same
+/// version, so exactly one may win; the rest must get `Conflict` (never
+/// another error, never a silent overwrite). Winners' versions strictly
+/// increase round by round, and the final task is the last winner's.
+pub async fn concurrent_conflicting_updates(s: Arc<dyn Store>) {
+    const ROUNDS: usize = 4;
+    const WRITERS: usize = 25;
+    let a = user();
+    let mut current = s
+        .create_task(new_task("Contended", &[a], None))
+        .await
+        .unwrap();
+    let mut conflicts = 0;
+    for round in 0..ROUNDS {
+        let barrier = Arc::new(tokio::sync::Barrier::new(WRITERS));
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..WRITERS {
+            let (s, barrier, read) = (s.clone(), barrier.clone(), current.clone());
+            set.spawn(async move {
+                let patch = TaskPatch {
+                    title: Some(title(&format!("round {round} writer {i}"))),
+                    ..Default::default()
+                };
+                barrier.wait().await;
+                (i, s.update_task(&read, &patch, read.created_by).await)
+            });
+        }
+        let mut winners = Vec::new();
+        while let Some(joined) = set.join_next().await {
+            match joined.expect("writer task") {
+                (i, Ok(task)) => winners.push((i, task)),
+                (_, Err(StoreError::Conflict)) => conflicts += 1,
+                (i, Err(e)) => panic!("round {round} writer {i}: unexpected {e:?}"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "round {round}: one version, one winner");
+        let (i, won) = winners.pop().expect("winner");
+        assert_eq!(
+            won.version,
+            current.version + 1,
+            "versions strictly increase"
+        );
+        let stored = s.get_task(won.id, 1).await.unwrap().task;
+        assert_eq!(stored, won, "the winner is what is stored");
+        assert_eq!(stored.title.as_str(), format!("round {round} writer {i}"));
+        current = stored;
+    }
+    assert_eq!(conflicts, ROUNDS * (WRITERS - 1));
+    assert_eq!(current.version, 1 + ROUNDS as u64);
+    let mine = s
+        .list_tasks_for_user(a, PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        mine.items,
+        vec![current.summary()],
+        "assignment copy in step"
+    );
+    println!(
+        "concurrent updates: {} attempts in {ROUNDS} rounds of {WRITERS}: {ROUNDS} won, \
+         {conflicts} Conflict, final version {}",
+        ROUNDS * WRITERS,
+        current.version
+    );
+}

@@ -1,0 +1,779 @@
+//! The operations of [`crate::Store`], written once against a minimal
+//! backend (get one item, query one key range, apply a conditional batch
+//! atomically). Keeping the logic here is what makes the two stores agree;
+//! the backends stay thin translations to SQL and to DynamoDB calls.
+
+use async_trait::async_trait;
+use domain::{
+    Comment, CommentBody, NewNotification, NewProfile, NewTask, Notification, NotificationId,
+    ProfilePatch, Role, Status, Task, TaskId, TaskPatch, TaskSummary, UserId, UserProfile,
+};
+use serde::de::DeserializeOwned;
+use time::{Date, Duration};
+use uuid::Uuid;
+
+use crate::cursor::{Expect, Key};
+use crate::keys::{self, Index, Item};
+use crate::{now, Page, PageRequest, Result, StoreError, TaskDetail};
+
+/// A write precondition, evaluated atomically with the write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cond {
+    None,
+    NotExists,
+    Exists,
+    /// Exists and has exactly this version.
+    Version(u64),
+    /// Absent, or present with `expires_at` earlier than this unix time.
+    NotExistsOrExpired(i64),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Op {
+    Put {
+        item: Item,
+        cond: Cond,
+    },
+    Delete {
+        pk: String,
+        sk: String,
+        cond: Cond,
+    },
+    Check {
+        pk: String,
+        sk: String,
+        cond: Cond,
+    },
+    /// Adds `delta` to the numeric `count` of an item (created at 0), failing
+    /// if the result would drop below `min_result`.
+    Adjust {
+        pk: String,
+        sk: String,
+        delta: i64,
+        min_result: Option<i64>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum SkCond {
+    Any,
+    BeginsWith(String),
+    /// Strictly less than.
+    Lt(String),
+    /// Inclusive on both ends, like DynamoDB's BETWEEN.
+    Between(String, String),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Query {
+    pub index: Index,
+    pub pk: String,
+    pub sk: SkCond,
+    pub forward: bool,
+    pub limit: u32,
+    pub start: Option<Key>,
+}
+
+#[derive(Debug)]
+pub(crate) enum WriteError {
+    /// A condition failed; the index of the failing op when the backend
+    /// knows it.
+    Condition(Option<usize>),
+    Store(StoreError),
+}
+
+impl From<StoreError> for WriteError {
+    fn from(e: StoreError) -> Self {
+        WriteError::Store(e)
+    }
+}
+
+/// What each store implementation must provide: one request per call.
+#[async_trait]
+pub(crate) trait Backend: Send + Sync {
+    async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>>;
+    /// Up to `limit` items, and the key of the last one when more may follow.
+    async fn query(&self, q: Query) -> Result<(Vec<Item>, Option<Key>)>;
+    /// Applies all ops or none. One op is a plain conditional write; more
+    /// are one transaction.
+    async fn write(&self, ops: Vec<Op>) -> Result<(), WriteError>;
+    /// Unconditional bulk delete (non-transactional cleanup).
+    async fn delete_many(&self, keys: Vec<(String, String)>) -> Result<()>;
+}
+
+pub(crate) fn key_of(index: Index, item: &Item) -> Key {
+    let (ipk, isk) = match index {
+        Index::Table => (None, None),
+        _ => match index.keys_of(item) {
+            Some((p, s)) => (Some(p), Some(s)),
+            None => (None, None),
+        },
+    };
+    Key {
+        pk: item.pk.clone(),
+        sk: item.sk.clone(),
+        ipk,
+        isk,
+    }
+}
+
+fn decode_all<T: DeserializeOwned>(items: &[Item]) -> Result<Vec<T>> {
+    items.iter().map(Item::entity).collect()
+}
+
+fn unexpected(e: WriteError) -> StoreError {
+    match e {
+        WriteError::Condition(_) => StoreError::Conflict,
+        WriteError::Store(e) => e,
+    }
+}
+
+/// One list access pattern: which partition of which index, in what order,
+/// and what its cursors must look like.
+struct Listing<'a> {
+    index: Index,
+    partition: String,
+    sk: SkCond,
+    forward: bool,
+    pk_prefix: &'a str,
+    sk_prefix: &'a str,
+}
+
+async fn list<B: Backend, T: DeserializeOwned>(
+    b: &B,
+    l: Listing<'_>,
+    page: &PageRequest,
+) -> Result<Page<T>> {
+    let start = match &page.after {
+        Some(c) => Some(Key::decode(
+            c,
+            &Expect {
+                index: l.index,
+                partition: &l.partition,
+                pk_prefix: l.pk_prefix,
+                sk_prefix: l.sk_prefix,
+            },
+        )?),
+        None => None,
+    };
+    let (items, last) = b
+        .query(Query {
+            index: l.index,
+            pk: l.partition,
+            sk: l.sk,
+            forward: l.forward,
+            limit: page.clamped_limit(),
+            start,
+        })
+        .await?;
+    Ok(Page {
+        items: decode_all(&items)?,
+        next: last.map(|k| k.encode()),
+    })
+}
+
+/// After a failed version-checked write: was the item gone or changed?
+async fn gone_or_conflict<B: Backend>(b: &B, pk: &str, sk: &str) -> StoreError {
+    match b.get(pk, sk).await {
+        Ok(None) => StoreError::NotFound,
+        Ok(Some(_)) => StoreError::Conflict,
+        Err(e) => e,
+    }
+}
+
+fn task_ops(current: &Task, next: &Task) -> Vec<Op> {
+    let mut ops = vec![Op::Put {
+        item: keys::task_item(next),
+        cond: Cond::Version(current.version),
+    }];
+    for u in &current.assignees {
+        if !next.is_assigned(*u) {
+            ops.push(Op::Delete {
+                pk: keys::task_pk(current.id),
+                sk: keys::assign_sk(*u),
+                cond: Cond::Exists,
+            });
+        }
+    }
+    for u in &next.assignees {
+        ops.push(Op::Put {
+            item: keys::assignment_item(next, *u),
+            cond: if current.is_assigned(*u) {
+                Cond::Exists
+            } else {
+                Cond::NotExists
+            },
+        });
+    }
+    ops
+}
+
+async fn write_task<B: Backend>(b: &B, current: &Task, next: Task) -> Result<Task> {
+    match b.write(task_ops(current, &next)).await {
+        Ok(()) => Ok(next),
+        Err(WriteError::Condition(_)) => {
+            Err(gone_or_conflict(b, &keys::task_pk(current.id), keys::METADATA).await)
+        }
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+fn task_expect(pk: &str) -> Expect<'_> {
+    Expect {
+        index: Index::Table,
+        partition: pk,
+        pk_prefix: "TASK#",
+        sk_prefix: keys::COMMENT_PREFIX,
+    }
+}
+
+pub(crate) async fn create_task<B: Backend>(b: &B, new: NewTask) -> Result<Task> {
+    let task = Task::create(TaskId::from_uuid(Uuid::now_v7()), new, now());
+    let mut ops = vec![Op::Put {
+        item: keys::task_item(&task),
+        cond: Cond::NotExists,
+    }];
+    ops.extend(task.assignees.iter().map(|u| Op::Put {
+        item: keys::assignment_item(&task, *u),
+        cond: Cond::NotExists,
+    }));
+    b.write(ops).await.map_err(unexpected)?;
+    Ok(task)
+}
+
+pub(crate) async fn get_task<B: Backend>(b: &B, id: TaskId, comments: u32) -> Result<TaskDetail> {
+    let comments = comments.clamp(1, PageRequest::MAX_LIMIT);
+    let (items, last) = b
+        .query(Query {
+            index: Index::Table,
+            pk: keys::task_pk(id),
+            // METADATA sorts right after every COMMENT#, so a descending
+            // range yields the task first, then its newest comments.
+            sk: SkCond::Between(keys::COMMENT_PREFIX.into(), keys::METADATA.into()),
+            forward: false,
+            limit: comments + 1,
+            start: None,
+        })
+        .await?;
+    let Some((first, rest)) = items.split_first() else {
+        return Err(StoreError::NotFound);
+    };
+    if first.sk != keys::METADATA {
+        // Comments left behind by an interrupted delete cascade.
+        return Err(StoreError::NotFound);
+    }
+    let next = match (last, rest.is_empty()) {
+        (Some(k), false) => Some(k.encode()),
+        _ => None,
+    };
+    Ok(TaskDetail {
+        task: first.entity()?,
+        comments: Page {
+            items: decode_all(rest)?,
+            next,
+        },
+    })
+}
+
+pub(crate) async fn list_comments<B: Backend>(
+    b: &B,
+    id: TaskId,
+    page: PageRequest,
+) -> Result<Page<Comment>> {
+    let pk = keys::task_pk(id);
+    let start = match &page.after {
+        Some(c) => Some(Key::decode(c, &task_expect(&pk))?),
+        None => None,
+    };
+    let (items, last) = b
+        .query(Query {
+            index: Index::Table,
+            pk,
+            sk: SkCond::BeginsWith(keys::COMMENT_PREFIX.into()),
+            forward: false,
+            limit: page.clamped_limit(),
+            start,
+        })
+        .await?;
+    Ok(Page {
+        items: decode_all(&items)?,
+        next: last.map(|k| k.encode()),
+    })
+}
+
+pub(crate) async fn update_task<B: Backend>(
+    b: &B,
+    cur: &Task,
+    patch: &TaskPatch,
+    by: UserId,
+) -> Result<Task> {
+    write_task(b, cur, cur.patched(patch, by, now())).await
+}
+
+pub(crate) async fn change_status<B: Backend>(
+    b: &B,
+    cur: &Task,
+    s: Status,
+    by: UserId,
+) -> Result<Task> {
+    write_task(b, cur, cur.with_status(s, by, now())).await
+}
+
+pub(crate) async fn set_assignees<B: Backend>(
+    b: &B,
+    cur: &Task,
+    add: &[UserId],
+    remove: &[UserId],
+    by: UserId,
+) -> Result<Task> {
+    write_task(b, cur, cur.with_assignees(add, remove, by, now())).await
+}
+
+pub(crate) async fn delete_task<B: Backend>(b: &B, cur: &Task) -> Result<()> {
+    let pk = keys::task_pk(cur.id);
+    let mut ops = vec![Op::Delete {
+        pk: pk.clone(),
+        sk: keys::METADATA.into(),
+        cond: Cond::Version(cur.version),
+    }];
+    ops.extend(cur.assignees.iter().map(|u| Op::Delete {
+        pk: pk.clone(),
+        sk: keys::assign_sk(*u),
+        cond: Cond::Exists,
+    }));
+    match b.write(ops).await {
+        Ok(()) => {}
+        Err(WriteError::Condition(_)) => return Err(gone_or_conflict(b, &pk, keys::METADATA).await),
+        Err(WriteError::Store(e)) => return Err(e),
+    }
+    // The task is gone for every reader now; its comments are purged page
+    // by page. A crash here leaves unreachable comments, which a later
+    // delete attempt or a stream consumer can sweep; nothing is visible.
+    let mut start = None;
+    loop {
+        let (items, last) = b
+            .query(Query {
+                index: Index::Table,
+                pk: pk.clone(),
+                sk: SkCond::BeginsWith(keys::COMMENT_PREFIX.into()),
+                forward: true,
+                limit: 100,
+                start,
+            })
+            .await?;
+        if !items.is_empty() {
+            b.delete_many(items.into_iter().map(|i| (i.pk, i.sk)).collect())
+                .await?;
+        }
+        match last {
+            Some(k) => start = Some(k),
+            None => return Ok(()),
+        }
+    }
+}
+
+pub(crate) async fn add_comment<B: Backend>(
+    b: &B,
+    task: TaskId,
+    author: UserId,
+    body: CommentBody,
+) -> Result<Comment> {
+    let c = Comment {
+        id: domain::CommentId::from_uuid(Uuid::now_v7()),
+        task_id: task,
+        author,
+        body,
+        created_at: now(),
+    };
+    let ops = vec![
+        Op::Check {
+            pk: keys::task_pk(task),
+            sk: keys::METADATA.into(),
+            cond: Cond::Exists,
+        },
+        Op::Put {
+            item: keys::comment_item(&c),
+            cond: Cond::NotExists,
+        },
+    ];
+    match b.write(ops).await {
+        Ok(()) => Ok(c),
+        Err(WriteError::Condition(_)) => Err(StoreError::NotFound),
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+pub(crate) async fn list_tasks_by_status<B: Backend>(
+    b: &B,
+    s: Status,
+    page: PageRequest,
+) -> Result<Page<Task>> {
+    let p = keys::status_pk(s);
+    list(
+        b,
+        Listing {
+            index: Index::Gsi1,
+            partition: p,
+            sk: SkCond::Any,
+            forward: true,
+            pk_prefix: "TASK#",
+            sk_prefix: keys::METADATA,
+        },
+        &page,
+    )
+    .await
+}
+
+pub(crate) async fn list_tasks_for_user<B: Backend>(
+    b: &B,
+    u: UserId,
+    page: PageRequest,
+) -> Result<Page<TaskSummary>> {
+    let p = keys::user_pk(u);
+    let prefix = keys::ASSIGN_PREFIX;
+    list(
+        b,
+        Listing {
+            index: Index::Gsi2,
+            partition: p,
+            sk: SkCond::Any,
+            forward: true,
+            pk_prefix: "TASK#",
+            sk_prefix: prefix,
+        },
+        &page,
+    )
+    .await
+}
+
+pub(crate) async fn list_open_tasks_due_before<B: Backend>(
+    b: &B,
+    date: Date,
+    page: PageRequest,
+) -> Result<Page<Task>> {
+    let bound = SkCond::Lt(format!("DUE#{}", keys::date_text(date)));
+    let p = keys::OPEN_DUE.to_owned();
+    list(
+        b,
+        Listing {
+            index: Index::Gsi3,
+            partition: p,
+            sk: bound,
+            forward: true,
+            pk_prefix: "TASK#",
+            sk_prefix: keys::METADATA,
+        },
+        &page,
+    )
+    .await
+}
+
+fn admin_delta(from: Role, to: Role) -> Option<Op> {
+    let (pk, sk) = keys::ADMIN_COUNT;
+    let (delta, min_result) = match (from, to) {
+        (Role::Member, Role::Admin) => (1, None),
+        (Role::Admin, Role::Member) => (-1, Some(1)),
+        _ => return None,
+    };
+    Some(Op::Adjust {
+        pk: pk.into(),
+        sk: sk.into(),
+        delta,
+        min_result,
+    })
+}
+
+pub(crate) async fn create_profile<B: Backend>(b: &B, new: NewProfile) -> Result<UserProfile> {
+    let p = UserProfile::create(new, now());
+    let mut ops = vec![Op::Put {
+        item: keys::profile_item(&p),
+        cond: Cond::NotExists,
+    }];
+    ops.extend(admin_delta(Role::Member, p.role));
+    match b.write(ops).await {
+        Ok(()) => Ok(p),
+        Err(WriteError::Condition(_)) => Err(StoreError::AlreadyExists),
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+pub(crate) async fn get_profile<B: Backend>(b: &B, id: UserId) -> Result<UserProfile> {
+    match b.get(&keys::user_pk(id), keys::PROFILE).await? {
+        Some(item) => item.entity(),
+        None => Err(StoreError::NotFound),
+    }
+}
+
+pub(crate) async fn update_profile<B: Backend>(
+    b: &B,
+    cur: &UserProfile,
+    patch: &ProfilePatch,
+) -> Result<UserProfile> {
+    let next = cur.patched(patch, now());
+    let op = Op::Put {
+        item: keys::profile_item(&next),
+        cond: Cond::Version(cur.version),
+    };
+    match b.write(vec![op]).await {
+        Ok(()) => Ok(next),
+        Err(WriteError::Condition(_)) => {
+            Err(gone_or_conflict(b, &keys::user_pk(cur.id), keys::PROFILE).await)
+        }
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+pub(crate) async fn update_role<B: Backend>(
+    b: &B,
+    cur: &UserProfile,
+    role: Role,
+) -> Result<UserProfile> {
+    let next = cur.with_role(role, now());
+    let mut ops = vec![Op::Put {
+        item: keys::profile_item(&next),
+        cond: Cond::Version(cur.version),
+    }];
+    ops.extend(admin_delta(cur.role, role));
+    match b.write(ops).await {
+        Ok(()) => Ok(next),
+        Err(WriteError::Condition(Some(1))) => Err(StoreError::LastAdmin),
+        Err(WriteError::Condition(_)) => {
+            match b.get(&keys::user_pk(cur.id), keys::PROFILE).await? {
+                None => Err(StoreError::NotFound),
+                Some(i) if i.version != cur.version => Err(StoreError::Conflict),
+                Some(_) => Err(StoreError::LastAdmin),
+            }
+        }
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+pub(crate) async fn list_users<B: Backend>(b: &B, page: PageRequest) -> Result<Page<UserProfile>> {
+    let p = keys::USERS.to_owned();
+    list(
+        b,
+        Listing {
+            index: Index::Gsi1,
+            partition: p,
+            sk: SkCond::Any,
+            forward: true,
+            pk_prefix: "USER#",
+            sk_prefix: keys::PROFILE,
+        },
+        &page,
+    )
+    .await
+}
+
+pub(crate) async fn create_notification<B: Backend>(
+    b: &B,
+    new: NewNotification,
+) -> Result<Notification> {
+    let n = Notification {
+        id: NotificationId::from_uuid(Uuid::now_v7()),
+        user_id: new.user_id,
+        kind: new.kind,
+        task_id: new.task_id,
+        task_title: new.task_title,
+        message: new.message,
+        actor: new.actor,
+        created_at: now(),
+        read: false,
+    };
+    let op = Op::Put {
+        item: keys::notification_item(&n),
+        cond: Cond::NotExists,
+    };
+    b.write(vec![op]).await.map_err(unexpected)?;
+    Ok(n)
+}
+
+pub(crate) async fn list_notifications<B: Backend>(
+    b: &B,
+    u: UserId,
+    page: PageRequest,
+) -> Result<Page<Notification>> {
+    let p = keys::user_pk(u);
+    let sk = SkCond::BeginsWith(keys::NOTIF_PREFIX.into());
+    list(
+        b,
+        Listing {
+            index: Index::Table,
+            partition: p,
+            sk,
+            forward: false,
+            pk_prefix: "USER#",
+            sk_prefix: keys::NOTIF_PREFIX,
+        },
+        &page,
+    )
+    .await
+}
+
+pub(crate) async fn mark_notification_read<B: Backend>(b: &B, n: &Notification) -> Result<()> {
+    let mut next = n.clone();
+    next.read = true;
+    let op = Op::Put {
+        item: keys::notification_item(&next),
+        cond: Cond::Exists,
+    };
+    match b.write(vec![op]).await {
+        Ok(()) => Ok(()),
+        Err(WriteError::Condition(_)) => Err(StoreError::NotFound),
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+pub(crate) async fn put_marker<B: Backend>(b: &B, key: &str, ttl: Duration) -> Result<bool> {
+    let now = now().unix_timestamp();
+    let (pk, sk) = keys::marker_key(key);
+    let mut item = Item::new(pk, sk, serde_json::json!({ "key": key }), 1);
+    // A non-positive ttl yields an already-expired marker (useful to
+    // force reprocessing, and to test expiry without waiting).
+    item.expires_at = Some(now + ttl.whole_seconds());
+    let op = Op::Put {
+        item,
+        cond: Cond::NotExistsOrExpired(now),
+    };
+    match b.write(vec![op]).await {
+        Ok(()) => Ok(true),
+        Err(WriteError::Condition(_)) => Ok(false),
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+/// Implements [`crate::Store`] for a [`Backend`] by delegating to the
+/// functions above.
+macro_rules! impl_store {
+    ($ty:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::Store for $ty {
+            async fn create_task(&self, new: domain::NewTask) -> $crate::Result<domain::Task> {
+                $crate::engine::create_task(self, new).await
+            }
+            async fn get_task(
+                &self,
+                id: domain::TaskId,
+                comments_limit: u32,
+            ) -> $crate::Result<$crate::TaskDetail> {
+                $crate::engine::get_task(self, id, comments_limit).await
+            }
+            async fn list_comments(
+                &self,
+                id: domain::TaskId,
+                page: $crate::PageRequest,
+            ) -> $crate::Result<$crate::Page<domain::Comment>> {
+                $crate::engine::list_comments(self, id, page).await
+            }
+            async fn update_task(
+                &self,
+                current: &domain::Task,
+                patch: &domain::TaskPatch,
+                actor: domain::UserId,
+            ) -> $crate::Result<domain::Task> {
+                $crate::engine::update_task(self, current, patch, actor).await
+            }
+            async fn change_status(
+                &self,
+                current: &domain::Task,
+                status: domain::Status,
+                actor: domain::UserId,
+            ) -> $crate::Result<domain::Task> {
+                $crate::engine::change_status(self, current, status, actor).await
+            }
+            async fn set_assignees(
+                &self,
+                current: &domain::Task,
+                add: &[domain::UserId],
+                remove: &[domain::UserId],
+                actor: domain::UserId,
+            ) -> $crate::Result<domain::Task> {
+                $crate::engine::set_assignees(self, current, add, remove, actor).await
+            }
+            async fn delete_task(&self, current: &domain::Task) -> $crate::Result<()> {
+                $crate::engine::delete_task(self, current).await
+            }
+            async fn add_comment(
+                &self,
+                task: domain::TaskId,
+                author: domain::UserId,
+                body: domain::CommentBody,
+            ) -> $crate::Result<domain::Comment> {
+                $crate::engine::add_comment(self, task, author, body).await
+            }
+            async fn list_tasks_by_status(
+                &self,
+                status: domain::Status,
+                page: $crate::PageRequest,
+            ) -> $crate::Result<$crate::Page<domain::Task>> {
+                $crate::engine::list_tasks_by_status(self, status, page).await
+            }
+            async fn list_tasks_for_user(
+                &self,
+                user: domain::UserId,
+                page: $crate::PageRequest,
+            ) -> $crate::Result<$crate::Page<domain::TaskSummary>> {
+                $crate::engine::list_tasks_for_user(self, user, page).await
+            }
+            async fn list_open_tasks_due_before(
+                &self,
+                date: time::Date,
+                page: $crate::PageRequest,
+            ) -> $crate::Result<$crate::Page<domain::Task>> {
+                $crate::engine::list_open_tasks_due_before(self, date, page).await
+            }
+            async fn create_profile(
+                &self,
+                new: domain::NewProfile,
+            ) -> $crate::Result<domain::UserProfile> {
+                $crate::engine::create_profile(self, new).await
+            }
+            async fn get_profile(&self, id: domain::UserId) -> $crate::Result<domain::UserProfile> {
+                $crate::engine::get_profile(self, id).await
+            }
+            async fn update_profile(
+                &self,
+                current: &domain::UserProfile,
+                patch: &domain::ProfilePatch,
+            ) -> $crate::Result<domain::UserProfile> {
+                $crate::engine::update_profile(self, current, patch).await
+            }
+            async fn update_role(
+                &self,
+                current: &domain::UserProfile,
+                role: domain::Role,
+            ) -> $crate::Result<domain::UserProfile> {
+                $crate::engine::update_role(self, current, role).await
+            }
+            async fn list_users(
+                &self,
+                page: $crate::PageRequest,
+            ) -> $crate::Result<$crate::Page<domain::UserProfile>> {
+                $crate::engine::list_users(self, page).await
+            }
+            async fn create_notification(
+                &self,
+                new: domain::NewNotification,
+            ) -> $crate::Result<domain::Notification> {
+                $crate::engine::create_notification(self, new).await
+            }
+            async fn list_notifications(
+                &self,
+                user: domain::UserId,
+                page: $crate::PageRequest,
+            ) -> $crate::Result<$crate::Page<domain::Notification>> {
+                $crate::engine::list_notifications(self, user, page).await
+            }
+            async fn mark_notification_read(
+                &self,
+                notification: &domain::Notification,
+            ) -> $crate::Result<()> {
+                $crate::engine::mark_notification_read(self, notification).await
+            }
+            async fn put_marker(&self, key: &str, ttl: time::Duration) -> $crate::Result<bool> {
+                $crate::engine::put_marker(self, key, ttl).await
+            }
+        }
+    };
+}
+pub(crate) use impl_store;

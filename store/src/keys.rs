@@ -1,0 +1,210 @@
+//! The single-table key design shared by both stores (DESIGN.md "Data").
+//!
+//! | item | PK | SK | GSI1 | GSI2 | GSI3 |
+//! |---|---|---|---|---|---|
+//! | task | `TASK#id` | `METADATA` | `STATUS#s` / `DUE#date#TASK#id` | | `OPEN` / `DUE#date#TASK#id` while not done and dated |
+//! | assignment | `TASK#id` | `ASSIGN#USER#uid` | | `USER#uid` / `TASK#id` | |
+//! | comment | `TASK#id` | `COMMENT#cid` | | | |
+//! | profile | `USER#uid` | `PROFILE` | `USERS` / `EMAIL#email` | | |
+//! | notification | `USER#uid` | `NOTIF#nid` | | | |
+//! | idempotency marker | `MARKER#key` | `MARKER` | | | |
+//! | admin count | `META` | `ADMIN_COUNT` | | | |
+//!
+//! Comment and notification ids are uuid v7, whose text form sorts by
+//! creation time, so `COMMENT#cid` is the `COMMENT#ts#id` of DESIGN.md in
+//! one component. Undated tasks use `DUE#NONE`, which sorts after every
+//! date. `COMMENT#` and `METADATA` are adjacent in sort order (assignments
+//! sort before both), so "task plus newest comments" is one descending
+//! range query.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use domain::{Comment, Notification, Task, TaskId, TaskSummary, UserId, UserProfile};
+
+use crate::{Result, StoreError};
+
+/// One stored item: keys, the entity as JSON, and the bookkeeping columns.
+/// Its serde form is the image format of the SQLite change feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
+    #[serde(rename = "GSI2PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi2pk: Option<String>,
+    #[serde(rename = "GSI2SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi2sk: Option<String>,
+    #[serde(rename = "GSI3PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi3pk: Option<String>,
+    #[serde(rename = "GSI3SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi3sk: Option<String>,
+    /// The entity (task, profile, …) in its domain JSON form.
+    pub data: Value,
+    pub version: u64,
+    /// Unix seconds after which the item is dead (DynamoDB TTL attribute).
+    #[serde(rename = "expiresAt", default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+impl Item {
+    pub fn new(pk: String, sk: String, data: Value, version: u64) -> Item {
+        Item {
+            pk,
+            sk,
+            gsi1pk: None,
+            gsi1sk: None,
+            gsi2pk: None,
+            gsi2sk: None,
+            gsi3pk: None,
+            gsi3sk: None,
+            data,
+            version,
+            expires_at: None,
+        }
+    }
+
+    /// Decodes the entity this item carries.
+    pub fn entity<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_value(self.data.clone())
+            .map_err(|e| StoreError::Internal(format!("corrupt item {}/{}: {e}", self.pk, self.sk)))
+    }
+}
+
+/// The secondary indexes, by their DynamoDB names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    Table,
+    Gsi1,
+    Gsi2,
+    Gsi3,
+}
+
+impl Index {
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Index::Table => None,
+            Index::Gsi1 => Some("GSI1"),
+            Index::Gsi2 => Some("GSI2"),
+            Index::Gsi3 => Some("GSI3"),
+        }
+    }
+
+    /// Attribute names of this index's partition and sort keys.
+    pub fn key_attrs(self) -> (&'static str, &'static str) {
+        match self {
+            Index::Table => ("PK", "SK"),
+            Index::Gsi1 => ("GSI1PK", "GSI1SK"),
+            Index::Gsi2 => ("GSI2PK", "GSI2SK"),
+            Index::Gsi3 => ("GSI3PK", "GSI3SK"),
+        }
+    }
+
+    pub(crate) fn keys_of(self, item: &Item) -> Option<(String, String)> {
+        let (p, s) = match self {
+            Index::Table => return Some((item.pk.clone(), item.sk.clone())),
+            Index::Gsi1 => (&item.gsi1pk, &item.gsi1sk),
+            Index::Gsi2 => (&item.gsi2pk, &item.gsi2sk),
+            Index::Gsi3 => (&item.gsi3pk, &item.gsi3sk),
+        };
+        Some((p.clone()?, s.clone()?))
+    }
+}
+
+pub const METADATA: &str = "METADATA";
+pub const PROFILE: &str = "PROFILE";
+pub const USERS: &str = "USERS";
+pub const OPEN_DUE: &str = "OPEN";
+pub const COMMENT_PREFIX: &str = "COMMENT#";
+pub const NOTIF_PREFIX: &str = "NOTIF#";
+pub const ASSIGN_PREFIX: &str = "ASSIGN#USER#";
+pub const ADMIN_COUNT: (&str, &str) = ("META", "ADMIN_COUNT");
+
+pub fn task_pk(id: TaskId) -> String {
+    format!("TASK#{id}")
+}
+pub fn user_pk(id: UserId) -> String {
+    format!("USER#{id}")
+}
+pub fn assign_sk(user: UserId) -> String {
+    format!("{ASSIGN_PREFIX}{user}")
+}
+pub fn status_pk(s: domain::Status) -> String {
+    format!("STATUS#{}", s.as_str())
+}
+pub fn marker_key(key: &str) -> (String, String) {
+    (format!("MARKER#{key}"), "MARKER".to_owned())
+}
+
+fn due_sk(task: &Task) -> String {
+    match task.due {
+        Some(d) => format!("DUE#{}#TASK#{}", date_text(d), task.id),
+        None => format!("DUE#NONE#TASK#{}", task.id),
+    }
+}
+
+pub fn date_text(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
+fn json<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).expect("domain types serialise infallibly")
+}
+
+pub fn task_item(task: &Task) -> Item {
+    let mut item = Item::new(task_pk(task.id), METADATA.into(), json(task), task.version);
+    item.gsi1pk = Some(status_pk(task.status));
+    item.gsi1sk = Some(due_sk(task));
+    if task.status.is_open() && task.due.is_some() {
+        item.gsi3pk = Some(OPEN_DUE.into());
+        item.gsi3sk = Some(due_sk(task));
+    }
+    item
+}
+
+pub fn assignment_item(task: &Task, user: UserId) -> Item {
+    let mut item = Item::new(
+        task_pk(task.id),
+        assign_sk(user),
+        json(&task.summary()),
+        task.version,
+    );
+    item.gsi2pk = Some(user_pk(user));
+    item.gsi2sk = Some(task_pk(task.id));
+    item
+}
+
+pub fn comment_item(c: &Comment) -> Item {
+    Item::new(
+        task_pk(c.task_id),
+        format!("{COMMENT_PREFIX}{}", c.id),
+        json(c),
+        1,
+    )
+}
+
+pub fn profile_item(p: &UserProfile) -> Item {
+    let mut item = Item::new(user_pk(p.id), PROFILE.into(), json(p), p.version);
+    item.gsi1pk = Some(USERS.into());
+    item.gsi1sk = Some(format!("EMAIL#{}", p.email));
+    item
+}
+
+pub fn notification_item(n: &Notification) -> Item {
+    Item::new(
+        user_pk(n.user_id),
+        format!("{NOTIF_PREFIX}{}", n.id),
+        json(n),
+        1,
+    )
+}
+
+/// Checks that an assignment copy decodes, for symmetry with the others.
+pub fn summary_of(item: &Item) -> Result<TaskSummary> {
+    item.entity()
+}

@@ -1,0 +1,195 @@
+//! The conformance suite against DynamoDB as emulated by moto, plus the
+//! request-count figure: every access pattern is one SDK request.
+//!
+//! Needs `TASKLANE_MOTO_ENDPOINT` (scripts/test-store.sh starts moto and
+//! sets it). Without it these tests fail loudly rather than skip: a green
+//! run must mean DynamoDB was exercised.
+
+use std::sync::Arc;
+
+use domain::{
+    CommentBody, DisplayName, Email, EventKind, NewNotification, NewProfile, NewTask, Priority,
+    ProfilePatch, Role, Status, TaskPatch, TaskTitle, UserId,
+};
+use store::{DynamoStore, PageRequest, RequestCounter, Store};
+use time::macros::date;
+
+fn endpoint() -> String {
+    std::env::var("TASKLANE_MOTO_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "TASKLANE_MOTO_ENDPOINT is not set: the DynamoDB tests need moto_server \
+             (run scripts/test-store.sh, or start `moto_server -H 127.0.0.1 -p 5055` and \
+             export TASKLANE_MOTO_ENDPOINT=http://127.0.0.1:5055)"
+        )
+    })
+}
+
+async fn table(counter: Option<RequestCounter>) -> DynamoStore {
+    let client = DynamoStore::local_client(&endpoint(), counter);
+    // moto is shared by every test (and every run): unique names isolate.
+    let name = format!("tasklane-test-{}", uuid::Uuid::now_v7());
+    let store = DynamoStore::new(client, name);
+    store.create_table().await.expect("create table on moto");
+    store
+}
+
+async fn fresh() -> Arc<dyn Store> {
+    Arc::new(table(None).await)
+}
+
+store::conformance_suite!(fresh());
+
+/// Figure (a): the requests each access pattern sends, counted at the SDK.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_request_per_access_pattern() {
+    let counter = RequestCounter::new();
+    let s = table(Some(counter.clone())).await;
+    counter.take();
+    let mut rows: Vec<(&str, Vec<String>)> = Vec::new();
+    macro_rules! measure {
+        ($label:expr, $expected:expr, $call:expr) => {{
+            let out = $call.await.expect($label);
+            let sent = counter.take();
+            let expected: Vec<&str> = $expected;
+            assert_eq!(sent, expected, "{}", $label);
+            rows.push(($label, sent));
+            out
+        }};
+    }
+    let uid = || UserId::from_uuid(uuid::Uuid::now_v7());
+    let (a, b) = (uid(), uid());
+    let new = |assignees: Vec<UserId>| NewTask {
+        title: TaskTitle::parse("Count me").unwrap(),
+        description: None,
+        priority: Priority::High,
+        due: Some(date!(2030 - 01 - 01)),
+        assignees,
+        created_by: a,
+    };
+    const TX: &str = "TransactWriteItems";
+    let t = measure!(
+        "create task with assignees",
+        vec![TX],
+        s.create_task(new(vec![a, b]))
+    );
+    measure!(
+        "create task without assignees",
+        vec!["PutItem"],
+        s.create_task(new(vec![]))
+    );
+    let body = || CommentBody::parse("hello").unwrap();
+    measure!("add comment", vec![TX], s.add_comment(t.id, b, body()));
+    measure!(
+        "get task + assignees + comments",
+        vec!["Query"],
+        s.get_task(t.id, 20)
+    );
+    measure!(
+        "list comments (next page)",
+        vec!["Query"],
+        s.list_comments(t.id, PageRequest::default())
+    );
+    let patch = TaskPatch {
+        title: Some(TaskTitle::parse("Counted").unwrap()),
+        ..Default::default()
+    };
+    let t = measure!(
+        "update task fields (+copies)",
+        vec![TX],
+        s.update_task(&t, &patch, t.created_by)
+    );
+    let t = measure!(
+        "change status (+copies)",
+        vec![TX],
+        s.change_status(&t, Status::InProgress, t.created_by)
+    );
+    let t = measure!(
+        "assign / unassign",
+        vec![TX],
+        s.set_assignees(&t, &[uid()], &[b], t.created_by)
+    );
+    measure!(
+        "tasks by status (GSI1)",
+        vec!["Query"],
+        s.list_tasks_by_status(Status::InProgress, PageRequest::default())
+    );
+    measure!(
+        "tasks assigned to user (GSI2)",
+        vec!["Query"],
+        s.list_tasks_for_user(a, PageRequest::default())
+    );
+    measure!(
+        "open tasks due before (GSI3)",
+        vec!["Query"],
+        s.list_open_tasks_due_before(date!(2031 - 01 - 01), PageRequest::default())
+    );
+    let profile = |role| NewProfile {
+        id: uid(),
+        email: Email::parse("count@example.com").unwrap(),
+        display_name: DisplayName::parse("Count").unwrap(),
+        role,
+    };
+    let m = measure!(
+        "create profile (member)",
+        vec!["PutItem"],
+        s.create_profile(profile(Role::Member))
+    );
+    measure!(
+        "create profile (admin, +admin count)",
+        vec![TX],
+        s.create_profile(profile(Role::Admin))
+    );
+    measure!("get profile", vec!["GetItem"], s.get_profile(m.id));
+    let m = measure!(
+        "update profile",
+        vec!["PutItem"],
+        s.update_profile(&m, &ProfilePatch::default())
+    );
+    measure!(
+        "update role (+admin count)",
+        vec![TX],
+        s.update_role(&m, Role::Admin)
+    );
+    measure!(
+        "list users (GSI1)",
+        vec!["Query"],
+        s.list_users(PageRequest::default())
+    );
+    let note = NewNotification {
+        user_id: a,
+        kind: EventKind::StatusChanged,
+        task_id: Some(t.id),
+        task_title: "Counted".into(),
+        message: "moved".into(),
+        actor: Some(b),
+    };
+    let n = measure!(
+        "create notification",
+        vec!["PutItem"],
+        s.create_notification(note)
+    );
+    measure!(
+        "list notifications",
+        vec!["Query"],
+        s.list_notifications(a, PageRequest::default())
+    );
+    measure!(
+        "mark notification read",
+        vec!["PutItem"],
+        s.mark_notification_read(&n)
+    );
+    measure!(
+        "idempotency marker",
+        vec!["PutItem"],
+        s.put_marker("evt-1", time::Duration::hours(1))
+    );
+    measure!(
+        "delete task (+cascade of 1 comment)",
+        vec![TX, "Query", "BatchWriteItem"],
+        s.delete_task(&t)
+    );
+    println!("\n| access pattern | requests |\n|---|---|");
+    for (label, sent) in rows {
+        println!("| {label} | {} |", sent.join(" + "));
+    }
+}
