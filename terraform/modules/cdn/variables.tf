@@ -1,0 +1,42 @@
+variable "name" {
+  type = string
+}
+
+variable "bucket_name" {
+  description = "Globally unique name of the assets bucket."
+  type        = string
+}
+
+variable "api_domain" {
+  description = "Host name of the HTTP API (<id>.execute-api.<region>.amazonaws.com)."
+  type        = string
+}
+
+variable "static_files" {
+  description = "Paths served from the bucket root besides /pkg/* (the files in public/)."
+  type        = list(string)
+  default     = ["/favicon.svg"]
+}
+
+variable "price_class" {
+  type    = string
+  default = "PriceClass_100"
+}
+
+variable "aliases" {
+  description = "Custom host names (need acm_certificate_arn)."
+  type        = list(string)
+  default     = []
+}
+
+variable "acm_certificate_arn" {
+  description = "ACM certificate in us-east-1 for the aliases; null uses *.cloudfront.net."
+  type        = string
+  default     = null
+}
+
+variable "web_acl_id" {
+  description = "Optional WAF web ACL ARN."
+  type        = string
+  default     = null
+}

@@ -1,0 +1,57 @@
+variable "name" {
+  description = "Name prefix, e.g. tasklane-dev."
+  type        = string
+}
+
+variable "stream_arn" {
+  description = "The table's stream ARN."
+  type        = string
+}
+
+variable "stream_consumer_function_name" {
+  description = "stream-processor function name or ARN."
+  type        = string
+}
+
+variable "stream_consumer_policy_id" {
+  description = "Id of the stream-processor role policy; the mapping waits for it."
+  type        = string
+}
+
+variable "stream_max_retries" {
+  type    = number
+  default = 5
+}
+
+variable "email_function_arn" {
+  type = string
+}
+
+variable "email_function_name" {
+  type = string
+}
+
+variable "email_max_retries" {
+  description = "Lambda async retries for the email-formatter (0-2)."
+  type        = number
+  default     = 2
+}
+
+variable "reminders_function_arn" {
+  type = string
+}
+
+variable "reminders_schedule" {
+  type    = string
+  default = "cron(0 7 * * ? *)"
+}
+
+variable "reminders_timezone" {
+  type    = string
+  default = "UTC"
+}
+
+variable "ses_identity" {
+  description = "Sender domain (example.com) or address (noreply@example.com)."
+  type        = string
+}
