@@ -6,7 +6,10 @@
 //! (where the same functions become HTTP calls). Keeping both halves in one
 //! place is what lets a form work before, without and after hydration.
 
+pub mod account;
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod auth;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -61,12 +64,18 @@ pub fn App() -> impl IntoView {
                         <li><A href="/">"Home"</A></li>
                         <li><A href="/about">"About"</A></li>
                     </ul>
+                    <div class="nav-account"><account::AccountNav /></div>
                 </nav>
             </header>
             <main id="main" class="container">
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/") view=pages::Home ssr=SsrMode::Async />
                     <Route path=path!("/about") view=pages::About />
+                    <Route path=path!("/signup") view=account::SignUpPage />
+                    <Route path=path!("/confirm") view=account::ConfirmPage />
+                    <Route path=path!("/signin") view=account::SignInPage />
+                    <Route path=path!("/forgot") view=account::ForgotPage />
+                    <Route path=path!("/reset") view=account::ResetPage />
                 </Routes>
             </main>
         </Router>

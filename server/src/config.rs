@@ -24,6 +24,24 @@ pub struct Config {
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
 
+    /// The address people use to reach the app, for links in emails and to
+    /// decide whether cookies need `Secure`. Default: http://<addr>.
+    #[arg(long, env = "TASKLANE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Send mail over SMTP (`smtp://user:pass@host:587`, `smtps://…`)
+    /// instead of the dev mailbox.
+    #[arg(long, env = "SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// Sender of every email.
+    #[arg(
+        long,
+        env = "TASKLANE_MAIL_FROM",
+        default_value = "tasklane <no-reply@localhost>"
+    )]
+    pub mail_from: String,
+
     /// Log format: `text` for people, `json` for log pipelines.
     #[arg(long, env = "TASKLANE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -5,6 +5,9 @@
 
 pub mod assets;
 pub mod config;
+pub mod csrf;
+pub mod dev;
+pub mod local;
 pub mod telemetry;
 
 use std::sync::Arc;
@@ -21,6 +24,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     pub ctx: ServerContext,
     pub site: Arc<assets::Site>,
+    /// The built-in issuer's public keys; `None` when Cognito issues tokens.
+    pub jwks_json: Option<Arc<str>>,
 }
 
 /// Builds the router shared by the local server and the API Lambda.
@@ -41,15 +46,51 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         .propagate_x_request_id();
 
+    let jwks = state.jwks_json.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/.well-known/jwks.json",
+            get(move || {
+                let jwks = jwks.clone();
+                async move {
+                    match jwks {
+                        Some(body) => (
+                            StatusCode::OK,
+                            [
+                                ("content-type", "application/json"),
+                                ("cache-control", "public, max-age=300"),
+                            ],
+                            body.to_string(),
+                        )
+                            .into_response(),
+                        None => StatusCode::NOT_FOUND.into_response(),
+                    }
+                }
+            }),
+        )
         .merge(pages)
         .fallback_service(assets::service(
             state.site.clone(),
             state.ctx.clone(),
             leptos,
         ))
+        .layer(axum::middleware::from_fn(csrf::guard))
         .layer(middleware)
+}
+
+/// The router of the local binary: the shared one plus the dev mailbox and
+/// the hook that wakes the notification worker after writes.
+pub fn local_router(
+    state: AppState,
+    mailbox: Option<Arc<notifier::local::DevMailbox>>,
+    waker: Arc<tokio::sync::Notify>,
+) -> Router {
+    router(state)
+        .merge(dev::mailbox_routes(mailbox))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            dev::wake_after_writes(waker.clone(), req, next)
+        }))
 }
 
 async fn healthz() -> impl IntoResponse {

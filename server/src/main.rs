@@ -5,8 +5,8 @@ use std::sync::Arc;
 use app::ssr::ServerContext;
 use clap::Parser;
 use leptos::prelude::LeptosOptions;
-use server::{assets::Site, config::Config, router, telemetry, AppState};
-use tokio::net::TcpListener;
+use server::{assets::Site, config::Config, local, telemetry, AppState};
+use tokio::{net::TcpListener, sync::watch};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -23,26 +23,60 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&config.data_dir)?;
+    let listener = TcpListener::bind(config.addr).await?;
+    let addr = listener.local_addr()?;
+    let base_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let secure_cookies =
+        !(base_url.starts_with("http://127.") || base_url.starts_with("http://localhost"));
+
+    let local = local::open(
+        &config.data_dir,
+        &base_url,
+        config.smtp_url.as_deref(),
+        &config.mail_from,
+        secure_cookies,
+    )
+    .await?;
+    tracing::info!(dir = %config.data_dir.display(), "embedded default: SQLite, built-in sign-in");
+
     let leptos = LeptosOptions::builder()
         .output_name(env!("LEPTOS_OUTPUT_NAME"))
         .site_root(config.site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
-        .site_addr(config.addr)
+        .site_addr(addr)
         .hash_files(true)
         .build();
+    let waker = local.worker.waker();
     let state = AppState {
         leptos,
         ctx: ServerContext {
+            store: local.store.clone(),
+            auth: local.auth.clone(),
             storage_label: "sqlite",
         },
         site: Arc::new(Site::new(&config.site_root)),
+        jwks_json: Some(local.jwks_json.clone()),
     };
-    let listener = TcpListener::bind(config.addr).await?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut worker_stop = stop_rx.clone();
+    let worker = tokio::spawn(local.worker.run(async move {
+        let _ = worker_stop.wait_for(|s| *s).await;
+    }));
+
+    let app = server::local_router(state, local.mailbox.clone(), waker);
     // Tests and scripts read this line to learn the port when binding :0.
-    tracing::info!(addr = %listener.local_addr()?, site_root = %config.site_root.display(), "listening");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    tracing::info!(%addr, %base_url, site_root = %config.site_root.display(), "listening");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
     tracing::info!("shut down cleanly");
     Ok(())
 }

@@ -4,7 +4,7 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use app::ssr::ServerContext;
 use leptos::prelude::LeptosOptions;
-use server::{assets::Site, router, AppState};
+use server::{assets::Site, AppState};
 
 struct TestApp {
     addr: SocketAddr,
@@ -42,16 +42,30 @@ impl TestApp {
             .site_root(dir.to_string_lossy().into_owned())
             .hash_files(false)
             .build();
+        let local = server::local::open(
+            &dir.join("data"),
+            "http://127.0.0.1",
+            None,
+            "t <t@localhost>",
+            false,
+        )
+        .await
+        .unwrap();
         let state = AppState {
             leptos,
             ctx: ServerContext {
+                store: local.store.clone(),
+                auth: local.auth.clone(),
                 storage_label: "test",
             },
             site: Arc::new(Site::new(&dir)),
+            jwks_json: Some(local.jwks_json.clone()),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
+        let app = server::local_router(state, local.mailbox.clone(), local.worker.waker())
+            .into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -223,4 +237,232 @@ async fn server_function_round_trips_and_rejects_bad_input() {
         !malformed.status().is_success(),
         "malformed input must not succeed"
     );
+}
+
+#[tokio::test]
+async fn jwks_is_served_for_the_local_issuer() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let key = &body["keys"][0];
+    assert_eq!(
+        (key["kty"].as_str(), key["alg"].as_str()),
+        (Some("RSA"), Some("RS256"))
+    );
+    assert!(key["n"].as_str().is_some_and(|n| n.len() > 300));
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_before_any_server_function_runs() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .post(app.url("/api/auth/sign_in"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("email", "a@b.co"), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = app
+        .client
+        .post(app.url("/api/greet"))
+        .header("origin", "https://evil.example")
+        .form(&[("name", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn sign_up_confirm_sign_in_and_session_round_trip() {
+    let app = TestApp::spawn().await;
+    let post = |path: &str, form: &[(&str, &str)]| {
+        app.client
+            .post(app.url(path))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+    };
+    // Weak password: a clear 400, nothing created.
+    let weak = post(
+        "/api/auth/sign_up",
+        &[
+            ("email", "ada@example.com"),
+            ("display_name", "Ada"),
+            ("password", "short"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(weak.status(), 400);
+    assert!(weak
+        .text()
+        .await
+        .unwrap()
+        .contains("at least 12 characters"));
+
+    let ok = post(
+        "/api/auth/sign_up",
+        &[
+            ("email", "ada@example.com"),
+            ("display_name", "Ada"),
+            ("password", "Correct-Horse-9"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(
+        ok.status().is_success() || ok.status().is_redirection(),
+        "{}",
+        ok.status()
+    );
+    let dup = post(
+        "/api/auth/sign_up",
+        &[
+            ("email", "ADA@example.com"),
+            ("display_name", "Ada"),
+            ("password", "Correct-Horse-9"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(dup.status(), 409);
+
+    // Unconfirmed accounts cannot sign in.
+    let early = post(
+        "/api/auth/sign_in",
+        &[
+            ("email", "ada@example.com"),
+            ("password", "Correct-Horse-9"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(early.status(), 403);
+
+    // The code arrives in the dev mailbox.
+    let mail: serde_json::Value = app
+        .client
+        .get(app.url("/dev/mailbox.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = mail.to_string();
+    let code: String = text
+        .split("Use this code to confirm your email address: ")
+        .nth(1)
+        .expect("confirmation mail in the mailbox")
+        .chars()
+        .take(6)
+        .collect();
+    assert!(code.chars().all(|c| c.is_ascii_digit()), "{code}");
+
+    let wrong = post(
+        "/api/auth/confirm",
+        &[("email", "ada@example.com"), ("code", "000000x")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(wrong.status(), 400);
+    let confirmed = post(
+        "/api/auth/confirm",
+        &[("email", "ada@example.com"), ("code", &code)],
+    )
+    .await
+    .unwrap();
+    assert!(
+        !confirmed.status().is_client_error(),
+        "{}",
+        confirmed.status()
+    );
+
+    let bad = post(
+        "/api/auth/sign_in",
+        &[("email", "ada@example.com"), ("password", "Wrong-Horse-99")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(bad.status(), 401);
+    let unknown = post(
+        "/api/auth/sign_in",
+        &[
+            ("email", "nobody@example.com"),
+            ("password", "Wrong-Horse-99"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(
+        unknown.text().await.unwrap(),
+        bad.text().await.unwrap(),
+        "no account enumeration"
+    );
+
+    let signed_in = post(
+        "/api/auth/sign_in",
+        &[
+            ("email", "ada@example.com"),
+            ("password", "Correct-Horse-9"),
+        ],
+    )
+    .await
+    .unwrap();
+    let cookies: Vec<String> = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert!(cookies
+        .iter()
+        .all(|c| c.contains("HttpOnly") && c.contains("SameSite=Lax")));
+    let jar: String = cookies
+        .iter()
+        .map(|c| c.split(';').next().unwrap())
+        .collect::<Vec<_>>()
+        .join("; ");
+
+    let me: serde_json::Value = app
+        .client
+        .post(app.url("/api/auth/me"))
+        .header("accept", "application/json")
+        .header("cookie", &jar)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "ada@example.com");
+    assert_eq!(
+        me["is_admin"], true,
+        "the first account of a fresh install is the admin"
+    );
+
+    // A forged cookie is anonymous, not an error page.
+    let forged: serde_json::Value = app
+        .client
+        .post(app.url("/api/auth/me"))
+        .header("accept", "application/json")
+        .header("cookie", "tl_access=eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(forged.is_null());
 }

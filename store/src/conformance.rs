@@ -38,7 +38,8 @@ macro_rules! conformance_suite {
             notifications_newest_first_and_mark_read,
             idempotency_markers,
             tampered_cursors_are_rejected,
-            concurrent_conflicting_updates
+            concurrent_conflicting_updates,
+            credentials_and_refresh_tokens
         );
     };
     (@each $make:expr; $($name:ident),+) => {
@@ -654,4 +655,44 @@ pub async fn concurrent_conflicting_updates(s: Arc<dyn Store>) {
         ROUNDS * WRITERS,
         current.version
     );
+}
+
+pub async fn credentials_and_refresh_tokens(s: Arc<dyn Store>) {
+    use crate::credentials::{CodePurpose, Credential, PendingCode, RefreshRecord};
+    let email = Email::parse(&format!("c{}@example.com", Uuid::now_v7().simple())).unwrap();
+    let cred = Credential {
+        user_id: user(),
+        email: email.clone(),
+        password_hash: "$argon2id$stub".into(),
+        confirmed: false,
+        display_name: DisplayName::parse("Cred Tester").unwrap(),
+        code: Some(PendingCode {
+            purpose: CodePurpose::ConfirmSignUp,
+            code_hash: "abc".into(),
+            expires_at: 2_000_000_000,
+            attempts: 0,
+        }),
+        version: 0,
+    };
+    let stored = s.create_credential(&cred).await.unwrap();
+    assert_eq!(stored.version, 1);
+    assert!(matches!(s.create_credential(&cred).await, Err(StoreError::AlreadyExists)));
+    assert_eq!(s.get_credential(&email).await.unwrap(), stored);
+
+    let confirmed = Credential { confirmed: true, code: None, ..stored.clone() };
+    let v2 = s.update_credential(&stored, confirmed.clone()).await.unwrap();
+    assert_eq!((v2.version, v2.confirmed, v2.code.is_none()), (2, true, true));
+    assert!(matches!(
+        s.update_credential(&stored, confirmed).await,
+        Err(StoreError::Conflict)
+    ), "a stale credential write must not win");
+    let other = Email::parse("nobody-here@example.com").unwrap();
+    assert!(matches!(s.get_credential(&other).await, Err(StoreError::NotFound)));
+
+    let rec = RefreshRecord { user_id: v2.user_id, email: email.clone(), expires_at: 1_000 };
+    s.put_refresh("h1", &rec).await.unwrap();
+    assert_eq!(s.get_refresh("h1", 999).await.unwrap(), rec);
+    assert!(matches!(s.get_refresh("h1", 1_000).await, Err(StoreError::NotFound)), "expired");
+    s.revoke_refresh("h1").await.unwrap();
+    assert!(matches!(s.get_refresh("h1", 0).await, Err(StoreError::NotFound)), "revoked");
 }

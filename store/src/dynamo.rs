@@ -633,3 +633,4 @@ impl Backend for DynamoStore {
 }
 
 engine::impl_store!(DynamoStore);
+crate::credentials::impl_credentials!(DynamoStore);

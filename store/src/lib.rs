@@ -19,6 +19,7 @@
 //! condition. A stale read surfaces as [`StoreError::Conflict`] instead of
 //! a silent overwrite, and no write needs a second round trip.
 
+pub mod credentials;
 mod cursor;
 mod dynamo;
 mod engine;
@@ -119,11 +120,15 @@ pub struct TaskDetail {
     pub comments: Page<Comment>,
 }
 
+/// Every access pattern of DESIGN.md "Data". The built-in identity
+/// provider's secrets ([`credentials::Credentials`]) come along so one
+/// handle serves the server; on AWS they are simply never called.
+///
 /// Every access pattern of DESIGN.md "Data". Each method is one request
 /// against DynamoDB (the delete cascade of comments aside, see
 /// [`Store::delete_task`]).
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: credentials::Credentials + Send + Sync {
     // --- tasks -----------------------------------------------------------
     /// Creates a task and its assignment copies atomically.
     async fn create_task(&self, new: NewTask) -> Result<Task>;

@@ -576,6 +576,7 @@ impl Backend for SqliteStore {
 }
 
 engine::impl_store!(SqliteStore);
+crate::credentials::impl_credentials!(SqliteStore);
 
 fn parse_image(s: Option<String>) -> Result<Option<Item>> {
     s.map(|s| serde_json::from_str(&s).map_err(StoreError::internal))

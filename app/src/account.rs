@@ -1,0 +1,377 @@
+//! Account pages and their server functions: sign up, confirm, sign in,
+//! sign out, forgotten password.
+//!
+//! These forms are plain POSTs even after hydration, on purpose: signing in
+//! or out changes cookies and who the whole page is for, so a full page load
+//! after the server's redirect is the simplest correct refresh. Errors come
+//! back in the redirect URL and `ServerAction` shows them inline.
+
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+/// Who is signed in, for the navigation bar and role-aware pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub user_id: String,
+    pub email: String,
+    pub is_admin: bool,
+}
+
+#[server(endpoint = "auth/me")]
+pub async fn whoami() -> Result<Option<Me>, ServerFnError> {
+    Ok(crate::auth::session::current_session().await.map(|s| Me {
+        user_id: s.user.to_string(),
+        email: s.email,
+        is_admin: s.role == domain::Role::Admin,
+    }))
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use std::sync::Arc;
+
+    use http::StatusCode;
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+
+    use crate::auth::provider::ProviderError;
+    use crate::auth::session::AuthState;
+
+    pub fn auth() -> Result<Arc<AuthState>, ServerFnError> {
+        use_context::<crate::ssr::ServerContext>()
+            .map(|c| c.auth.clone())
+            .ok_or_else(|| ServerFnError::new("Server misconfigured."))
+    }
+
+    /// An error for the user. API clients get the HTTP status too; plain
+    /// form posts must keep the redirect back to the form (which carries the
+    /// error), and a 4xx status would stop the browser from following it.
+    pub fn fail(status: u16, msg: impl Into<String>) -> ServerFnError {
+        let is_form_post = use_context::<http::request::Parts>()
+            .and_then(|p| p.headers.get(http::header::ACCEPT).cloned())
+            .and_then(|v| v.to_str().ok().map(|v| v.contains("text/html")))
+            .unwrap_or(false);
+        if !is_form_post {
+            if let Some(resp) = use_context::<ResponseOptions>() {
+                resp.set_status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST));
+            }
+        }
+        ServerFnError::new(msg.into())
+    }
+
+    pub fn provider_error(e: ProviderError) -> ServerFnError {
+        if let ProviderError::Internal(detail) = &e {
+            tracing::error!(error = %detail, "auth provider failure");
+        }
+        fail(e.status(), e.public_message())
+    }
+
+    pub fn parse_email(raw: &str) -> Result<domain::Email, ServerFnError> {
+        domain::Email::parse(raw).map_err(|e| fail(400, e.to_string()))
+    }
+
+    /// Only same-site paths, so `next` cannot send users elsewhere.
+    pub fn safe_next(next: &str) -> &str {
+        if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+            next
+        } else {
+            "/"
+        }
+    }
+
+    pub fn query(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+}
+
+#[server(endpoint = "auth/sign_up")]
+pub async fn sign_up(
+    email: String,
+    display_name: String,
+    password: String,
+) -> Result<(), ServerFnError> {
+    use server::*;
+    let auth = auth()?;
+    let email = parse_email(&email)?;
+    let name = domain::DisplayName::parse(&display_name).map_err(|e| fail(400, e.to_string()))?;
+    auth.provider
+        .sign_up(&email, &password, &name)
+        .await
+        .map_err(provider_error)?;
+    leptos_axum::redirect(&format!("/confirm?email={}", query(email.as_str())));
+    Ok(())
+}
+
+#[server(endpoint = "auth/confirm")]
+pub async fn confirm_sign_up(email: String, code: String) -> Result<(), ServerFnError> {
+    use server::*;
+    let auth = auth()?;
+    let email = parse_email(&email)?;
+    auth.provider
+        .confirm_sign_up(&email, &code)
+        .await
+        .map_err(provider_error)?;
+    leptos_axum::redirect(&format!(
+        "/signin?confirmed=1&email={}",
+        query(email.as_str())
+    ));
+    Ok(())
+}
+
+#[server(endpoint = "auth/sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), ServerFnError> {
+    use server::*;
+    let auth = auth()?;
+    let parts =
+        use_context::<http::request::Parts>().ok_or_else(|| fail(500, "Server misconfigured."))?;
+    let client = crate::auth::session::client_addr(&parts);
+    if !auth.limiter.allow(&email, &client) {
+        tracing::warn!(%client, "sign-in rate limit hit");
+        return Err(fail(
+            429,
+            "Too many sign-in attempts. Wait a few minutes and try again.",
+        ));
+    }
+    let email = parse_email(&email)?;
+    let tokens = auth
+        .provider
+        .sign_in(&email, &password)
+        .await
+        .map_err(provider_error)?;
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        crate::auth::session::set_session_cookies(&resp, &tokens, auth.secure_cookies);
+    }
+    leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/")));
+    Ok(())
+}
+
+#[server(endpoint = "auth/sign_out")]
+pub async fn sign_out() -> Result<(), ServerFnError> {
+    use server::*;
+    let auth = auth()?;
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        if let Some(rt) =
+            crate::auth::session::read_cookie(&parts, crate::auth::session::REFRESH_COOKIE)
+        {
+            if let Err(e) = auth.provider.sign_out(&rt).await {
+                tracing::warn!(error = %e, "revoking the refresh token failed");
+            }
+        }
+    }
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        crate::auth::session::clear_session_cookies(&resp, auth.secure_cookies);
+    }
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(endpoint = "auth/forgot")]
+pub async fn forgot_password(email: String) -> Result<(), ServerFnError> {
+    use server::*;
+    let auth = auth()?;
+    let email = parse_email(&email)?;
+    auth.provider
+        .forgot_password(&email)
+        .await
+        .map_err(provider_error)?;
+    leptos_axum::redirect(&format!("/reset?email={}", query(email.as_str())));
+    Ok(())
+}
+
+#[server(endpoint = "auth/reset")]
+pub async fn reset_password(
+    email: String,
+    code: String,
+    password: String,
+) -> Result<(), ServerFnError> {
+    use server::*;
+    let auth = auth()?;
+    let email = parse_email(&email)?;
+    auth.provider
+        .confirm_forgot_password(&email, &code, &password)
+        .await
+        .map_err(provider_error)?;
+    leptos_axum::redirect(&format!("/signin?reset=1&email={}", query(email.as_str())));
+    Ok(())
+}
+
+/// The message of a failed action, for an inline alert.
+fn error_text<T>(v: Option<Result<T, ServerFnError>>) -> Option<String> {
+    match v {
+        Some(Err(ServerFnError::ServerError(m))) => Some(m),
+        Some(Err(_)) => Some("Something went wrong. Please try again.".into()),
+        _ => None,
+    }
+}
+
+#[component]
+fn FormError(message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || message.get().is_some()>
+            <p class="error" role="alert" data-testid="form-error">{move || message.get()}</p>
+        </Show>
+    }
+}
+
+fn query_param(name: &'static str) -> Signal<String> {
+    let q = use_query_map();
+    Signal::derive(move || q.read().get(name).unwrap_or_default())
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let err = Signal::derive(move || error_text(action.value().get()));
+    view! {
+        <Title text="Sign up" />
+        <section class="card narrow" aria-labelledby="signup-title">
+            <h1 id="signup-title">"Create your account"</h1>
+            <p class="muted">"The first account of a new installation becomes its admin."</p>
+            <form method="post" action=SignUp::url() class="stack">
+                <label for="su-email">"Email"</label>
+                <input id="su-email" type="email" name="email" required autocomplete="email" />
+                <label for="su-name">"Display name"</label>
+                <input id="su-name" type="text" name="display_name" required maxlength="80" autocomplete="name" />
+                <label for="su-password">"Password"</label>
+                <input id="su-password" type="password" name="password" required minlength="12" autocomplete="new-password" aria-describedby="pw-help" />
+                <small id="pw-help" class="muted">"At least 12 characters, with upper- and lower-case letters, a digit and a symbol."</small>
+                <FormError message=err />
+                <button type="submit">"Sign up"</button>
+            </form>
+            <p>"Already have an account? " <a href="/signin">"Sign in"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn ConfirmPage() -> impl IntoView {
+    let action = ServerAction::<ConfirmSignUp>::new();
+    let err = Signal::derive(move || error_text(action.value().get()));
+    let email = query_param("email");
+    view! {
+        <Title text="Confirm your email" />
+        <section class="card narrow" aria-labelledby="confirm-title">
+            <h1 id="confirm-title">"Check your email"</h1>
+            <p>"We sent a six-digit code to " <strong>{email}</strong> ". Enter it to finish signing up."</p>
+            <form method="post" action=ConfirmSignUp::url() class="stack">
+                <input type="hidden" name="email" prop:value=email />
+                <label for="cf-code">"Confirmation code"</label>
+                <input id="cf-code" type="text" name="code" required inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" />
+                <FormError message=err />
+                <button type="submit">"Confirm"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let err = Signal::derive(move || error_text(action.value().get()));
+    let email = query_param("email");
+    let next = query_param("next");
+    let confirmed = query_param("confirmed");
+    let reset = query_param("reset");
+    view! {
+        <Title text="Sign in" />
+        <section class="card narrow" aria-labelledby="signin-title">
+            <h1 id="signin-title">"Sign in"</h1>
+            <Show when=move || confirmed.get() == "1">
+                <p class="success" role="status">"Your email is confirmed. Sign in to start."</p>
+            </Show>
+            <Show when=move || reset.get() == "1">
+                <p class="success" role="status">"Your password was changed. Sign in with the new one."</p>
+            </Show>
+            <form method="post" action=SignIn::url() class="stack">
+                <input type="hidden" name="next" prop:value=move || { let n = next.get(); if n.is_empty() { "/".to_string() } else { n } } />
+                <label for="si-email">"Email"</label>
+                <input id="si-email" type="email" name="email" required autocomplete="email" prop:value=email />
+                <label for="si-password">"Password"</label>
+                <input id="si-password" type="password" name="password" required autocomplete="current-password" />
+                <FormError message=err />
+                <button type="submit">"Sign in"</button>
+            </form>
+            <p><a href="/forgot">"Forgot your password?"</a> " · " <a href="/signup">"Create an account"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn ForgotPage() -> impl IntoView {
+    let action = ServerAction::<ForgotPassword>::new();
+    let err = Signal::derive(move || error_text(action.value().get()));
+    view! {
+        <Title text="Forgot password" />
+        <section class="card narrow" aria-labelledby="forgot-title">
+            <h1 id="forgot-title">"Reset your password"</h1>
+            <form method="post" action=ForgotPassword::url() class="stack">
+                <label for="fp-email">"Email"</label>
+                <input id="fp-email" type="email" name="email" required autocomplete="email" />
+                <FormError message=err />
+                <button type="submit">"Send a reset code"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+pub fn ResetPage() -> impl IntoView {
+    let action = ServerAction::<ResetPassword>::new();
+    let err = Signal::derive(move || error_text(action.value().get()));
+    let email = query_param("email");
+    view! {
+        <Title text="Choose a new password" />
+        <section class="card narrow" aria-labelledby="reset-title">
+            <h1 id="reset-title">"Choose a new password"</h1>
+            <p>"If " <strong>{email}</strong> " has an account, we sent it a code."</p>
+            <form method="post" action=ResetPassword::url() class="stack">
+                <input type="hidden" name="email" prop:value=email />
+                <label for="rp-code">"Reset code"</label>
+                <input id="rp-code" type="text" name="code" required inputmode="numeric" maxlength="6" autocomplete="one-time-code" />
+                <label for="rp-password">"New password"</label>
+                <input id="rp-password" type="password" name="password" required minlength="12" autocomplete="new-password" />
+                <FormError message=err />
+                <button type="submit">"Change password"</button>
+            </form>
+        </section>
+    }
+}
+
+/// Sign-in state in the navigation bar; sign-out is a form so it works
+/// without JavaScript and is never a GET that a link prefetch could trigger.
+#[component]
+pub fn AccountNav() -> impl IntoView {
+    let me = Resource::new(|| (), |_| whoami());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => view! {
+                        <span class="muted" data-testid="whoami">{me.email.clone()} {if me.is_admin { " (admin)" } else { "" }}</span>
+                        <form method="post" action=SignOut::url() class="inline">
+                            <button type="submit" class="secondary">"Sign out"</button>
+                        </form>
+                    }.into_any(),
+                    _ => view! {
+                        <a href="/signin" class="button secondary">"Sign in"</a>
+                        <a href="/signup" class="button">"Sign up"</a>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

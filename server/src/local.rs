@@ -1,0 +1,134 @@
+//! The embedded default's moving parts: SQLite, the built-in identity
+//! provider, the mail sink and the notification worker, wired together.
+
+use std::{path::Path, sync::Arc};
+
+use app::auth::{
+    provider::{CodeSender, LocalProvider},
+    session::{AuthState, SignInLimiter},
+    LocalIssuer, LocalIssuerConfig,
+};
+use async_trait::async_trait;
+use domain::Email;
+use notifier::{
+    local::{DevMailbox, Mailer, SmtpMailer, Worker, WorkerConfig},
+    EmailMessage,
+};
+use store::SqliteStore;
+
+/// The `iss` and client id of locally minted tokens; only this server
+/// validates them, so they need not be URLs.
+pub const LOCAL_ISSUER: &str = "urn:tasklane:local";
+pub const LOCAL_CLIENT_ID: &str = "tasklane-local";
+
+/// Sends confirmation and reset codes through the same mail sink as
+/// notifications, so locally they land in the dev mailbox.
+struct MailerCodes(Arc<dyn Mailer>);
+
+#[async_trait]
+impl CodeSender for MailerCodes {
+    async fn send_code(&self, to: &Email, subject: &str, text: &str) -> Result<(), String> {
+        let html = format!(
+            "<!DOCTYPE html><html><body><pre style=\"font:16px/1.5 system-ui,sans-serif;white-space:pre-wrap\">{}</pre></body></html>",
+            escape(text)
+        );
+        let msg = EmailMessage {
+            subject: subject.to_owned(),
+            text: text.to_owned(),
+            html,
+        };
+        self.0.send(to, &msg).await.map_err(|e| e.to_string())
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+pub struct Local {
+    pub store: Arc<SqliteStore>,
+    pub auth: Arc<AuthState>,
+    pub jwks_json: Arc<str>,
+    pub mailbox: Option<Arc<DevMailbox>>,
+    pub worker: Worker,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    #[error("database: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("signing key: {0}")]
+    Issuer(String),
+    #[error("mail: {0}")]
+    Mail(String),
+}
+
+/// Opens or creates everything under `data_dir`.
+pub async fn open(
+    data_dir: &Path,
+    base_url: &str,
+    smtp_url: Option<&str>,
+    mail_from: &str,
+    secure_cookies: bool,
+) -> Result<Local, LocalError> {
+    let store = Arc::new(SqliteStore::open(data_dir.join("tasklane.db")).await?);
+    let dir = data_dir.to_owned();
+    let issuer = tokio::task::spawn_blocking(move || {
+        LocalIssuer::load_or_create(&dir, LocalIssuerConfig::new(LOCAL_ISSUER, LOCAL_CLIENT_ID))
+    })
+    .await
+    .map_err(|e| LocalError::Issuer(e.to_string()))?
+    .map_err(|e| LocalError::Issuer(e.to_string()))?;
+    let issuer = Arc::new(issuer);
+    let validator = Arc::new(
+        issuer
+            .validator()
+            .map_err(|e| LocalError::Issuer(e.to_string()))?,
+    );
+
+    let (mailer, mailbox): (Arc<dyn Mailer>, Option<Arc<DevMailbox>>) = match smtp_url {
+        Some(url) => {
+            let smtp = SmtpMailer::from_url(url, mail_from)
+                .map_err(|e| LocalError::Mail(e.to_string()))?;
+            tracing::info!(endpoint = %smtp.endpoint(), "mail goes out over SMTP");
+            (Arc::new(smtp), None)
+        }
+        None => {
+            let mb = Arc::new(
+                DevMailbox::open(data_dir)
+                    .await
+                    .map_err(|e| LocalError::Mail(e.to_string()))?,
+            );
+            tracing::info!(dir = %mb.dir().display(), "mail goes to the dev mailbox at /dev/mailbox");
+            (mb.clone(), Some(mb))
+        }
+    };
+
+    let provider = Arc::new(LocalProvider::new(
+        store.clone(),
+        issuer.clone(),
+        Arc::new(MailerCodes(mailer.clone())),
+    ));
+    let auth = Arc::new(AuthState {
+        validator,
+        provider,
+        secure_cookies,
+        limiter: SignInLimiter::default(),
+    });
+    let worker = Worker::new(
+        store.clone(),
+        store.clone(),
+        mailer,
+        WorkerConfig::new(base_url),
+    );
+    Ok(Local {
+        store,
+        auth,
+        jwks_json: issuer.jwks_json().into(),
+        mailbox,
+        worker,
+    })
+}
