@@ -268,7 +268,7 @@ pub fn ConfirmPage() -> impl IntoView {
             <h1 id="confirm-title">"Check your email"</h1>
             <p>"We sent a six-digit code to " <strong>{email}</strong> ". Enter it to finish signing up."</p>
             <form method="post" action=ConfirmSignUp::url() class="stack">
-                <input type="hidden" name="email" prop:value=email />
+                <input type="hidden" name="email" value=email />
                 <label for="cf-code">"Confirmation code"</label>
                 <input id="cf-code" type="text" name="code" required inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" />
                 <FormError message=err />
@@ -297,9 +297,9 @@ pub fn SignInPage() -> impl IntoView {
                 <p class="success" role="status">"Your password was changed. Sign in with the new one."</p>
             </Show>
             <form method="post" action=SignIn::url() class="stack">
-                <input type="hidden" name="next" prop:value=move || { let n = next.get(); if n.is_empty() { "/".to_string() } else { n } } />
+                <input type="hidden" name="next" value=move || { let n = next.get(); if n.is_empty() { "/".to_string() } else { n } } />
                 <label for="si-email">"Email"</label>
-                <input id="si-email" type="email" name="email" required autocomplete="email" prop:value=email />
+                <input id="si-email" type="email" name="email" required autocomplete="email" value=email />
                 <label for="si-password">"Password"</label>
                 <input id="si-password" type="password" name="password" required autocomplete="current-password" />
                 <FormError message=err />
@@ -339,7 +339,7 @@ pub fn ResetPage() -> impl IntoView {
             <h1 id="reset-title">"Choose a new password"</h1>
             <p>"If " <strong>{email}</strong> " has an account, we sent it a code."</p>
             <form method="post" action=ResetPassword::url() class="stack">
-                <input type="hidden" name="email" prop:value=email />
+                <input type="hidden" name="email" value=email />
                 <label for="rp-code">"Reset code"</label>
                 <input id="rp-code" type="text" name="code" required inputmode="numeric" maxlength="6" autocomplete="one-time-code" />
                 <label for="rp-password">"New password"</label>
