@@ -137,6 +137,7 @@ struct Fixture {
 
 impl Fixture {
     async fn new() -> Self {
+        captured_logs();
         let pem = shared_key_pem(&MAIN_KEY);
         let dir = data_dir_with_key(pem);
         let clock = Arc::new(ManualClock::starting_now());
@@ -808,7 +809,7 @@ async fn oversized_token_is_rejected_before_parsing() {
 
 // ---------------------------------------------------------------- errors
 
-/// Captures log output so the test can see the reason was logged.
+/// Captures log output so a test can see the reason was logged.
 #[derive(Clone, Default)]
 struct LogBuffer(Arc<Mutex<Vec<u8>>>);
 
@@ -829,34 +830,48 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
     }
 }
 
+/// One process-wide subscriber, installed before any test can reach a log
+/// call: a per-test `set_default` races with other test threads caching the
+/// callsite as uninteresting, which made the log assertion flaky.
+fn captured_logs() -> &'static LogBuffer {
+    static LOGS: OnceLock<LogBuffer> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = LogBuffer::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(logs.clone())
+            .with_ansi(false)
+            .finish();
+        // Only fails if something else installed one first; then the log
+        // test below fails loudly rather than silently passing.
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        logs
+    })
+}
+
 #[tokio::test]
 async fn rejection_logs_the_reason_and_shows_a_generic_401() {
     let fx = Fixture::new().await;
-    let logs = LogBuffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Another test thread may have registered the warn! callsite while no
-    // subscriber wanted it, caching "never"; recompute with ours in place.
-    tracing::callsite::rebuild_interest_cache();
-
     let mut claims = fx.id_claims();
-    claims["aud"] = json!("some-other-client");
+    // An issuer no other test uses, to find this rejection's log line.
+    claims["iss"] = json!("https://log-test.invalid/pool");
     let err = fx
         .check_id(&fx.sign(&claims))
         .await
-        .expect_err("wrong audience");
+        .expect_err("wrong issuer");
 
     assert_eq!(err.status(), 401);
     assert_eq!(err.public_message(), "unauthorized");
-    let logged = String::from_utf8(logs.0.lock().expect("lock").clone()).expect("utf8");
-    assert!(logged.contains("WARN"), "{logged}");
-    assert!(logged.contains("token rejected"), "{logged}");
+    let logged = String::from_utf8(captured_logs().0.lock().expect("lock").clone()).expect("utf8");
+    let line = logged
+        .lines()
+        .find(|line| line.contains("log-test.invalid"))
+        .unwrap_or_else(|| panic!("no log line for the rejection in:\n{logged}"));
+    assert!(line.contains("WARN"), "{line}");
+    assert!(line.contains("token rejected"), "{line}");
+    assert!(line.contains("is not the configured issuer"), "{line}");
     assert!(
-        logged.contains("audience is not the configured client id"),
-        "{logged}"
+        !line.contains(&fx.sign(&claims)[..40]),
+        "the token itself is never logged"
     );
 }
 

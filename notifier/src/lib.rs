@@ -7,7 +7,9 @@
 //! locally a worker feeds it the SQLite `changes` table. Keeping I/O out of
 //! this core is what makes the two paths provably the same.
 
+pub mod aws;
 pub mod classify;
+pub mod local;
 pub mod recipients;
 pub mod render;
 

@@ -197,12 +197,13 @@ fn preferences_pick_channels_and_can_mute_entirely() {
             commenters: &[],
         },
         |_| {
-            let mut p = NotificationPrefs::default();
-            p.assigned = EventPrefs {
-                email: false,
-                in_app: false,
-            };
-            Some(p)
+            Some(NotificationPrefs {
+                assigned: EventPrefs {
+                    email: false,
+                    in_app: false,
+                },
+                ..NotificationPrefs::default()
+            })
         },
     );
     assert!(muted.is_empty());
@@ -249,7 +250,10 @@ fn rendered_email_names_the_task_actor_and_link_and_escapes_html() {
         !msg.html.contains("<b>release</b>"),
         "HTML part must escape the title"
     );
-    let escaped = ["&lt;b&gt;release&lt;/b&gt;", "&#60;b&#62;release&#60;/b&#62;"];
+    let escaped = [
+        "&lt;b&gt;release&lt;/b&gt;",
+        "&#60;b&#62;release&#60;/b&#62;",
+    ];
     assert!(escaped.iter().any(|e| msg.html.contains(e)), "{}", msg.html);
 }
 

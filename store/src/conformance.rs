@@ -676,23 +676,52 @@ pub async fn credentials_and_refresh_tokens(s: Arc<dyn Store>) {
     };
     let stored = s.create_credential(&cred).await.unwrap();
     assert_eq!(stored.version, 1);
-    assert!(matches!(s.create_credential(&cred).await, Err(StoreError::AlreadyExists)));
+    assert!(matches!(
+        s.create_credential(&cred).await,
+        Err(StoreError::AlreadyExists)
+    ));
     assert_eq!(s.get_credential(&email).await.unwrap(), stored);
 
-    let confirmed = Credential { confirmed: true, code: None, ..stored.clone() };
-    let v2 = s.update_credential(&stored, confirmed.clone()).await.unwrap();
-    assert_eq!((v2.version, v2.confirmed, v2.code.is_none()), (2, true, true));
-    assert!(matches!(
-        s.update_credential(&stored, confirmed).await,
-        Err(StoreError::Conflict)
-    ), "a stale credential write must not win");
+    let confirmed = Credential {
+        confirmed: true,
+        code: None,
+        ..stored.clone()
+    };
+    let v2 = s
+        .update_credential(&stored, confirmed.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        (v2.version, v2.confirmed, v2.code.is_none()),
+        (2, true, true)
+    );
+    assert!(
+        matches!(
+            s.update_credential(&stored, confirmed).await,
+            Err(StoreError::Conflict)
+        ),
+        "a stale credential write must not win"
+    );
     let other = Email::parse("nobody-here@example.com").unwrap();
-    assert!(matches!(s.get_credential(&other).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.get_credential(&other).await,
+        Err(StoreError::NotFound)
+    ));
 
-    let rec = RefreshRecord { user_id: v2.user_id, email: email.clone(), expires_at: 1_000 };
+    let rec = RefreshRecord {
+        user_id: v2.user_id,
+        email: email.clone(),
+        expires_at: 1_000,
+    };
     s.put_refresh("h1", &rec).await.unwrap();
     assert_eq!(s.get_refresh("h1", 999).await.unwrap(), rec);
-    assert!(matches!(s.get_refresh("h1", 1_000).await, Err(StoreError::NotFound)), "expired");
+    assert!(
+        matches!(s.get_refresh("h1", 1_000).await, Err(StoreError::NotFound)),
+        "expired"
+    );
     s.revoke_refresh("h1").await.unwrap();
-    assert!(matches!(s.get_refresh("h1", 0).await, Err(StoreError::NotFound)), "revoked");
+    assert!(
+        matches!(s.get_refresh("h1", 0).await, Err(StoreError::NotFound)),
+        "revoked"
+    );
 }

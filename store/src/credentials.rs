@@ -72,7 +72,8 @@ pub trait Credentials: Send + Sync {
     async fn get_credential(&self, email: &Email) -> Result<Credential>;
     /// Replaces `current` with `next`; `Conflict` if `current` is stale, so
     /// two concurrent code checks cannot both consume one attempt budget.
-    async fn update_credential(&self, current: &Credential, next: Credential) -> Result<Credential>;
+    async fn update_credential(&self, current: &Credential, next: Credential)
+        -> Result<Credential>;
     async fn put_refresh(&self, token_hash: &str, record: &RefreshRecord) -> Result<()>;
     /// `NotFound` for unknown or expired tokens.
     async fn get_refresh(&self, token_hash: &str, now_unix: i64) -> Result<RefreshRecord>;
@@ -96,7 +97,13 @@ pub(crate) async fn create_credential<B: Backend>(b: &B, cred: &Credential) -> R
     stored.version = 1;
     let (pk, sk) = cred_key(&stored.email);
     let item = Item::new(pk, sk, json(&stored), 1);
-    match b.write(vec![Op::Put { item, cond: Cond::NotExists }]).await {
+    match b
+        .write(vec![Op::Put {
+            item,
+            cond: Cond::NotExists,
+        }])
+        .await
+    {
         Ok(()) => Ok(stored),
         Err(WriteError::Condition(_)) => Err(StoreError::AlreadyExists),
         Err(WriteError::Store(e)) => Err(e),
@@ -118,7 +125,13 @@ pub(crate) async fn update_credential<B: Backend>(
     next.user_id = current.user_id;
     let (pk, sk) = cred_key(&current.email);
     let item = Item::new(pk, sk, json(&next), next.version);
-    match b.write(vec![Op::Put { item, cond: Cond::Version(current.version) }]).await {
+    match b
+        .write(vec![Op::Put {
+            item,
+            cond: Cond::Version(current.version),
+        }])
+        .await
+    {
         Ok(()) => Ok(next),
         Err(WriteError::Condition(_)) => Err(StoreError::Conflict),
         Err(WriteError::Store(e)) => Err(e),
@@ -129,17 +142,28 @@ pub(crate) async fn put_refresh<B: Backend>(b: &B, hash: &str, rec: &RefreshReco
     let (pk, sk) = refresh_key(hash);
     let mut item = Item::new(pk, sk, json(rec), 1);
     item.expires_at = Some(rec.expires_at);
-    b.write(vec![Op::Put { item, cond: Cond::None }])
-        .await
-        .map_err(|e| match e {
-            WriteError::Condition(_) => StoreError::Conflict,
-            WriteError::Store(e) => e,
-        })
+    b.write(vec![Op::Put {
+        item,
+        cond: Cond::None,
+    }])
+    .await
+    .map_err(|e| match e {
+        WriteError::Condition(_) => StoreError::Conflict,
+        WriteError::Store(e) => e,
+    })
 }
 
-pub(crate) async fn get_refresh<B: Backend>(b: &B, hash: &str, now_unix: i64) -> Result<RefreshRecord> {
+pub(crate) async fn get_refresh<B: Backend>(
+    b: &B,
+    hash: &str,
+    now_unix: i64,
+) -> Result<RefreshRecord> {
     let (pk, sk) = refresh_key(hash);
-    let rec: RefreshRecord = b.get(&pk, &sk).await?.ok_or(StoreError::NotFound)?.entity()?;
+    let rec: RefreshRecord = b
+        .get(&pk, &sk)
+        .await?
+        .ok_or(StoreError::NotFound)?
+        .entity()?;
     // TTL deletion is lazy on DynamoDB and absent on SQLite: check expiry here.
     if rec.expires_at <= now_unix {
         return Err(StoreError::NotFound);

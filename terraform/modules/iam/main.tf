@@ -235,6 +235,25 @@ data "aws_iam_policy_document" "email_formatter" {
     resources = [var.ses_identity_arn]
   }
 
+  # Reads the task, its comments and the recipients' profiles; writes in-app
+  # notifications and delivery markers. Base table only: no index is queried.
+  statement {
+    sid       = "TableReadWrite"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
+    resources = [var.table_arn]
+  }
+
+  statement {
+    sid       = "PlatformTableKey"
+    actions   = ["kms:Decrypt", "kms:DescribeKey"]
+    resources = [var.table_kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = [local.dynamodb_via]
+    }
+  }
+
   statement {
     sid       = "PlatformFailureDestination"
     actions   = ["sqs:SendMessage"]

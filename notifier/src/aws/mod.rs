@@ -1,0 +1,233 @@
+//! The AWS delivery path of DESIGN.md "Notifications": three Lambda
+//! handlers around the pure core (`classify`, `recipients`, `render`).
+//!
+//! - [`handle_stream_batch`]: DynamoDB Stream batch → events → SNS.
+//! - [`handle_sns`]: SNS event → SES v2 email and in-app notification per
+//!   recipient.
+//! - [`run_reminders`]: scheduled; GSI3 → due-soon/overdue events → SNS.
+//!
+//! Handlers are plain async functions over `*Deps` structs so tests call
+//! them directly against moto (which never runs Lambdas); the binaries in
+//! `src/bin` only build the clients once and hand them in.
+//!
+//! # Idempotency: check, act, then mark
+//!
+//! Every side effect (an SNS publish, an email, an in-app notification) is
+//! guarded by an idempotency marker in the table, in this order:
+//!
+//! 1. look the marker up (one consistent Query on its key);
+//! 2. if it is alive, skip: this was already done;
+//! 3. otherwise act, and only after the act succeeded, `put_marker`.
+//!
+//! Why not mark first: a marker written before a publish or send that then
+//! fails (or whose Lambda dies) would make every retry skip the work, so
+//! the notification would be lost for good; markers cannot be withdrawn
+//! (`put_marker` refuses to overwrite a live one). Marking afterwards
+//! leaves one window, a crash between the act and the mark, in which a
+//! retry repeats the act. That window is closed downstream: a repeated
+//! stream publish carries the same `dedupe_key`, and the email formatter
+//! guards each (dedupe_key, recipient, channel) the same way, so a person
+//! sees one email; only a crash between SES accepting a mail and the
+//! marker write can still double a mail, and it cannot lose one.
+//!
+//! Why a Query and not GetItem for the lookup: the reminders role may only
+//! Query and PutItem, and one lookup shape for all three keeps the IAM
+//! policies to what the code calls.
+
+mod email;
+mod reminders;
+mod stream;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_sns::types::MessageAttributeValue;
+use store::{DynamoStore, Store, StoreError};
+use time::{Duration, OffsetDateTime};
+
+use crate::classify::{ClassifyError, Event};
+
+pub use email::{handle_sns, EmailDeps};
+pub use reminders::{run_reminders, ReminderDeps, ReminderReport};
+pub use stream::{handle_stream_batch, StreamDeps};
+
+/// Names of the environment variables the binaries read; the Terraform
+/// module sets exactly these.
+pub mod env {
+    pub const TABLE: &str = "TASKLANE_TABLE";
+    pub const TOPIC_ARN: &str = "TASKLANE_TOPIC_ARN";
+    pub const MAIL_FROM: &str = "TASKLANE_MAIL_FROM";
+    pub const PUBLIC_URL: &str = "TASKLANE_PUBLIC_URL";
+    /// `text` for human-readable logs; anything else (or unset) is JSON,
+    /// which CloudWatch Logs Insights can query.
+    pub const LOG_FORMAT: &str = "TASKLANE_LOG_FORMAT";
+}
+
+/// Everything that can go wrong in the AWS handlers. Each variant names the
+/// dependency that failed, because that is what an operator looks at first.
+#[derive(Debug, thiserror::Error)]
+pub enum AwsError {
+    #[error("environment variable {0} is not set")]
+    MissingEnv(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Classify(#[from] ClassifyError),
+    #[error("stream record {event_id}: {reason}")]
+    Record { event_id: String, reason: String },
+    #[error("marker lookup for {key}: {reason}")]
+    Marker { key: String, reason: String },
+    #[error("SNS publish of {dedupe_key}: {reason}")]
+    Publish { dedupe_key: String, reason: String },
+    #[error("malformed SNS message {message_id}: {reason}")]
+    Message { message_id: String, reason: String },
+    #[error("SES send of {dedupe_key} to user {user}: {reason}")]
+    Send {
+        dedupe_key: String,
+        user: String,
+        reason: String,
+    },
+    /// Several independent deliveries failed; the others went through and
+    /// are marked, so a retry redoes only these.
+    #[error("{failed} of {total} deliveries failed; first: {first}")]
+    Partial {
+        failed: usize,
+        total: usize,
+        first: Box<AwsError>,
+    },
+}
+
+/// Reads a required environment variable, non-empty.
+pub fn required_env(name: &'static str) -> Result<String, AwsError> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => Ok(v),
+        _ => Err(AwsError::MissingEnv(name)),
+    }
+}
+
+/// The SDK configuration for the Lambda environment, on store's rustls+ring
+/// HTTP client (the SDK default would build aws-lc-sys). Built once per
+/// process in each binary's `main`; clients are cheap clones of it.
+pub async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(store::http_client())
+        .load()
+        .await
+}
+
+/// JSON logs by default (one object per line, queryable in CloudWatch),
+/// plain text when `TASKLANE_LOG_FORMAT=text`; level from `RUST_LOG`,
+/// `info` otherwise. Safe to call twice (the second call is a no-op).
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_target(false);
+    let text = std::env::var(env::LOG_FORMAT).is_ok_and(|v| v.eq_ignore_ascii_case("text"));
+    let _ = if text {
+        builder.try_init()
+    } else {
+        builder.json().flatten_event(true).try_init()
+    };
+}
+
+/// Publishes events to the notifications topic.
+#[derive(Debug, Clone)]
+pub struct Publisher {
+    sns: aws_sdk_sns::Client,
+    topic_arn: String,
+}
+
+impl Publisher {
+    pub fn new(sns: aws_sdk_sns::Client, topic_arn: impl Into<String>) -> Self {
+        Publisher {
+            sns,
+            topic_arn: topic_arn.into(),
+        }
+    }
+
+    /// One SNS Publish: body = the event as JSON, message attribute `type`
+    /// = the event kind's wire name, so further subscribers (webhooks,
+    /// Slack) can filter by kind without parsing the body.
+    pub async fn publish(&self, event: &Event) -> Result<String, AwsError> {
+        let fail = |reason: String| AwsError::Publish {
+            dedupe_key: event.dedupe_key.clone(),
+            reason,
+        };
+        let body = serde_json::to_string(event).map_err(|e| fail(e.to_string()))?;
+        let kind = MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(event.kind.as_str())
+            .build()
+            .map_err(|e| fail(e.to_string()))?;
+        let out = self
+            .sns
+            .publish()
+            .topic_arn(&self.topic_arn)
+            .message(body)
+            .message_attributes("type", kind)
+            .send()
+            .await
+            .map_err(|e| fail(aws_sdk_sns::error::DisplayErrorContext(e).to_string()))?;
+        Ok(out.message_id().unwrap_or_default().to_owned())
+    }
+}
+
+/// Whether the idempotency marker `key` is alive (written by
+/// `put_marker` and not yet expired; DynamoDB's TTL deletes lazily, so an
+/// expired marker may still be present and must count as absent, exactly
+/// as `put_marker`'s own condition treats it).
+pub(crate) async fn marker_alive(store: &DynamoStore, key: &str) -> Result<bool, AwsError> {
+    let (pk, _) = store::keys::marker_key(key);
+    let out = store
+        .client()
+        .query()
+        .table_name(store.table_name())
+        .key_condition_expression("#pk = :pk")
+        .expression_attribute_names("#pk", "PK")
+        .expression_attribute_values(":pk", AttributeValue::S(pk))
+        .consistent_read(true)
+        .limit(1)
+        .send()
+        .await
+        .map_err(|e| AwsError::Marker {
+            key: key.to_owned(),
+            reason: aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string(),
+        })?;
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    Ok(out.items().iter().any(|attrs| {
+        store::item_from_attrs(attrs).is_ok_and(|item| item.expires_at.is_none_or(|e| e >= now))
+    }))
+}
+
+/// What [`once`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Once {
+    Done,
+    AlreadyDone,
+}
+
+/// Runs `act` unless the marker `key` is alive, then writes the marker.
+/// See the module docs for why the marker comes after the act.
+pub(crate) async fn once<F, Fut>(
+    store: &DynamoStore,
+    key: &str,
+    ttl: Duration,
+    act: F,
+) -> Result<Once, AwsError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(), AwsError>>,
+{
+    if marker_alive(store, key).await? {
+        return Ok(Once::AlreadyDone);
+    }
+    act().await?;
+    if !store.put_marker(key, ttl).await? {
+        // Another invocation did the same work concurrently (a Lambda
+        // retry after a timeout): at-least-once, never lost.
+        tracing::warn!(key, "marker already written by a concurrent run");
+    }
+    Ok(Once::Done)
+}

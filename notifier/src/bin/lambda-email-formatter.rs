@@ -1,0 +1,33 @@
+//! The email-formatter Lambda: SNS → SES v2 email + in-app notification.
+//! A returned error makes Lambda retry, then park the event in the DLQ.
+
+use std::sync::Arc;
+
+use aws_lambda_events::event::sns::SnsEvent;
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use notifier::aws::{self, env, EmailDeps};
+use store::DynamoStore;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    aws::init_logging();
+    let table = aws::required_env(env::TABLE)?;
+    let mail_from = aws::required_env(env::MAIL_FROM)?;
+    let public_url = aws::required_env(env::PUBLIC_URL)?;
+    let conf = aws::sdk_config().await;
+    let deps = Arc::new(EmailDeps {
+        store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&conf), table),
+        ses: aws_sdk_sesv2::Client::new(&conf),
+        mail_from,
+        public_url: public_url.trim_end_matches('/').to_owned(),
+    });
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SnsEvent>| {
+        let deps = Arc::clone(&deps);
+        async move {
+            aws::handle_sns(&deps, event.payload)
+                .await
+                .map_err(Error::from)
+        }
+    }))
+    .await
+}

@@ -1,0 +1,630 @@
+//! The AWS path end to end against moto on loopback: real writes through
+//! the store → the real DynamoDB Stream records (read with the Streams
+//! API, shaped as Lambda delivers them) → the stream handler → SNS → an
+//! SQS subscription → the SNS envelope fed to the email handler → SES v2
+//! (moto's sent-mail record). Moto never runs Lambdas, so the handlers are
+//! called directly.
+//!
+//! Needs `TASKLANE_MOTO_ENDPOINT` (`scripts/with-moto.sh` sets it). Without
+//! it these tests fail loudly rather than skip: a green run must mean the
+//! AWS path was exercised.
+
+use std::io::{Read, Write};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_lambda_events::event::dynamodb::Event as DynamoDbEvent;
+use aws_lambda_events::event::sns::SnsEvent;
+use aws_sdk_dynamodbstreams::types::{AttributeValue as StreamValue, ShardIteratorType};
+use aws_sdk_sns::config::Credentials;
+use domain::{
+    DisplayName, Email, EventKind, NewProfile, NewTask, Priority, Role, Status, TaskTitle, UserId,
+};
+use notifier::aws::{
+    handle_sns, handle_stream_batch, run_reminders, EmailDeps, Publisher, ReminderDeps, StreamDeps,
+};
+use serde_json::{json, Value};
+use store::{DynamoStore, PageRequest, Store};
+use time::{Duration, OffsetDateTime};
+
+fn endpoint() -> String {
+    std::env::var("TASKLANE_MOTO_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "TASKLANE_MOTO_ENDPOINT is not set: the AWS notifier tests need moto_server \
+             (run `bash scripts/with-moto.sh cargo test --release -p notifier --test aws`)"
+        )
+    })
+}
+
+fn unique() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+        .http_client(store::http_client())
+        .load()
+        .await
+}
+
+/// One isolated world on the shared moto: table (streams on), topic, queue
+/// subscribed to the topic (raw delivery off: the queue sees the SNS
+/// envelope a Lambda subscriber would), and a verified SES sender.
+struct World {
+    conf: SdkConfig,
+    store: DynamoStore,
+    topic_arn: String,
+    queue_url: String,
+    subscription_arn: String,
+    mail_from: String,
+}
+
+impl World {
+    async fn new() -> World {
+        let conf = sdk_config().await;
+        let id = unique();
+        let store = DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&conf),
+            format!("tasklane-notifier-{id}"),
+        );
+        store.create_table().await.expect("create table on moto");
+        let sns = aws_sdk_sns::Client::new(&conf);
+        let topic_arn = sns
+            .create_topic()
+            .name(format!("tasklane-events-{id}"))
+            .send()
+            .await
+            .expect("create topic")
+            .topic_arn()
+            .expect("topic arn")
+            .to_owned();
+        let sqs = aws_sdk_sqs::Client::new(&conf);
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(format!("tasklane-events-{id}"))
+            .send()
+            .await
+            .expect("create queue")
+            .queue_url()
+            .expect("queue url")
+            .to_owned();
+        let queue_arn = sqs
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .expect("queue attributes")
+            .attributes()
+            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+            .expect("queue arn")
+            .clone();
+        let subscription_arn = sns
+            .subscribe()
+            .topic_arn(&topic_arn)
+            .protocol("sqs")
+            .endpoint(queue_arn)
+            .send()
+            .await
+            .expect("subscribe queue")
+            .subscription_arn()
+            .expect("subscription arn")
+            .to_owned();
+        let mail_from = format!("noreply@{id}.example.com");
+        aws_sdk_sesv2::Client::new(&conf)
+            .create_email_identity()
+            .email_identity(&mail_from)
+            .send()
+            .await
+            .expect("verify sender identity");
+        World {
+            conf,
+            store,
+            topic_arn,
+            queue_url,
+            subscription_arn,
+            mail_from,
+        }
+    }
+
+    fn publisher(&self, topic_arn: &str) -> Publisher {
+        Publisher::new(aws_sdk_sns::Client::new(&self.conf), topic_arn)
+    }
+
+    fn stream_deps(&self) -> StreamDeps {
+        StreamDeps {
+            store: self.store.clone(),
+            publisher: self.publisher(&self.topic_arn),
+        }
+    }
+
+    fn email_deps(&self, mail_from: &str) -> EmailDeps {
+        EmailDeps {
+            store: self.store.clone(),
+            ses: aws_sdk_sesv2::Client::new(&self.conf),
+            mail_from: mail_from.to_owned(),
+            public_url: "https://tasks.example.com".to_owned(),
+        }
+    }
+
+    async fn user(&self, name: &str, role: Role) -> (UserId, String) {
+        let id = UserId::from_uuid(uuid::Uuid::now_v7());
+        let local: String = name
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let email = format!("{local}-{}@example.com", unique());
+        self.store
+            .create_profile(NewProfile {
+                id,
+                email: Email::parse(&email).expect("email"),
+                display_name: DisplayName::parse(name).expect("name"),
+                role,
+            })
+            .await
+            .expect("create profile");
+        (id, email)
+    }
+
+    /// Every record of the table's stream so far, oldest first, in the
+    /// shape Lambda delivers (`aws_lambda_events` DynamoDB event).
+    async fn stream_batch(&self) -> DynamoDbEvent {
+        let table = self
+            .store
+            .client()
+            .describe_table()
+            .table_name(self.store.table_name())
+            .send()
+            .await
+            .expect("describe table");
+        let stream_arn = table
+            .table()
+            .and_then(|t| t.latest_stream_arn())
+            .expect("table has a stream")
+            .to_owned();
+        let streams = aws_sdk_dynamodbstreams::Client::new(&self.conf);
+        let shards = streams
+            .describe_stream()
+            .stream_arn(&stream_arn)
+            .send()
+            .await
+            .expect("describe stream")
+            .stream_description()
+            .map(|d| d.shards().to_vec())
+            .unwrap_or_default();
+        assert!(!shards.is_empty(), "stream has no shards");
+        let mut records = Vec::new();
+        for shard in shards {
+            let mut iterator = streams
+                .get_shard_iterator()
+                .stream_arn(&stream_arn)
+                .shard_id(shard.shard_id().expect("shard id"))
+                .shard_iterator_type(ShardIteratorType::TrimHorizon)
+                .send()
+                .await
+                .expect("shard iterator")
+                .shard_iterator()
+                .map(str::to_owned);
+            // Bounded: a shard is read until a page comes back empty.
+            for _ in 0..1000 {
+                let Some(it) = iterator.take() else { break };
+                let out = streams
+                    .get_records()
+                    .shard_iterator(it)
+                    .send()
+                    .await
+                    .expect("get records");
+                if out.records().is_empty() {
+                    break;
+                }
+                records.extend(out.records().iter().map(|r| lambda_record(r, &stream_arn)));
+                iterator = out.next_shard_iterator().map(str::to_owned);
+            }
+        }
+        serde_json::from_value(json!({ "Records": records })).expect("Lambda DynamoDB event shape")
+    }
+
+    /// Drains the queue: the SNS envelopes published since the last drain.
+    async fn drain_queue(&self) -> Vec<Value> {
+        let sqs = aws_sdk_sqs::Client::new(&self.conf);
+        let mut bodies = Vec::new();
+        for _ in 0..100 {
+            let out = sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .expect("receive message");
+            if out.messages().is_empty() {
+                break;
+            }
+            for m in out.messages() {
+                bodies.push(serde_json::from_str(m.body().expect("body")).expect("envelope JSON"));
+                sqs.delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(m.receipt_handle().expect("receipt handle"))
+                    .send()
+                    .await
+                    .expect("delete message");
+            }
+        }
+        bodies
+    }
+
+    /// The SNS envelope from the queue as the Lambda SNS event it would be.
+    fn sns_event(&self, envelope: &Value) -> SnsEvent {
+        serde_json::from_value(json!({
+            "Records": [{
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": self.subscription_arn,
+                "Sns": envelope,
+            }]
+        }))
+        .expect("Lambda SNS event shape")
+    }
+}
+
+/// A Streams API record as the JSON Lambda hands the function.
+fn lambda_record(r: &aws_sdk_dynamodbstreams::types::Record, stream_arn: &str) -> Value {
+    let sr = r.dynamodb().expect("stream record body");
+    let image = |m: Option<&std::collections::HashMap<String, StreamValue>>| -> Value {
+        m.map(|m| Value::Object(m.iter().map(|(k, v)| (k.clone(), attr_json(v))).collect()))
+            .unwrap_or(Value::Null)
+    };
+    let created = sr
+        .approximate_creation_date_time()
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    json!({
+        "eventID": r.event_id(),
+        "eventName": r.event_name().map(|n| n.as_str()),
+        "eventVersion": r.event_version(),
+        "eventSource": r.event_source(),
+        "awsRegion": r.aws_region(),
+        "eventSourceARN": stream_arn,
+        "dynamodb": {
+            "ApproximateCreationDateTime": created,
+            "Keys": image(sr.keys()),
+            "NewImage": image(sr.new_image()),
+            "OldImage": image(sr.old_image()),
+            "SequenceNumber": sr.sequence_number(),
+            "SizeBytes": sr.size_bytes().unwrap_or(0),
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
+    })
+}
+
+fn attr_json(v: &StreamValue) -> Value {
+    match v {
+        StreamValue::S(s) => json!({ "S": s }),
+        StreamValue::N(n) => json!({ "N": n }),
+        StreamValue::Bool(b) => json!({ "BOOL": b }),
+        StreamValue::Null(b) => json!({ "NULL": b }),
+        StreamValue::Ss(s) => json!({ "SS": s }),
+        StreamValue::Ns(n) => json!({ "NS": n }),
+        StreamValue::L(l) => json!({ "L": l.iter().map(attr_json).collect::<Vec<_>>() }),
+        StreamValue::M(m) => json!({
+            "M": m.iter().map(|(k, v)| (k.clone(), attr_json(v))).collect::<serde_json::Map<_, _>>()
+        }),
+        other => panic!("the store writes no such attribute: {other:?}"),
+    }
+}
+
+/// Emails moto recorded as sent (`/moto-api/data.json` → ses → Message):
+/// (to, subject, source). A plain HTTP/1.0 GET on loopback.
+fn sent_mail() -> Vec<(String, String, String)> {
+    let ep = endpoint();
+    let host = ep
+        .strip_prefix("http://")
+        .expect("moto endpoint is http://host:port")
+        .trim_end_matches('/');
+    let mut conn = std::net::TcpStream::connect(host).expect("connect to moto");
+    write!(
+        conn,
+        "GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send request");
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).expect("read response");
+    let raw = String::from_utf8(raw).expect("utf-8 response");
+    let body = raw.split_once("\r\n\r\n").expect("HTTP response").1;
+    let data: Value = serde_json::from_str(body).expect("data.json");
+    data["ses"]["Message"]
+        .as_array()
+        .map(|msgs| {
+            msgs.iter()
+                .flat_map(|m| {
+                    let subject = m["subject"].as_str().unwrap_or_default().to_owned();
+                    let source = m["source"].as_str().unwrap_or_default().to_owned();
+                    m["destinations"]["ToAddresses"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(move |to| {
+                            (
+                                to.as_str().unwrap_or_default().to_owned(),
+                                subject.clone(),
+                                source.clone(),
+                            )
+                        })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn mail_to(addr: &str) -> Vec<(String, String, String)> {
+    sent_mail().into_iter().filter(|m| m.0 == addr).collect()
+}
+
+fn title(s: &str) -> TaskTitle {
+    TaskTitle::parse(s).expect("title")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assignment_flows_from_stream_to_sns_to_ses_exactly_once() {
+    let w = World::new().await;
+    let (admin, admin_email) = w.user("Ada Admin", Role::Admin).await;
+    let (ana, ana_email) = w.user("Ana", Role::Member).await;
+    let task = w
+        .store
+        .create_task(NewTask {
+            title: title("Ship the release"),
+            description: None,
+            priority: Priority::High,
+            due: None,
+            assignees: vec![],
+            created_by: admin,
+        })
+        .await
+        .expect("create task");
+    w.store
+        .set_assignees(&task, &[ana], &[], admin)
+        .await
+        .expect("assign ana");
+
+    let batch = w.stream_batch().await;
+    assert!(
+        batch.records.len() >= 4,
+        "expected profile, task, assignment and task-update records, got {}",
+        batch.records.len()
+    );
+
+    // 1. SNS down (no such topic): the first record with an event fails,
+    //    and it and every later record are reported, in order. Nothing is
+    //    marked, so nothing is lost.
+    let broken = StreamDeps {
+        store: w.store.clone(),
+        publisher: w.publisher(&format!("{}-missing", w.topic_arn)),
+    };
+    let failed = handle_stream_batch(&broken, batch.clone()).await;
+    let reported: Vec<String> = failed
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone().expect("item identifier"))
+        .collect();
+    assert!(!reported.is_empty(), "a failed publish must be reported");
+    let first = batch
+        .records
+        .iter()
+        .position(|r| r.change.sequence_number.as_deref() == Some(reported[0].as_str()))
+        .expect("reported identifier is a sequence number of the batch");
+    let expected: Vec<String> = batch.records[first..]
+        .iter()
+        .map(|r| r.change.sequence_number.clone().expect("sequence number"))
+        .collect();
+    assert_eq!(reported, expected, "the failed record and all later ones");
+    assert!(w.drain_queue().await.is_empty());
+
+    // 2. The retry publishes the assignment, once, with its `type`.
+    let ok = handle_stream_batch(&w.stream_deps(), batch.clone()).await;
+    assert!(ok.batch_item_failures.is_empty(), "{ok:?}");
+    let envelopes = w.drain_queue().await;
+    assert_eq!(envelopes.len(), 1, "one ASSIGNED event: {envelopes:#?}");
+    let envelope = &envelopes[0];
+    assert_eq!(envelope["MessageAttributes"]["type"]["Value"], "ASSIGNED");
+    let event: notifier::Event =
+        serde_json::from_str(envelope["Message"].as_str().expect("message")).expect("event JSON");
+    assert_eq!(event.kind, EventKind::Assigned);
+    assert_eq!(event.task_title, "Ship the release");
+    assert_eq!(event.actor, Some(admin));
+
+    // 3. Replaying the same batch publishes nothing new.
+    let again = handle_stream_batch(&w.stream_deps(), batch).await;
+    assert!(again.batch_item_failures.is_empty());
+    assert!(
+        w.drain_queue().await.is_empty(),
+        "replay must not republish"
+    );
+
+    // 4. The email formatter mails Ana (not the actor, Ada) and notifies
+    //    her in-app.
+    let sns_event = w.sns_event(envelope);
+    handle_sns(&w.email_deps(&w.mail_from), sns_event.clone())
+        .await
+        .expect("email handler");
+    let to_ana = mail_to(&ana_email);
+    assert_eq!(
+        to_ana,
+        vec![(
+            ana_email.clone(),
+            "You were assigned: Ship the release".to_owned(),
+            w.mail_from.clone()
+        )]
+    );
+    assert!(mail_to(&admin_email).is_empty(), "the actor is never told");
+    let notes = w
+        .store
+        .list_notifications(ana, PageRequest::default())
+        .await
+        .expect("notifications");
+    assert_eq!(notes.items.len(), 1);
+    assert_eq!(notes.items[0].kind, EventKind::Assigned);
+
+    // 5. Replaying the same SNS event sends and writes nothing new.
+    handle_sns(&w.email_deps(&w.mail_from), sns_event)
+        .await
+        .expect("replayed email handler");
+    assert_eq!(mail_to(&ana_email).len(), 1, "replay must not resend");
+    let notes = w
+        .store
+        .list_notifications(ana, PageRequest::default())
+        .await
+        .expect("notifications");
+    assert_eq!(notes.items.len(), 1, "replay must not renotify");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ses_failure_fails_the_handler_and_the_retry_delivers_once() {
+    let w = World::new().await;
+    let (admin, _) = w.user("Ada Admin", Role::Admin).await;
+    let (bo, bo_email) = w.user("Bo", Role::Member).await;
+    let task = w
+        .store
+        .create_task(NewTask {
+            title: title("Fix the build"),
+            description: None,
+            priority: Priority::Medium,
+            due: None,
+            assignees: vec![bo],
+            created_by: admin,
+        })
+        .await
+        .expect("create task");
+    // Bo moves it along; Ada (creator) hears about it.
+    w.store
+        .change_status(&task, Status::InProgress, bo)
+        .await
+        .expect("status change");
+    let batch = w.stream_batch().await;
+    let ok = handle_stream_batch(&w.stream_deps(), batch).await;
+    assert!(ok.batch_item_failures.is_empty(), "{ok:?}");
+    let envelopes = w.drain_queue().await;
+    let kinds: Vec<&str> = envelopes
+        .iter()
+        .map(|e| {
+            e["MessageAttributes"]["type"]["Value"]
+                .as_str()
+                .unwrap_or("")
+        })
+        .collect();
+    assert_eq!(kinds, vec!["ASSIGNED", "STATUS_CHANGED"]);
+    let status = w.sns_event(&envelopes[1]);
+
+    // An unverified sender: SES rejects, the handler fails (so Lambda
+    // retries and finally parks the event in the DLQ)…
+    let unverified = format!("nobody@unverified-{}.example.com", unique());
+    let err = handle_sns(&w.email_deps(&unverified), status.clone())
+        .await
+        .expect_err("an SES rejection must fail the handler");
+    assert!(err.to_string().contains("SES"), "{err}");
+    // …and nothing was marked, so the retry (sender fixed) delivers.
+    handle_sns(&w.email_deps(&w.mail_from), status.clone())
+        .await
+        .expect("retry");
+    handle_sns(&w.email_deps(&w.mail_from), status)
+        .await
+        .expect("second retry");
+    let admin_profile = w.store.get_profile(admin).await.expect("admin profile");
+    let mails = mail_to(admin_profile.email.as_str());
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].1, "Fix the build is now In progress");
+    assert!(
+        mail_to(&bo_email).iter().all(|m| !m.1.contains("is now")),
+        "the actor is never told"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_publish_once_per_task_per_day() {
+    let w = World::new().await;
+    let (admin, _) = w.user("Ada Admin", Role::Admin).await;
+    let (cy, _) = w.user("Cy", Role::Member).await;
+    let now = OffsetDateTime::now_utc();
+    let today = now.date();
+    let mk = |name: &str, due: Option<time::Date>| NewTask {
+        title: title(name),
+        description: None,
+        priority: Priority::Low,
+        due,
+        assignees: vec![cy],
+        created_by: admin,
+    };
+    let overdue = w
+        .store
+        .create_task(mk("Overdue", Some(today - Duration::days(3))))
+        .await
+        .expect("task");
+    let soon = w
+        .store
+        .create_task(mk("Due tomorrow", Some(today + Duration::days(1))))
+        .await
+        .expect("task");
+    w.store
+        .create_task(mk("Later", Some(today + Duration::days(10))))
+        .await
+        .expect("task");
+    w.store
+        .create_task(mk("Undated", None))
+        .await
+        .expect("task");
+    let done = w
+        .store
+        .create_task(mk("Done long ago", Some(today - Duration::days(5))))
+        .await
+        .expect("task");
+    w.store
+        .change_status(&done, Status::Done, admin)
+        .await
+        .expect("done");
+
+    let deps = ReminderDeps {
+        store: w.store.clone(),
+        publisher: w.publisher(&w.topic_arn),
+    };
+    let report = run_reminders(&deps, today, now).await.expect("reminders");
+    assert_eq!(report.published, 2, "{report:?}");
+    let mut got: Vec<(String, String)> = w
+        .drain_queue()
+        .await
+        .iter()
+        .map(|e| {
+            let ev: notifier::Event =
+                serde_json::from_str(e["Message"].as_str().expect("message")).expect("event");
+            (
+                e["MessageAttributes"]["type"]["Value"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+                ev.task_id.to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want = vec![
+        ("DUE_SOON".to_owned(), soon.id.to_string()),
+        ("OVERDUE".to_owned(), overdue.id.to_string()),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+
+    // The schedule fires again the same day: nothing new.
+    let again = run_reminders(&deps, today, now + Duration::hours(1))
+        .await
+        .expect("second run");
+    assert_eq!((again.published, again.already_sent), (0, 2), "{again:?}");
+    assert!(w.drain_queue().await.is_empty());
+
+    // The next day reminds again.
+    let tomorrow = run_reminders(&deps, today + Duration::days(1), now + Duration::days(1))
+        .await
+        .expect("next day");
+    assert_eq!(tomorrow.published, 2, "{tomorrow:?}");
+    assert_eq!(w.drain_queue().await.len(), 2);
+}
