@@ -37,7 +37,7 @@ else
     work="$TASKLANE_HOME/wasm-std"; rm -rf "$work"; mkdir -p "$work/src"
     printf '[package]\nname = "wasmstd"\nversion = "0.0.0"\nedition = "2021"\n[lib]\npath = "src/lib.rs"\n[profile.release]\npanic = "abort"\n' > "$work/Cargo.toml"
     : > "$work/src/lib.rs"
-    (cd "$work" && RUSTC_BOOTSTRAP=1 RUSTUP_TOOLCHAIN= CARGO_TARGET_DIR="$work/target" /usr/bin/cargo build --release \
+    (cd "$work" && RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 RUSTUP_TOOLCHAIN= CARGO_TARGET_DIR="$work/target" /usr/bin/cargo build --release \
       --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort)
     $SUDO mkdir -p "$sysroot_lib"
     find "$work/target/wasm32-unknown-unknown/release/deps" -name '*.rlib' ! -name 'libwasmstd-*' \

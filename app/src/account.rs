@@ -35,7 +35,6 @@ mod server {
 
     use http::StatusCode;
     use leptos::prelude::*;
-    use leptos_axum::ResponseOptions;
 
     use crate::auth::provider::ProviderError;
     use crate::auth::session::AuthState;
@@ -46,19 +45,11 @@ mod server {
             .ok_or_else(|| ServerFnError::new("Server misconfigured."))
     }
 
-    /// An error for the user. API clients get the HTTP status too; plain
-    /// form posts must keep the redirect back to the form (which carries the
-    /// error), and a 4xx status would stop the browser from following it.
+    /// An error for the user, with its HTTP status for API clients.
     pub fn fail(status: u16, msg: impl Into<String>) -> ServerFnError {
-        let is_form_post = use_context::<http::request::Parts>()
-            .and_then(|p| p.headers.get(http::header::ACCEPT).cloned())
-            .and_then(|v| v.to_str().ok().map(|v| v.contains("text/html")))
-            .unwrap_or(false);
-        if !is_form_post {
-            if let Some(resp) = use_context::<ResponseOptions>() {
-                resp.set_status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST));
-            }
-        }
+        crate::auth::session::set_status(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        );
         ServerFnError::new(msg.into())
     }
 

@@ -149,13 +149,20 @@ fn session_of(claims: &super::Claims) -> Option<Session> {
     })
 }
 
-fn set_status(status: StatusCode) {
-    // See account::server::fail: form posts keep their redirect.
-    let is_form_post = use_context::<Parts>()
+/// Whether the current request is a plain HTML form post (no JavaScript).
+/// Such posts must keep the redirect back to the form, which carries the
+/// error; a 4xx status would stop the browser from following it. API
+/// clients and hydrated forms get the real status instead.
+pub fn is_form_post() -> bool {
+    use_context::<Parts>()
         .and_then(|p| p.headers.get(header::ACCEPT).cloned())
         .and_then(|v| v.to_str().ok().map(|v| v.contains("text/html")))
-        .unwrap_or(false);
-    if let (false, Some(resp)) = (is_form_post, use_context::<ResponseOptions>()) {
+        .unwrap_or(false)
+}
+
+/// Sets the response status unless this is a plain form post.
+pub fn set_status(status: StatusCode) {
+    if let (false, Some(resp)) = (is_form_post(), use_context::<ResponseOptions>()) {
         resp.set_status(status);
     }
 }
@@ -264,9 +271,10 @@ mod tests {
             !l.allow_at("A@X.io", "2.2.2.2", t0),
             "4th try on one account"
         );
-        assert!(l.allow_at("b@x.io", "1.1.1.1", t0));
+        assert!(l.allow_at("b@x.io", "1.1.1.1", t0), "4th try from 1.1.1.1");
+        assert!(l.allow_at("c@x.io", "1.1.1.1", t0), "5th try from 1.1.1.1");
         assert!(
-            !l.allow_at("c@x.io", "1.1.1.1", t0),
+            !l.allow_at("d@x.io", "1.1.1.1", t0),
             "6th try from one client"
         );
         assert!(
