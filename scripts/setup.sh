@@ -24,7 +24,7 @@ command -v cargo >/dev/null || die "cargo not found: install rustup from your OS
 if rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
   step "rust: rustup stable already has wasm32-unknown-unknown"
   echo stable > "$TASKLANE_HOME/toolchain"
-elif [ -z "$(cat "$TASKLANE_HOME/toolchain" 2>/dev/null)" ] && rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+elif [ -z "$(cat "$TASKLANE_HOME/toolchain" 2>/dev/null)" ] && timeout 180 rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
   step "rust: added wasm32-unknown-unknown to rustup stable"
   echo stable > "$TASKLANE_HOME/toolchain"
 else

@@ -3,11 +3,12 @@
 # TASKLANE_MOTO_ENDPOINT and dummy AWS settings, stops moto on exit.
 # moto's state is shared, so tests isolate themselves by unique names.
 source "$(dirname "$0")/lib.sh"
-MOTO="$VENV/bin/moto_server"
-[ -x "$MOTO" ] || die "$MOTO not found: run scripts/setup.sh"
+PY="$VENV/bin/python"
+[ -x "$VENV/bin/moto_server" ] || die "moto is not installed in $VENV: run scripts/setup.sh"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 LOG="$TASKLANE_HOME/moto.log"
-"$MOTO" -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 &
+# moto_serial.py: moto with requests handled one at a time (see its docstring).
+"$PY" "$ROOT/scripts/moto_serial.py" 127.0.0.1 "$PORT" >"$LOG" 2>&1 &
 MOTO_PID=$!
 trap 'kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true' EXIT INT TERM
 export TASKLANE_MOTO_ENDPOINT="http://127.0.0.1:$PORT"
