@@ -114,6 +114,18 @@ pub async fn sdk_config() -> SdkConfig {
         .await
 }
 
+/// The table and the topic, from `TASKLANE_TABLE` and `TASKLANE_TOPIC_ARN`:
+/// what the stream-processor and reminders functions both start from.
+pub async fn table_and_topic() -> Result<(DynamoStore, Publisher), AwsError> {
+    let table = required_env(env::TABLE)?;
+    let topic = required_env(env::TOPIC_ARN)?;
+    let conf = sdk_config().await;
+    Ok((
+        DynamoStore::new(aws_sdk_dynamodb::Client::new(&conf), table),
+        Publisher::new(aws_sdk_sns::Client::new(&conf), topic),
+    ))
+}
+
 /// JSON logs by default (one object per line, queryable in CloudWatch),
 /// plain text when `TASKLANE_LOG_FORMAT=text`; level from `RUST_LOG`,
 /// `info` otherwise. Safe to call twice (the second call is a no-op).

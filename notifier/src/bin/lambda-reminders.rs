@@ -4,20 +4,14 @@
 use std::sync::Arc;
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use notifier::aws::{self, env, Publisher, ReminderDeps};
-use store::DynamoStore;
+use notifier::aws::{self, ReminderDeps};
 use time::OffsetDateTime;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     aws::init_logging();
-    let table = aws::required_env(env::TABLE)?;
-    let topic = aws::required_env(env::TOPIC_ARN)?;
-    let conf = aws::sdk_config().await;
-    let deps = Arc::new(ReminderDeps {
-        store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&conf), table),
-        publisher: Publisher::new(aws_sdk_sns::Client::new(&conf), topic),
-    });
+    let (store, publisher) = aws::table_and_topic().await?;
+    let deps = Arc::new(ReminderDeps { store, publisher });
     lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| {
         let deps = Arc::clone(&deps);
         async move {
