@@ -496,6 +496,95 @@ pub struct NewNotification {
     pub actor: Option<UserId>,
 }
 
+/// One change in a task's history. Derived from the versions before and
+/// after a write (never from what the caller claims), so the history cannot
+/// disagree with the task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ActivityChange {
+    Created,
+    Edited { fields: Vec<TaskField> },
+    StatusChanged { from: Status, to: Status },
+    Assigned { users: Vec<UserId> },
+    Unassigned { users: Vec<UserId> },
+}
+
+/// The history entry written with version `version` of a task, in the same
+/// transaction as the task itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Activity {
+    pub task_id: TaskId,
+    pub version: u64,
+    pub actor: UserId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub changes: Vec<ActivityChange>,
+}
+
+impl Activity {
+    /// What turned `old` into `new` (`None` for a creation).
+    pub fn between(old: Option<&Task>, new: &Task) -> Activity {
+        let mut changes = Vec::new();
+        match old {
+            None => changes.push(ActivityChange::Created),
+            Some(old) => {
+                let mut fields = Vec::new();
+                if old.title != new.title {
+                    fields.push(TaskField::Title);
+                }
+                if old.description != new.description {
+                    fields.push(TaskField::Description);
+                }
+                if old.priority != new.priority {
+                    fields.push(TaskField::Priority);
+                }
+                if old.due != new.due {
+                    fields.push(TaskField::DueDate);
+                }
+                if !fields.is_empty() {
+                    changes.push(ActivityChange::Edited { fields });
+                }
+                if old.status != new.status {
+                    changes.push(ActivityChange::StatusChanged {
+                        from: old.status,
+                        to: new.status,
+                    });
+                }
+                let added: Vec<UserId> = new
+                    .assignees
+                    .iter()
+                    .filter(|u| !old.is_assigned(**u))
+                    .copied()
+                    .collect();
+                let removed: Vec<UserId> = old
+                    .assignees
+                    .iter()
+                    .filter(|u| !new.is_assigned(**u))
+                    .copied()
+                    .collect();
+                if !added.is_empty() {
+                    changes.push(ActivityChange::Assigned { users: added });
+                }
+                if !removed.is_empty() {
+                    changes.push(ActivityChange::Unassigned { users: removed });
+                }
+            }
+        }
+        let (actor, at) = match old {
+            None => (new.created_by, new.created_at),
+            Some(_) => (new.updated_by.unwrap_or(new.created_by), new.updated_at),
+        };
+        Activity {
+            task_id: new.id,
+            version: new.version,
+            actor,
+            at,
+            changes,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -544,6 +633,55 @@ mod tests {
         assert_eq!(n.description.unwrap().as_str(), "x");
         let a = t.with_assignees(&[uid(2)], &[uid(1)], uid(9), later);
         assert_eq!(a.assignees, vec![uid(2), uid(3)]);
+    }
+
+    #[test]
+    fn activity_describes_each_kind_of_change() {
+        let t = task();
+        let created = Activity::between(None, &t);
+        assert_eq!(created.changes, vec![ActivityChange::Created]);
+        assert_eq!((created.actor, created.version), (uid(1), 1));
+
+        let later = datetime!(2026-01-02 00:00 UTC);
+        let p = TaskPatch {
+            title: Some(TaskTitle::parse("Write better docs").unwrap()),
+            due: Some(None),
+            ..Default::default()
+        };
+        let edited = t.patched(&p, uid(7), later);
+        let a = Activity::between(Some(&t), &edited);
+        assert_eq!(
+            a.changes,
+            vec![ActivityChange::Edited {
+                fields: vec![TaskField::Title, TaskField::DueDate]
+            }]
+        );
+        assert_eq!((a.actor, a.at, a.version), (uid(7), later, 2));
+
+        let moved = edited.with_status(Status::InProgress, uid(3), later);
+        let reassigned = moved.with_assignees(&[uid(2)], &[uid(1)], uid(7), later);
+        assert_eq!(
+            Activity::between(Some(&edited), &moved).changes,
+            vec![ActivityChange::StatusChanged {
+                from: Status::Open,
+                to: Status::InProgress
+            }]
+        );
+        assert_eq!(
+            Activity::between(Some(&moved), &reassigned).changes,
+            vec![
+                ActivityChange::Assigned {
+                    users: vec![uid(2)]
+                },
+                ActivityChange::Unassigned {
+                    users: vec![uid(1)]
+                }
+            ]
+        );
+        let json = serde_json::to_value(&reassigned).unwrap();
+        assert_eq!(json["status"], "IN_PROGRESS");
+        let wire = serde_json::to_value(Activity::between(Some(&edited), &moved)).unwrap();
+        assert_eq!(wire["changes"][0]["type"], "STATUS_CHANGED");
     }
 
     #[test]

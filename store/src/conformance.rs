@@ -28,6 +28,7 @@ macro_rules! conformance_suite {
             change_status_moves_indexes_and_copies,
             assign_and_unassign,
             delete_task_cascades,
+            activity_records_every_version,
             comments_paginate_newest_first,
             tasks_by_status_ordered_by_due_date,
             tasks_for_user_paginate,
@@ -298,6 +299,12 @@ pub async fn delete_task_cascades(s: Arc<dyn Store>) {
         .unwrap()
         .items
         .is_empty());
+    assert!(s
+        .list_activity(t.id, page())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
     assert!(matches!(
         s.delete_task(&t2).await,
         Err(StoreError::NotFound)
@@ -307,6 +314,71 @@ pub async fn delete_task_cascades(s: Arc<dyn Store>) {
         s.add_comment(t.id, a, body).await,
         Err(StoreError::NotFound)
     ));
+}
+
+pub async fn activity_records_every_version(s: Arc<dyn Store>) {
+    use domain::ActivityChange;
+    let (admin, a, b) = (user(), user(), user());
+    let mut new = new_task("Tracked", &[a], None);
+    new.created_by = admin;
+    let t1 = s.create_task(new).await.unwrap();
+    let t2 = s
+        .update_task(
+            &t1,
+            &TaskPatch {
+                priority: Some(Priority::Urgent),
+                ..Default::default()
+            },
+            admin,
+        )
+        .await
+        .unwrap();
+    let t3 = s.change_status(&t2, Status::InProgress, a).await.unwrap();
+    let t4 = s.set_assignees(&t3, &[b], &[a], admin).await.unwrap();
+    // A refused (stale) write leaves no history behind.
+    assert!(matches!(
+        s.change_status(&t2, Status::Blocked, a).await,
+        Err(StoreError::Conflict)
+    ));
+    let all = collect(2, |p| {
+        let s = s.clone();
+        async move { s.list_activity(t1.id, p).await }
+    })
+    .await;
+    let versions: Vec<u64> = all.iter().map(|e| e.version).collect();
+    assert_eq!(versions, vec![4, 3, 2, 1], "newest first, one per version");
+    let actors: Vec<UserId> = all.iter().map(|e| e.actor).collect();
+    assert_eq!(actors, vec![admin, a, admin, admin]);
+    assert_eq!(
+        all[0].changes,
+        vec![
+            ActivityChange::Assigned { users: vec![b] },
+            ActivityChange::Unassigned { users: vec![a] }
+        ]
+    );
+    assert_eq!(
+        all[1].changes,
+        vec![ActivityChange::StatusChanged {
+            from: Status::Open,
+            to: Status::InProgress
+        }]
+    );
+    assert_eq!(
+        all[2].changes,
+        vec![ActivityChange::Edited {
+            fields: vec![domain::TaskField::Priority]
+        }]
+    );
+    assert_eq!(all[3].changes, vec![ActivityChange::Created]);
+    assert_eq!(all[0].at, t4.updated_at);
+    // History does not leak into the comment listing or the task read.
+    assert!(s
+        .list_comments(t1.id, PageRequest::default())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert_eq!(s.get_task(t1.id, 5).await.unwrap().task, t4);
 }
 
 pub async fn comments_paginate_newest_first(s: Arc<dyn Store>) {

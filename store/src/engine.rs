@@ -5,8 +5,9 @@
 
 use async_trait::async_trait;
 use domain::{
-    Comment, CommentBody, NewNotification, NewProfile, NewTask, Notification, NotificationId,
-    ProfilePatch, Role, Status, Task, TaskId, TaskPatch, TaskSummary, UserId, UserProfile,
+    Activity, Comment, CommentBody, NewNotification, NewProfile, NewTask, Notification,
+    NotificationId, ProfilePatch, Role, Status, Task, TaskId, TaskPatch, TaskSummary, UserId,
+    UserProfile,
 };
 use serde::de::DeserializeOwned;
 use time::{Date, Duration};
@@ -182,10 +183,16 @@ async fn gone_or_conflict<B: Backend>(b: &B, pk: &str, sk: &str) -> StoreError {
 }
 
 fn task_ops(current: &Task, next: &Task) -> Vec<Op> {
-    let mut ops = vec![Op::Put {
-        item: keys::task_item(next),
-        cond: Cond::Version(current.version),
-    }];
+    let mut ops = vec![
+        Op::Put {
+            item: keys::task_item(next),
+            cond: Cond::Version(current.version),
+        },
+        Op::Put {
+            item: keys::activity_item(&Activity::between(Some(current), next)),
+            cond: Cond::NotExists,
+        },
+    ];
     for u in &current.assignees {
         if !next.is_assigned(*u) {
             ops.push(Op::Delete {
@@ -229,10 +236,16 @@ fn task_expect(pk: &str) -> Expect<'_> {
 
 pub(crate) async fn create_task<B: Backend>(b: &B, new: NewTask) -> Result<Task> {
     let task = Task::create(TaskId::from_uuid(Uuid::now_v7()), new, now());
-    let mut ops = vec![Op::Put {
-        item: keys::task_item(&task),
-        cond: Cond::NotExists,
-    }];
+    let mut ops = vec![
+        Op::Put {
+            item: keys::task_item(&task),
+            cond: Cond::NotExists,
+        },
+        Op::Put {
+            item: keys::activity_item(&Activity::between(None, &task)),
+            cond: Cond::NotExists,
+        },
+    ];
     ops.extend(task.assignees.iter().map(|u| Op::Put {
         item: keys::assignment_item(&task, *u),
         cond: Cond::NotExists,
@@ -301,6 +314,27 @@ pub(crate) async fn list_comments<B: Backend>(
     })
 }
 
+pub(crate) async fn list_activity<B: Backend>(
+    b: &B,
+    id: TaskId,
+    page: PageRequest,
+) -> Result<Page<Activity>> {
+    let pk = keys::task_pk(id);
+    list(
+        b,
+        Listing {
+            index: Index::Table,
+            partition: pk,
+            sk: SkCond::BeginsWith(keys::ACTIVITY_PREFIX.into()),
+            forward: false,
+            pk_prefix: "TASK#",
+            sk_prefix: keys::ACTIVITY_PREFIX,
+        },
+        &page,
+    )
+    .await
+}
+
 pub(crate) async fn update_task<B: Backend>(
     b: &B,
     cur: &Task,
@@ -346,16 +380,16 @@ pub(crate) async fn delete_task<B: Backend>(b: &B, cur: &Task) -> Result<()> {
         Err(WriteError::Condition(_)) => return Err(gone_or_conflict(b, &pk, keys::METADATA).await),
         Err(WriteError::Store(e)) => return Err(e),
     }
-    // The task is gone for every reader now; its comments are purged page
-    // by page. A crash here leaves unreachable comments, which a later
-    // delete attempt or a stream consumer can sweep; nothing is visible.
+    // The task is gone for every reader now; its comments and history are
+    // purged page by page. A crash here leaves unreachable items, which a
+    // later delete attempt or a stream consumer can sweep; nothing is visible.
     let mut start = None;
     loop {
         let (items, last) = b
             .query(Query {
                 index: Index::Table,
                 pk: pk.clone(),
-                sk: SkCond::BeginsWith(keys::COMMENT_PREFIX.into()),
+                sk: SkCond::Any,
                 forward: true,
                 limit: 100,
                 start,
@@ -664,6 +698,13 @@ macro_rules! impl_store {
                 page: $crate::PageRequest,
             ) -> $crate::Result<$crate::Page<domain::Comment>> {
                 $crate::engine::list_comments(self, id, page).await
+            }
+            async fn list_activity(
+                &self,
+                id: domain::TaskId,
+                page: $crate::PageRequest,
+            ) -> $crate::Result<$crate::Page<domain::Activity>> {
+                $crate::engine::list_activity(self, id, page).await
             }
             async fn update_task(
                 &self,

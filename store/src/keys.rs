@@ -121,6 +121,7 @@ pub const PROFILE: &str = "PROFILE";
 pub const USERS: &str = "USERS";
 pub const OPEN_DUE: &str = "OPEN";
 pub const COMMENT_PREFIX: &str = "COMMENT#";
+pub const ACTIVITY_PREFIX: &str = "ACTIVITY#";
 pub const NOTIF_PREFIX: &str = "NOTIF#";
 pub const ASSIGN_PREFIX: &str = "ASSIGN#USER#";
 pub const ADMIN_COUNT: (&str, &str) = ("META", "ADMIN_COUNT");
@@ -184,6 +185,17 @@ pub fn comment_item(c: &Comment) -> Item {
         task_pk(c.task_id),
         format!("{COMMENT_PREFIX}{}", c.id),
         json(c),
+        1,
+    )
+}
+
+/// History entries sort by version, which every task write increments, so
+/// the key is unique without a clock and the newest entry sorts last.
+pub fn activity_item(a: &domain::Activity) -> Item {
+    Item::new(
+        task_pk(a.task_id),
+        format!("{ACTIVITY_PREFIX}{:012}", a.version),
+        json(a),
         1,
     )
 }

@@ -31,8 +31,8 @@ pub mod conformance;
 
 use async_trait::async_trait;
 use domain::{
-    Comment, CommentBody, NewNotification, NewProfile, NewTask, Notification, ProfilePatch, Role,
-    Status, Task, TaskId, TaskPatch, TaskSummary, UserId, UserProfile,
+    Activity, Comment, CommentBody, NewNotification, NewProfile, NewTask, Notification,
+    ProfilePatch, Role, Status, Task, TaskId, TaskPatch, TaskSummary, UserId, UserProfile,
 };
 use time::{Date, Duration, OffsetDateTime};
 
@@ -136,6 +136,8 @@ pub trait Store: credentials::Credentials + Send + Sync {
     async fn get_task(&self, id: TaskId, comments_limit: u32) -> Result<TaskDetail>;
     /// Further comments of a task, newest first.
     async fn list_comments(&self, id: TaskId, page: PageRequest) -> Result<Page<Comment>>;
+    /// A task's history, newest first; one entry per version.
+    async fn list_activity(&self, id: TaskId, page: PageRequest) -> Result<Page<Activity>>;
     /// Applies `patch` to `current`; `Conflict` if `current.version` is stale.
     /// `actor` is recorded as `updated_by`, for the notifier.
     async fn update_task(&self, current: &Task, patch: &TaskPatch, actor: UserId) -> Result<Task>;

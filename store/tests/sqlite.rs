@@ -44,18 +44,23 @@ async fn change_feed_records_every_change_with_images() {
         summary,
         vec![
             (Insert, "METADATA"),
+            (Insert, "ACTIVITY"),
             (Insert, "ASSIGN"),
             (Modify, "METADATA"),
+            (Insert, "ACTIVITY"),
             (Modify, "ASSIGN"),
             (Remove, "METADATA"),
             (Remove, "ASSIGN"),
+            // The purge after the transaction: the history entries.
+            (Remove, "ACTIVITY"),
+            (Remove, "ACTIVITY"),
         ]
     );
-    let modify = &changes[2];
+    let modify = &changes[3];
     let old: domain::Task = modify.old_image.as_ref().unwrap().entity().unwrap();
     let new: domain::Task = modify.new_image.as_ref().unwrap().entity().unwrap();
     assert_eq!((old.status, new.status), (Status::Open, Status::InProgress));
-    assert!(changes[4].new_image.is_none() && changes[4].old_image.is_some());
+    assert!(changes[6].new_image.is_none() && changes[6].old_image.is_some());
     assert!(changes.windows(2).all(|w| w[0].seq < w[1].seq));
 
     // Acknowledged changes are not delivered again; the rest are.
@@ -64,8 +69,8 @@ async fn change_feed_records_every_change_with_images() {
     let rest = s.read_changes(0, 100).await.unwrap();
     assert_eq!(rest.len(), changes.len() - 1);
     assert_eq!(rest[0].seq, changes[1].seq);
-    let after = s.read_changes(changes[3].seq, 100).await.unwrap();
-    assert_eq!(after.len(), 2);
+    let after = s.read_changes(changes[5].seq, 100).await.unwrap();
+    assert_eq!(after.len(), 4);
     assert!(matches!(
         s.ack_change(9_999_999).await,
         Err(store::StoreError::NotFound)
