@@ -73,3 +73,48 @@ export async function launchBrowser() {
 export async function waitHydrated(page) {
   await page.waitForSelector('[data-hydrated="true"]', { timeout: 30_000 });
 }
+
+/** The newest confirmation code mailed to `to`, from the dev mailbox. */
+export async function latestCode(server, to) {
+  const res = await fetch(server.url + "/dev/mailbox.json");
+  if (res.status !== 200) throw new Error(`dev mailbox answered ${res.status}`);
+  const mails = await res.json();
+  const text = JSON.stringify(mails.filter((m) => JSON.stringify(m).includes(to)));
+  const found = text.match(/confirm your email address: (\d{6})/);
+  if (!found) throw new Error(`no confirmation code for ${to} in ${text.slice(0, 500)}`);
+  return found[1];
+}
+
+/** Signs up and confirms through the UI (works with or without JS). */
+export async function signUp(server, page, { email, name, password }) {
+  await page.goto(server.url + "/signup");
+  await page.fill("#su-email", email);
+  await page.fill("#su-name", name);
+  await page.fill("#su-password", password);
+  await Promise.all([page.waitForURL(/\/confirm\?email=/), page.click('form button[type="submit"]')]);
+  await page.fill("#cf-code", await latestCode(server, email));
+  await Promise.all([page.waitForURL(/\/signin\?confirmed=1/), page.click('form button[type="submit"]')]);
+}
+
+/** Signs in from the sign-in page and waits for the home page. */
+export async function signIn(server, page, email, password) {
+  await page.goto(server.url + "/signin");
+  await page.fill("#si-email", email);
+  await page.fill("#si-password", password);
+  await Promise.all([page.waitForURL(server.url + "/"), page.click('form button[type="submit"]')]);
+}
+
+/**
+ * Resolves once `check()` returns a truthy value; for effects that happen
+ * off the request path (the notification worker). Bounded, never a fixed
+ * sleep: it returns as soon as the effect is visible.
+ */
+export async function eventually(check, what, timeoutMs = 15_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -342,24 +342,52 @@ pub fn ResetPage() -> impl IntoView {
     }
 }
 
-/// Sign-in state in the navigation bar; sign-out is a form so it works
+/// The role-aware navigation: links for what this user may do, the
+/// notification bell, and sign-in state. Sign-out is a form so it works
 /// without JavaScript and is never a GET that a link prefetch could trigger.
 #[component]
 pub fn AccountNav() -> impl IntoView {
+    use leptos_router::components::A;
     let me = Resource::new(|| (), |_| whoami());
+    let unread = Resource::new(|| (), |_| crate::people::unread_count());
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(Some(me)) => view! {
-                        <span class="muted" data-testid="whoami">{me.email.clone()} {if me.is_admin { " (admin)" } else { "" }}</span>
-                        <form method="post" action=SignOut::url() class="inline">
-                            <button type="submit" class="secondary">"Sign out"</button>
-                        </form>
-                    }.into_any(),
+                    Ok(Some(me)) => {
+                        let unread = unread.await.unwrap_or(0);
+                        let badge = if unread > 99 { "99+".to_string() } else { unread.to_string() };
+                        view! {
+                            <ul class="nav-links">
+                                <li><A href="/board">"Board"</A></li>
+                                <li><A href="/my">"My tasks"</A></li>
+                                {me.is_admin.then(|| view! {
+                                    <li><A href="/tasks/new">"New task"</A></li>
+                                    <li><A href="/dashboard">"Dashboard"</A></li>
+                                    <li><A href="/team">"Team"</A></li>
+                                })}
+                            </ul>
+                            <div class="nav-account">
+                                <a href="/notifications" class="bell" data-testid="bell"
+                                   aria-label=format!("Notifications, {unread} unread")>
+                                    <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20"><path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5-6.71V3a2 2 0 1 0-4 0v1.29A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"/></svg>
+                                    {(unread > 0).then(|| view! { <span class="bell-count" data-testid="bell-count">{badge}</span> })}
+                                </a>
+                                <a href="/profile" class="muted" data-testid="whoami">{me.email.clone()} {if me.is_admin { " (admin)" } else { "" }}</a>
+                                <form method="post" action=SignOut::url() class="inline">
+                                    <button type="submit" class="secondary small">"Sign out"</button>
+                                </form>
+                            </div>
+                        }.into_any()
+                    }
                     _ => view! {
-                        <a href="/signin" class="button secondary">"Sign in"</a>
-                        <a href="/signup" class="button">"Sign up"</a>
+                        <ul class="nav-links">
+                            <li><A href="/about">"About"</A></li>
+                        </ul>
+                        <div class="nav-account">
+                            <a href="/signin" class="button secondary">"Sign in"</a>
+                            <a href="/signup" class="button">"Sign up"</a>
+                        </div>
                     }.into_any(),
                 }
             })}

@@ -6,13 +6,21 @@
 //! (where the same functions become HTTP calls). Keeping both halves in one
 //! place is what lets a form work before, without and after hydration.
 
+// Deeply nested views make deeply nested types.
+#![recursion_limit = "256"]
 pub mod account;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod export;
+#[cfg(feature = "ssr")]
+pub(crate) mod guard;
 mod pages;
+pub mod people;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod tasks;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -53,6 +61,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects only run in the browser, so this flips exactly when hydration
+    // has wired the page up; tests and styles can key off it.
+    let hydrated = pages::use_hydrated();
     view! {
         <Title formatter=|page: String| if page.is_empty() { "tasklane".to_string() } else { format!("{page} · tasklane") } />
         <Router>
@@ -60,14 +71,10 @@ pub fn App() -> impl IntoView {
             <header class="topbar">
                 <nav class="nav" aria-label="Main">
                     <A href="/" attr:class="brand">"tasklane"</A>
-                    <ul class="nav-links">
-                        <li><A href="/">"Home"</A></li>
-                        <li><A href="/about">"About"</A></li>
-                    </ul>
-                    <div class="nav-account"><account::AccountNav /></div>
+                    <account::AccountNav />
                 </nav>
             </header>
-            <main id="main" class="container">
+            <main id="main" class="container" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/") view=pages::Home ssr=SsrMode::Async />
                     <Route path=path!("/about") view=pages::About />
@@ -76,6 +83,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signin") view=account::SignInPage />
                     <Route path=path!("/forgot") view=account::ForgotPage />
                     <Route path=path!("/reset") view=account::ResetPage />
+                    <Route path=path!("/board") view=pages::BoardPage ssr=SsrMode::Async />
+                    <Route path=path!("/tasks/new") view=pages::NewTaskPage ssr=SsrMode::Async />
+                    <Route path=path!("/tasks/:id") view=pages::TaskPage ssr=SsrMode::Async />
+                    <Route path=path!("/my") view=pages::MyTasksPage ssr=SsrMode::Async />
+                    <Route path=path!("/team") view=pages::TeamPage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view=pages::DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/profile") view=pages::ProfilePage ssr=SsrMode::Async />
+                    <Route path=path!("/notifications") view=pages::NotificationsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

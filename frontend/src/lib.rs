@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The browser entry point: the WASM bundle's only export wires the
 //! server-rendered page up to the same `app` components. It is a crate of its
 //! own so the server never links browser-only code and the bundle never links

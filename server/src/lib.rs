@@ -47,8 +47,13 @@ pub fn router(state: AppState) -> Router {
         .propagate_x_request_id();
 
     let jwks = state.jwks_json.clone();
+    let export_ctx = state.ctx.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/export/tasks.csv",
+            get(move |req: axum::extract::Request| app::export::tasks_csv(export_ctx.clone(), req)),
+        )
         .route(
             "/.well-known/jwks.json",
             get(move || {

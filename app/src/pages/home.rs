@@ -6,16 +6,12 @@ use crate::api::{server_status, Greet};
 #[component]
 pub fn Home() -> impl IntoView {
     let info = Resource::new(|| (), |_| server_status());
-    // Effects only run in the browser, so this flips exactly when hydration
-    // has wired the page up; tests and styles can key off it.
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
     let (clicks, set_clicks) = signal(0u32);
     let greet = ServerAction::<Greet>::new();
 
     view! {
         <Title text="" />
-        <section class="card" data-hydrated=move || hydrated.get().to_string()>
+        <section class="card">
             <h1>"Welcome to tasklane"</h1>
             <p>"A team task manager that runs on one machine or on AWS."</p>
             <Suspense fallback=|| view! { <p class="muted">"Asking the server…"</p> }>

@@ -1,5 +1,13 @@
+mod board;
+mod common;
 mod home;
 mod not_found;
+mod people;
+mod task;
 
+pub use board::BoardPage;
+pub use common::use_hydrated;
 pub use home::{About, Home};
 pub use not_found::NotFound;
+pub use people::{DashboardPage, NotificationsPage, ProfilePage, TeamPage};
+pub use task::{MyTasksPage, NewTaskPage, TaskPage};

@@ -1,0 +1,100 @@
+//! Small pieces every data page uses: error display, badges, query strings.
+
+use leptos::prelude::*;
+
+use domain::{Priority, Status};
+
+use crate::tasks::{priority_label, status_label};
+
+/// The text of a server function error, as the server worded it.
+pub fn message(e: &ServerFnError) -> String {
+    match e {
+        ServerFnError::ServerError(m) => m.clone(),
+        _ => "Something went wrong. Please try again.".to_string(),
+    }
+}
+
+/// The message of a finished action, if it failed.
+pub fn action_error<T: Clone + Send + Sync + 'static>(
+    v: Option<Result<T, ServerFnError>>,
+) -> Option<String> {
+    match v {
+        Some(Err(e)) => Some(message(&e)),
+        _ => None,
+    }
+}
+
+/// A page-level failure: a sign-in link for the anonymous, the server's
+/// sentence for everything else.
+#[component]
+pub fn LoadError(error: ServerFnError, #[prop(into)] here: String) -> impl IntoView {
+    let text = message(&error);
+    let signin = text.starts_with("Please sign in");
+    view! {
+        <section class="card narrow" role="alert" data-testid="page-error">
+            <p class="error">{text}</p>
+            {signin.then(|| view! {
+                <p><a class="button" href=format!("/signin?next={}", encode(&here))>"Sign in"</a></p>
+            })}
+        </section>
+    }
+}
+
+/// An inline alert under a form.
+#[component]
+pub fn FormAlert(message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || message.get().is_some()>
+            <p class="error" role="alert" data-testid="form-error">{move || message.get()}</p>
+        </Show>
+    }
+}
+
+#[component]
+pub fn StatusBadge(status: Status) -> impl IntoView {
+    view! { <span class=format!("badge status-{}", status.as_str().to_lowercase())>{status_label(status)}</span> }
+}
+
+#[component]
+pub fn PriorityBadge(priority: Priority) -> impl IntoView {
+    view! {
+        <span class=format!("badge prio-{}", priority.as_str().to_lowercase()) title="Priority">
+            {priority_label(priority)}
+        </span>
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters kept).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// `?k=v&…` from the non-empty pairs.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let parts: Vec<String> = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+/// True once the WASM has taken over; false during SSR and without JS.
+pub fn use_hydrated() -> ReadSignal<bool> {
+    let (hydrated, set) = signal(false);
+    Effect::new(move |_| set.set(true));
+    hydrated
+}

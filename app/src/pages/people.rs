@@ -1,0 +1,274 @@
+//! Team and roles, the dashboard, the profile and the notification list.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use domain::{Role, Status};
+
+use super::common::{action_error, query_string, FormAlert, LoadError};
+use crate::people::{
+    dashboard, event_label, my_profile, notifications, pref_field, team, ChangeRole,
+    DashboardStats, MarkRead, UpdateProfile,
+};
+use crate::tasks::status_label;
+
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    let query = use_query_map();
+    let after = Memo::new(move |_| query.read().get("after").unwrap_or_default());
+    let change = ServerAction::<ChangeRole>::new();
+    let err = Signal::derive(move || action_error(change.value().get()));
+    let data = Resource::new(
+        move || (after.get(), change.version().get()),
+        |(a, _)| team((!a.is_empty()).then_some(a)),
+    );
+    view! {
+        <Title text="Team" />
+        <h1>"Team"</h1>
+        <FormAlert message=err />
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(t) => {
+                        let last_admin = t.admins <= 1;
+                        view! {
+                            <p class="muted">{format!("{} admin{}.", t.admins, if t.admins == 1 { "" } else { "s" })}
+                                {last_admin.then_some(" The last admin cannot be demoted: promote someone else first.")}
+                            </p>
+                            <ul class="rows card" role="list" data-testid="team">
+                                {t.members.into_iter().map(|m| {
+                                    let is_admin = m.person.role == Role::Admin;
+                                    let guarded = is_admin && last_admin;
+                                    let target = if is_admin { Role::Member } else { Role::Admin };
+                                    view! {
+                                        <li class="row-item" data-testid="member" data-email=m.person.email.clone()>
+                                            <span><strong>{m.person.name.clone()}</strong> {m.is_me.then_some(" (you)")}
+                                                <br /><span class="muted small">{m.person.email.clone()}</span></span>
+                                            <span class="badge" data-testid="role">{if is_admin { "Admin" } else { "Member" }}</span>
+                                            <ActionForm action=change attr:class="inline">
+                                                <input type="hidden" name="user" value=m.person.id.clone() />
+                                                <input type="hidden" name="version" value=m.version.to_string() />
+                                                <input type="hidden" name="role" value=target.as_str() />
+                                                <button type="submit" class="secondary small" disabled=guarded
+                                                    title=guarded.then_some("The last admin cannot be demoted")
+                                                    aria-describedby=guarded.then_some("last-admin-note")>
+                                                    {if is_admin { "Make member" } else { "Make admin" }}
+                                                </button>
+                                            </ActionForm>
+                                            {guarded.then(|| view! { <span id="last-admin-note" class="muted small">"Last admin"</span> })}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                            {t.next.map(|n| view! { <a class="button secondary" href=format!("/team{}", query_string(&[("after", &n)]))>"More people"</a> })}
+                        }.into_any()
+                    }
+                    Err(e) => view! { <LoadError error=e here="/team" /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| dashboard());
+    view! {
+        <Title text="Dashboard" />
+        <h1>"Dashboard"</h1>
+        <Transition fallback=|| view! { <p class="muted">"Counting…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(d) => view! { <DashboardBody d=d /> }.into_any(),
+                    Err(e) => view! { <LoadError error=e here="/dashboard" /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn status_color(s: Status) -> &'static str {
+    match s {
+        Status::Open => "var(--c-open)",
+        Status::InProgress => "var(--c-progress)",
+        Status::Blocked => "var(--c-blocked)",
+        Status::InReview => "var(--c-review)",
+        Status::Done => "var(--c-done)",
+    }
+}
+
+/// Bar lengths scaled to the largest value, so the chart is right for one
+/// task or a million: counts are printed, bars only compare.
+fn scale(v: u32, max: u32, width: f64) -> f64 {
+    if max == 0 {
+        0.0
+    } else {
+        (v as f64 / max as f64) * width
+    }
+}
+
+#[component]
+fn DashboardBody(d: DashboardStats) -> impl IntoView {
+    let max = d.by_status.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    let row_h = 34.0;
+    let bar_w = 220.0;
+    let h = row_h * d.by_status.len() as f64 + 8.0;
+    let wl_max = d.workload.iter().map(|w| w.open).max().unwrap_or(0);
+    let wl_h = (row_h * d.workload.len() as f64 + 8.0).max(row_h);
+    view! {
+        <div class="stats">
+            <a class="stat card" href="/board" data-testid="stat-total"><span class="num">{d.total}</span><span>"tasks"</span></a>
+            <a class="stat card" href="/board?due=overdue" data-testid="stat-overdue"><span class="num late">{d.overdue}</span><span>"overdue"</span></a>
+            <a class="stat card" href="/board?due=week" data-testid="stat-week"><span class="num">{d.due_this_week}</span><span>"due within 7 days"</span></a>
+            <div class="stat card" data-testid="stat-unassigned"><span class="num">{d.unassigned_open}</span><span>"open and unassigned"</span></div>
+        </div>
+        <section class="card" aria-labelledby="by-status-title">
+            <h2 id="by-status-title">"Tasks by status"</h2>
+            <svg class="chart" viewBox=format!("0 0 400 {h}") role="img" aria-labelledby="by-status-title by-status-desc" data-testid="chart-status">
+                <desc id="by-status-desc">{d.by_status.iter().map(|(s, n)| format!("{}: {n}", status_label(*s))).collect::<Vec<_>>().join(", ")}</desc>
+                {d.by_status.iter().enumerate().map(|(i, (s, n))| {
+                    let y = 4.0 + i as f64 * row_h;
+                    let w = scale(*n, max, bar_w);
+                    view! {
+                        <g data-status=s.as_str() data-count=n.to_string()>
+                            <text x="0" y=y + 21.0 class="label">{status_label(*s)}</text>
+                            <rect x="110" y=y + 6.0 width=format!("{w:.1}") height="20" rx="4" style=format!("fill:{}", status_color(*s)) />
+                            <text x=format!("{:.1}", 116.0 + w) y=y + 21.0 class="value">{n.to_string()}</text>
+                        </g>
+                    }
+                }).collect_view()}
+            </svg>
+        </section>
+        <section class="card" aria-labelledby="workload-title">
+            <h2 id="workload-title">"Open tasks per person"</h2>
+            {if d.workload.is_empty() {
+                view! { <p class="muted">"No open task is assigned to anyone."</p> }.into_any()
+            } else {
+                view! {
+                    <svg class="chart" viewBox=format!("0 0 400 {wl_h}") role="img" aria-labelledby="workload-title workload-desc" data-testid="chart-workload">
+                        <desc id="workload-desc">{d.workload.iter().map(|w| format!("{}: {} open, {} overdue", w.name, w.open, w.overdue)).collect::<Vec<_>>().join("; ")}</desc>
+                        {d.workload.iter().enumerate().map(|(i, w)| {
+                            let y = 4.0 + i as f64 * row_h;
+                            let open = scale(w.open, wl_max, bar_w);
+                            let late = scale(w.overdue, wl_max, bar_w);
+                            let name: String = w.name.chars().take(16).collect();
+                            view! {
+                                <g data-count=w.open.to_string()>
+                                    <text x="0" y=y + 21.0 class="label">{name}</text>
+                                    <rect x="110" y=y + 6.0 width=format!("{open:.1}") height="20" rx="4" style="fill:var(--c-progress)" />
+                                    <rect x="110" y=y + 6.0 width=format!("{late:.1}") height="20" rx="4" style="fill:var(--c-blocked)" />
+                                    <text x=format!("{:.1}", 116.0 + open) y=y + 21.0 class="value">
+                                        {if w.overdue > 0 { format!("{} ({} late)", w.open, w.overdue) } else { w.open.to_string() }}
+                                    </text>
+                                </g>
+                            }
+                        }).collect_view()}
+                    </svg>
+                }.into_any()
+            }}
+        </section>
+        <p><a class="button secondary" href="/export/tasks.csv" download="tasklane-tasks.csv" data-testid="csv-link">"Export all tasks as CSV"</a></p>
+    }
+}
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let save = ServerAction::<UpdateProfile>::new();
+    let err = Signal::derive(move || action_error(save.value().get()));
+    let saved = Signal::derive(move || matches!(save.value().get(), Some(Ok(_))));
+    let data = Resource::new(move || save.version().get(), |_| my_profile());
+    view! {
+        <Title text="Profile" />
+        <h1>"Profile and settings"</h1>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(p) => view! {
+                        <section class="card narrow-wide">
+                            <ActionForm action=save attr:class="stack" attr:data-testid="profile-form">
+                                <input type="hidden" name="version" value=p.version.to_string() />
+                                <p class="muted">{p.person.email.clone()} " · " {if p.person.role == Role::Admin { "Admin" } else { "Member" }}</p>
+                                <label for="p-name">"Display name"</label>
+                                <input id="p-name" name="display_name" required maxlength="80" value=p.person.name.clone() />
+                                <h2>"Notifications"</h2>
+                                <table class="prefs">
+                                    <thead><tr><th scope="col">"When"</th><th scope="col">"Email"</th><th scope="col">"In the app"</th></tr></thead>
+                                    <tbody>
+                                        {p.prefs.iter().map(|(k, email, app)| {
+                                            let label = event_label(*k);
+                                            view! {
+                                                <tr>
+                                                    <th scope="row">{label}</th>
+                                                    <td><input type="checkbox" name=format!("prefs[{}]", pref_field(*k, "email")) checked=*email aria-label=format!("{label}: email") /></td>
+                                                    <td><input type="checkbox" name=format!("prefs[{}]", pref_field(*k, "app")) checked=*app aria-label=format!("{label}: in the app") /></td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                <FormAlert message=err />
+                                <Show when=move || saved.get()><p class="success" role="status">"Saved."</p></Show>
+                                <div><button type="submit">"Save"</button></div>
+                            </ActionForm>
+                        </section>
+                    }.into_any(),
+                    Err(e) => view! { <LoadError error=e here="/profile" /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn NotificationsPage() -> impl IntoView {
+    let query = use_query_map();
+    let after = Memo::new(move |_| query.read().get("after").unwrap_or_default());
+    let mark = ServerAction::<MarkRead>::new();
+    let err = Signal::derive(move || action_error(mark.value().get()));
+    let data = Resource::new(
+        move || (after.get(), mark.version().get()),
+        |(a, _)| notifications((!a.is_empty()).then_some(a)),
+    );
+    view! {
+        <Title text="Notifications" />
+        <div class="page-head">
+            <h1>"Notifications"</h1>
+            <ActionForm action=mark attr:class="inline">
+                <input type="hidden" name="id" value="all" />
+                <button type="submit" class="secondary small">"Mark all read"</button>
+            </ActionForm>
+        </div>
+        <FormAlert message=err />
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(inbox) if inbox.items.is_empty() => view! { <p class="card muted">"No notifications."</p> }.into_any(),
+                    Ok(inbox) => view! {
+                        <ul class="rows card" role="list" data-testid="notifications">
+                            {inbox.items.into_iter().map(|n| view! {
+                                <li class="row-item" class:unread=!n.read data-testid="notification">
+                                    <span>
+                                        {match n.task_id.clone() {
+                                            Some(t) => view! { <a href=format!("/tasks/{t}")>{n.message.clone()}</a> }.into_any(),
+                                            None => view! { <span>{n.message.clone()}</span> }.into_any(),
+                                        }}
+                                        <br /><span class="muted small">{n.at.clone()}</span>
+                                    </span>
+                                    {(!n.read).then(|| view! {
+                                        <ActionForm action=mark attr:class="inline">
+                                            <input type="hidden" name="id" value=n.id.clone() />
+                                            <button type="submit" class="secondary small">"Mark read"</button>
+                                        </ActionForm>
+                                    })}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        {inbox.next.map(|n| view! { <a class="button secondary" href=format!("/notifications{}", query_string(&[("after", &n)]))>"Older"</a> })}
+                    }.into_any(),
+                    Err(e) => view! { <LoadError error=e here="/notifications" /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

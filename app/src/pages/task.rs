@@ -1,0 +1,380 @@
+//! Task detail (edit, move, assign, comment, history), task creation and
+//! "my tasks".
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use domain::{Priority, Status};
+
+use super::common::{action_error, query_string, FormAlert, LoadError, PriorityBadge, StatusBadge};
+use crate::tasks::{
+    my_tasks, priority_label, status_label, task_detail, AddComment, AssignTask, CreateTask,
+    DeleteTask, MoveTask, Person, TaskView, UpdateTask,
+};
+
+#[component]
+pub fn TaskPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let paging = Memo::new(move |_| {
+        let q = query.read();
+        (
+            q.get("comments").unwrap_or_default(),
+            q.get("activity").unwrap_or_default(),
+        )
+    });
+    let update = ServerAction::<UpdateTask>::new();
+    let mover = ServerAction::<MoveTask>::new();
+    let assign = ServerAction::<AssignTask>::new();
+    let comment = ServerAction::<AddComment>::new();
+    let delete = ServerAction::<DeleteTask>::new();
+    let versions = move || {
+        (
+            update.version().get(),
+            mover.version().get(),
+            assign.version().get(),
+            comment.version().get(),
+        )
+    };
+    let data = Resource::new(
+        move || (id.get(), paging.get(), versions()),
+        |(id, (c, a), _)| {
+            task_detail(
+                id,
+                (!c.is_empty()).then_some(c),
+                (!a.is_empty()).then_some(a),
+            )
+        },
+    );
+    let actions = TaskActions {
+        update,
+        mover,
+        assign,
+        comment,
+        delete,
+    };
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading the task…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(t) => view! { <TaskBody task=t actions=actions /> }.into_any(),
+                    Err(e) => {
+                        let here = format!("/tasks/{}", id.get_untracked());
+                        view! { <Title text="Task" /> <LoadError error=e here=here /> }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct TaskActions {
+    update: ServerAction<UpdateTask>,
+    mover: ServerAction<MoveTask>,
+    assign: ServerAction<AssignTask>,
+    comment: ServerAction<AddComment>,
+    delete: ServerAction<DeleteTask>,
+}
+
+#[component]
+fn TaskBody(task: TaskView, actions: TaskActions) -> impl IntoView {
+    let t = StoredValue::new(task);
+    let get = move || t.get_value();
+    let tv = get();
+    let tid = StoredValue::new(tv.id.clone());
+    let move_err = Signal::derive(move || action_error(actions.mover.value().get()));
+    let edit_err = Signal::derive(move || action_error(actions.update.value().get()));
+    let assign_err = Signal::derive(move || action_error(actions.assign.value().get()));
+    let comment_err = Signal::derive(move || action_error(actions.comment.value().get()));
+    let delete_err = Signal::derive(move || action_error(actions.delete.value().get()));
+    let saved = Signal::derive(move || matches!(actions.update.value().get(), Some(Ok(_))));
+    view! {
+        <Title text=tv.title.clone() />
+        <article class="task-detail" data-testid="task-detail" data-version=tv.version.to_string()>
+            <section class="card">
+                <p class="muted small"><a href="/board">"← Board"</a></p>
+                <h1 data-testid="task-title">{tv.title.clone()}</h1>
+                <div class="meta">
+                    <StatusBadge status=tv.status />
+                    <PriorityBadge priority=tv.priority />
+                    {tv.due.clone().map(|d| view! {
+                        <span class="due" class:late=tv.overdue>
+                            {if tv.overdue { "Overdue · due " } else { "Due " }}<time datetime=d.clone()>{d.clone()}</time>
+                        </span>
+                    })}
+                </div>
+                {(!tv.description.is_empty()).then(|| view! { <p class="description">{tv.description.clone()}</p> })}
+                <p class="muted small">
+                    "Assigned to: "
+                    {if tv.assignees.is_empty() { "nobody".to_string() } else { tv.assignees.iter().map(|p| p.name.clone()).collect::<Vec<_>>().join(", ") }}
+                </p>
+                <p class="muted small">"Created by " {tv.created_by.clone()} " on " {tv.created_at.clone()} " · updated " {tv.updated_at.clone()}</p>
+            </section>
+
+            <section class="card" aria-labelledby="move-title">
+                <h2 id="move-title">"Status"</h2>
+                {if tv.moves.is_empty() {
+                    view! { <p class="muted">"No status change is available."</p> }.into_any()
+                } else {
+                    view! {
+                        <ActionForm action=actions.mover attr:class="row">
+                            <input type="hidden" name="id" value=tid.get_value() />
+                            <input type="hidden" name="version" value=tv.version.to_string() />
+                            <label for="status-select">"Move to"</label>
+                            <select id="status-select" name="status" data-testid="status-select">
+                                {tv.moves.iter().map(|s| view! { <option value=s.as_str()>{status_label(*s)}</option> }).collect_view()}
+                            </select>
+                            <button type="submit" data-testid="move-button">"Move"</button>
+                        </ActionForm>
+                    }.into_any()
+                }}
+                <FormAlert message=move_err />
+            </section>
+
+            {tv.can_edit.then(|| view! { <EditSection task=get() actions=actions edit_err=edit_err saved=saved /> })}
+            {tv.can_edit.then(|| view! { <AssignSection task=get() actions=actions err=assign_err /> })}
+
+            <section class="card" aria-labelledby="comments-title">
+                <h2 id="comments-title">"Comments"</h2>
+                <ActionForm action=actions.comment attr:class="stack">
+                    <input type="hidden" name="id" value=tid.get_value() />
+                    <label for="comment-body">"Add a comment"</label>
+                    <textarea id="comment-body" name="body" rows="3" maxlength="5000" required></textarea>
+                    <FormAlert message=comment_err />
+                    <div><button type="submit">"Comment"</button></div>
+                </ActionForm>
+                {if tv.comments.is_empty() {
+                    view! { <p class="muted">"No comments yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="comments" role="list" data-testid="comments">
+                            {tv.comments.iter().map(|c| view! {
+                                <li>
+                                    <p class="small"><strong>{c.author.clone()}</strong> <span class="muted">" · " {c.at.clone()}</span></p>
+                                    <p class="comment-body">{c.body.clone()}</p>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+                {tv.comments_next.clone().map(|c| view! {
+                    <a class="button secondary" href=format!("/tasks/{}{}", tid.get_value(), query_string(&[("comments", &c)]))>"Older comments"</a>
+                })}
+            </section>
+
+            <section class="card" aria-labelledby="activity-title">
+                <h2 id="activity-title">"Activity"</h2>
+                <ol class="activity" data-testid="activity">
+                    {tv.activity.iter().map(|a| view! {
+                        <li><strong>{a.actor.clone()}</strong> " " {a.text.clone()} <span class="muted small">" · " {a.at.clone()}</span></li>
+                    }).collect_view()}
+                </ol>
+                {tv.activity_next.clone().map(|c| view! {
+                    <a class="button secondary" href=format!("/tasks/{}{}", tid.get_value(), query_string(&[("activity", &c)]))>"Earlier activity"</a>
+                })}
+            </section>
+
+            {tv.can_edit.then(|| view! {
+                <section class="card danger-zone" aria-labelledby="delete-title">
+                    <h2 id="delete-title">"Delete this task"</h2>
+                    <ActionForm action=actions.delete attr:class="row">
+                        <input type="hidden" name="id" value=tid.get_value() />
+                        <input type="hidden" name="version" value=tv.version.to_string() />
+                        <label class="check"><input type="checkbox" required /> "Yes, delete it with its comments and history"</label>
+                        <button type="submit" class="danger">"Delete"</button>
+                    </ActionForm>
+                    <FormAlert message=delete_err />
+                </section>
+            })}
+        </article>
+    }
+}
+
+#[component]
+fn EditSection(
+    task: TaskView,
+    actions: TaskActions,
+    edit_err: Signal<Option<String>>,
+    saved: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="edit-title">
+            <h2 id="edit-title">"Edit"</h2>
+            <ActionForm action=actions.update attr:class="stack" attr:data-testid="edit-form">
+                <input type="hidden" name="id" value=task.id.clone() />
+                <input type="hidden" name="version" value=task.version.to_string() />
+                <label for="e-title">"Title"</label>
+                <input id="e-title" name="title" required maxlength="200" value=task.title.clone() />
+                <label for="e-desc">"Description"</label>
+                <textarea id="e-desc" name="description" rows="5" maxlength="5000">{task.description.clone()}</textarea>
+                <div class="row">
+                    <div class="field">
+                        <label for="e-priority">"Priority"</label>
+                        <PrioritySelect id="e-priority" current=task.priority />
+                    </div>
+                    <div class="field">
+                        <label for="e-due">"Due date"</label>
+                        <input id="e-due" type="date" name="due" value=task.due.clone().unwrap_or_default() aria-describedby="e-due-help" />
+                        <small id="e-due-help" class="muted">"Leave empty for no due date."</small>
+                    </div>
+                </div>
+                <FormAlert message=edit_err />
+                <Show when=move || saved.get()>
+                    <p class="success" role="status">"Saved."</p>
+                </Show>
+                <div><button type="submit">"Save changes"</button></div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn AssignSection(
+    task: TaskView,
+    actions: TaskActions,
+    err: Signal<Option<String>>,
+) -> impl IntoView {
+    let assigned: Vec<String> = task.assignees.iter().map(|p| p.id.clone()).collect();
+    view! {
+        <section class="card" aria-labelledby="assign-title">
+            <h2 id="assign-title">"Assignees"</h2>
+            <ActionForm action=actions.assign attr:class="stack" attr:data-testid="assign-form">
+                <input type="hidden" name="id" value=task.id.clone() />
+                <input type="hidden" name="version" value=task.version.to_string() />
+                <PeoplePicker people=task.people.clone() checked=assigned />
+                <FormAlert message=err />
+                <div><button type="submit">"Save assignees"</button></div>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// Checkboxes, one per person: usable without JS and by keyboard, and
+/// readable on a phone, unlike a multi-select.
+#[component]
+fn PeoplePicker(people: Vec<Person>, checked: Vec<String>) -> impl IntoView {
+    view! {
+        <fieldset class="people">
+            <legend class="sr-only">"People"</legend>
+            {people.into_iter().map(|p| {
+                let on = checked.contains(&p.id);
+                view! {
+                    <label class="check">
+                        <input type="checkbox" name="assignees[]" value=p.id.clone() checked=on />
+                        {p.name.clone()} <span class="muted small">" " {p.email.clone()}</span>
+                    </label>
+                }
+            }).collect_view()}
+        </fieldset>
+    }
+}
+
+#[component]
+fn PrioritySelect(id: &'static str, current: Priority) -> impl IntoView {
+    view! {
+        <select id=id name="priority">
+            {Priority::ALL.iter().map(|p| view! {
+                <option value=p.as_str() selected=*p == current>{priority_label(*p)}</option>
+            }).collect_view()}
+        </select>
+    }
+}
+
+#[component]
+pub fn NewTaskPage() -> impl IntoView {
+    let create = ServerAction::<CreateTask>::new();
+    let err = Signal::derive(move || action_error(create.value().get()));
+    let people = Resource::new(|| (), |_| crate::people::team(None));
+    view! {
+        <Title text="New task" />
+        <section class="card narrow-wide" aria-labelledby="new-title">
+            <h1 id="new-title">"New task"</h1>
+            <ActionForm action=create attr:class="stack" attr:data-testid="create-form">
+                <label for="n-title">"Title"</label>
+                <input id="n-title" name="title" required maxlength="200" />
+                <label for="n-desc">"Description"</label>
+                <textarea id="n-desc" name="description" rows="5" maxlength="5000"></textarea>
+                <div class="row">
+                    <div class="field">
+                        <label for="n-priority">"Priority"</label>
+                        <PrioritySelect id="n-priority" current=Priority::Medium />
+                    </div>
+                    <div class="field">
+                        <label for="n-due">"Due date"</label>
+                        <input id="n-due" type="date" name="due" />
+                    </div>
+                </div>
+                <h2>"Assignees"</h2>
+                <Transition fallback=|| view! { <p class="muted">"Loading people…"</p> }>
+                    {move || Suspend::new(async move {
+                        match people.await {
+                            Ok(t) => view! {
+                                <PeoplePicker people=t.members.into_iter().map(|m| m.person).collect() checked=Vec::new() />
+                            }.into_any(),
+                            Err(e) => view! { <LoadError error=e here="/tasks/new" /> }.into_any(),
+                        }
+                    })}
+                </Transition>
+                <FormAlert message=err />
+                <div><button type="submit">"Create task"</button></div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn MyTasksPage() -> impl IntoView {
+    let query = use_query_map();
+    let after = Memo::new(move |_| query.read().get("after").unwrap_or_default());
+    let data = Resource::new(
+        move || after.get(),
+        |a| my_tasks((!a.is_empty()).then_some(a)),
+    );
+    view! {
+        <Title text="My tasks" />
+        <h1>"My tasks"</h1>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(page) => {
+                        if page.cards.is_empty() {
+                            return view! { <p class="card muted" data-testid="mine-empty">"Nothing is assigned to you."</p> }.into_any();
+                        }
+                        let groups: Vec<(Status, Vec<crate::tasks::Card>)> = Status::ALL
+                            .iter()
+                            .map(|s| (*s, page.cards.iter().filter(|c| c.status == *s).cloned().collect::<Vec<_>>()))
+                            .filter(|(_, v)| !v.is_empty())
+                            .collect();
+                        view! {
+                            <div class="groups" data-testid="my-tasks">
+                                {groups.into_iter().map(|(s, cards)| view! {
+                                    <section class="card" aria-label=status_label(s)>
+                                        <h2>{status_label(s)} " " <span class="count">{cards.len()}</span></h2>
+                                        <ul class="rows" role="list">
+                                            {cards.into_iter().map(|c| view! {
+                                                <li class="row-item" class:overdue=c.overdue data-testid="my-task">
+                                                    <a href=format!("/tasks/{}", c.id)>{c.title.clone()}</a>
+                                                    <PriorityBadge priority=c.priority />
+                                                    {c.due.clone().map(|d| view! {
+                                                        <span class="due" class:late=c.overdue>{if c.overdue { "Overdue · " } else { "Due " }}{d}</span>
+                                                    })}
+                                                </li>
+                                            }).collect_view()}
+                                        </ul>
+                                    </section>
+                                }).collect_view()}
+                            </div>
+                            {page.next.map(|n| view! {
+                                <a class="button secondary" href=format!("/my{}", query_string(&[("after", &n)]))>"More tasks"</a>
+                            })}
+                        }.into_any()
+                    }
+                    Err(e) => view! { <LoadError error=e here="/my" /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

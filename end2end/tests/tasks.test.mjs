@@ -1,0 +1,324 @@
+// The task manager journeys in Chromium against the release server on the
+// embedded default: an admin plans and assigns, a member works their tasks,
+// and every claim is checked by what the user sees (and, for refusals, by
+// what the server answers to a forged request).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  startServer, launchBrowser, waitHydrated, artifacts, signUp, signIn, eventually,
+} from "../lib.mjs";
+
+let server, browser, admin, member, other;
+const ADMIN = { email: "ada@example.com", name: "Ada Admin", password: "Correct-Horse-9" };
+const MEMBER = { email: "mo@example.com", name: "Mo Member", password: "Member-Pass-42" };
+const OTHER = { email: "olu@example.com", name: "Olu Other", password: "Other-Pass-42" };
+const ids = {};
+
+function isoDay(offsetDays) {
+  const d = new Date(Date.now() + offsetDays * 86_400_000);
+  return d.toISOString().slice(0, 10);
+}
+
+async function session(user, options = {}) {
+  const ctx = await browser.newContext(options);
+  const page = await ctx.newPage();
+  await signIn(server, page, user.email, user.password);
+  return { ctx, page };
+}
+
+async function cardTitles(page, status) {
+  const sel = status ? `[data-testid="column-${status}"] [data-testid="card"] .card-title` : '[data-testid="card"] .card-title';
+  return (await page.locator(sel).allTextContents()).map((t) => t.trim()).sort();
+}
+
+async function createTask(page, { title, description = "", priority = "MEDIUM", due = "", assignees = [] }) {
+  await page.goto(server.url + "/tasks/new");
+  await waitHydrated(page);
+  await page.fill("#n-title", title);
+  if (description) await page.fill("#n-desc", description);
+  await page.selectOption("#n-priority", priority);
+  if (due) await page.fill("#n-due", due);
+  for (const name of assignees) await page.getByLabel(name, { exact: false }).check();
+  await Promise.all([page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/), page.click('[data-testid="create-form"] button[type="submit"]')]);
+  await page.waitForSelector('[data-testid="task-title"]');
+  return page.url().split("/").pop();
+}
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  for (const u of [ADMIN, MEMBER, OTHER]) await signUp(server, page, u);
+  await ctx.close();
+  admin = await session(ADMIN);
+  member = await session(MEMBER);
+  other = await session(OTHER);
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) assert.equal(await server.stop(), 0, "server exits 0 on SIGTERM");
+});
+
+test("the admin creates tasks with assignees in one step, and the member is emailed", async () => {
+  const { page } = admin;
+  ids.login = await createTask(page, {
+    title: "Fix the login bug", description: "Users on Safari are logged out.", priority: "URGENT",
+    due: isoDay(-2), assignees: ["Mo Member"],
+  });
+  assert.equal((await page.textContent('[data-testid="task-title"]')).trim(), "Fix the login bug");
+  assert.match(await page.textContent('[data-testid="task-detail"]'), /Assigned to: Mo Member/);
+  assert.match(await page.textContent('[data-testid="task-detail"]'), /Overdue/);
+  assert.match(await page.textContent('[data-testid="activity"]'), /Ada Admin created the task/);
+
+  ids.docs = await createTask(page, { title: "Write the docs", priority: "LOW", due: isoDay(3), assignees: ["Mo Member"] });
+  ids.secret = await createTask(page, { title: "Plan the secret offsite", description: "budget", assignees: ["Olu Other"] });
+  ids.spare = await createTask(page, { title: "Order spare keyboards", priority: "HIGH" });
+
+  // The notifier worker emails the member about the assignment (#6).
+  const mail = await eventually(async () => {
+    const all = await (await fetch(server.url + "/dev/mailbox.json")).json();
+    return all.find((m) => m.to === MEMBER.email && m.subject === "You were assigned: Fix the login bug");
+  }, "the assignment email in the dev mailbox");
+  assert.match(mail.text, /Ada Admin assigned you to “Fix the login bug”/);
+  assert.match(mail.text, new RegExp(`/tasks/${ids.login}`));
+  await page.screenshot({ path: join(artifacts, "task-detail.png"), fullPage: true });
+});
+
+test("the member sees only their tasks, and a task not theirs is a 404", async () => {
+  const { page } = member;
+  await page.goto(server.url + "/board");
+  await waitHydrated(page);
+  assert.deepEqual(await cardTitles(page), ["Fix the login bug", "Write the docs"]);
+  await page.goto(server.url + "/my");
+  const mine = (await page.locator('[data-testid="my-task"] a').allTextContents()).sort();
+  assert.deepEqual(mine, ["Fix the login bug", "Write the docs"]);
+  assert.equal(await page.locator('[data-testid="my-task"].overdue').count(), 1, "the overdue task is highlighted");
+
+  await page.goto(server.url + `/tasks/${ids.secret}`);
+  assert.equal((await page.textContent('[data-testid="page-error"]')).trim(), "Task not found.");
+  const res = await page.request.post(server.url + "/api/tasks/get", { form: { id: ids.secret } });
+  assert.equal(res.status(), 404);
+  const missing = await page.request.post(server.url + "/api/tasks/get", { form: { id: "0190a1b2-0000-7000-8000-000000000000" } });
+  assert.equal(missing.status(), 404);
+  assert.equal(await res.text(), await missing.text(), "a hidden task and a missing one answer the same");
+  assert.equal(await page.locator("nav >> text=Dashboard").count(), 0, "members get no admin links");
+});
+
+test("the member moves a task through statuses but cannot edit its title", async () => {
+  const { page } = member;
+  await page.goto(server.url + `/tasks/${ids.login}`);
+  await waitHydrated(page);
+  assert.equal(await page.locator('[data-testid="edit-form"]').count(), 0, "no edit form for members");
+  assert.equal(await page.locator("#e-title").count(), 0);
+  const options = await page.locator('[data-testid="status-select"] option').evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(options, ["IN_PROGRESS", "BLOCKED"], "only the workflow's next steps");
+
+  for (const [to, label] of [["IN_PROGRESS", "In progress"], ["IN_REVIEW", "In review"]]) {
+    await page.selectOption('[data-testid="status-select"]', to);
+    await page.click('[data-testid="move-button"]');
+    await page.waitForFunction((l) => document.querySelector(".task-detail .badge")?.textContent === l, label);
+  }
+  assert.match(await page.textContent('[data-testid="activity"]'), /Mo Member moved it from In progress to In review/);
+
+  // A forged edit through the API is refused, and nothing changes.
+  const version = await page.getAttribute('[data-testid="task-detail"]', "data-version");
+  const forged = await page.request.post(server.url + "/api/tasks/update", {
+    form: { id: ids.login, version, title: "Hacked", description: "", priority: "LOW", due: "" },
+  });
+  assert.equal(forged.status(), 403);
+  const del = await page.request.post(server.url + "/api/tasks/delete", { form: { id: ids.login, version } });
+  assert.equal(del.status(), 403);
+  await page.reload();
+  assert.equal((await page.textContent('[data-testid="task-title"]')).trim(), "Fix the login bug");
+
+  // A comment from the member shows up in the thread.
+  await page.fill("#comment-body", "Reproduced on Safari 17; fix in review.");
+  await page.click('#comment-body ~ div button[type="submit"]');
+  await page.waitForSelector('[data-testid="comments"] >> text=Reproduced on Safari 17');
+});
+
+test("the admin's dashboard and board reflect the member's change", async () => {
+  const { page } = admin;
+  await page.goto(server.url + "/dashboard");
+  const count = (s) => page.getAttribute(`[data-testid="chart-status"] g[data-status="${s}"]`, "data-count");
+  assert.equal(await count("IN_REVIEW"), "1");
+  assert.equal(await count("OPEN"), "3");
+  assert.equal((await page.textContent('[data-testid="stat-total"] .num')).trim(), "4");
+  assert.equal((await page.textContent('[data-testid="stat-overdue"] .num')).trim(), "1");
+  assert.equal((await page.textContent('[data-testid="stat-week"] .num')).trim(), "1");
+  assert.match(await page.textContent('[data-testid="chart-workload"] desc'), /Mo Member: 2 open, 1 overdue/);
+  await page.screenshot({ path: join(artifacts, "dashboard.png"), fullPage: true });
+
+  await page.goto(server.url + "/board");
+  await waitHydrated(page);
+  assert.deepEqual(await cardTitles(page, "IN_REVIEW"), ["Fix the login bug"]);
+  assert.deepEqual(await cardTitles(page, "OPEN"), ["Order spare keyboards", "Plan the secret offsite", "Write the docs"]);
+  await page.screenshot({ path: join(artifacts, "board.png"), fullPage: true });
+});
+
+test("search and filters narrow the board", async () => {
+  const { page } = admin;
+  await page.goto(server.url + "/board");
+  await page.fill("#f-q", "DOCS");
+  await Promise.all([page.waitForURL(/q=DOCS/), page.click('form[role="search"] button[type="submit"]')]);
+  assert.deepEqual(await cardTitles(page), ["Write the docs"]);
+  await page.goto(server.url + "/board?q=budget");
+  assert.deepEqual(await cardTitles(page), ["Plan the secret offsite"], "search covers descriptions");
+  await page.goto(server.url + "/board?priority=HIGH");
+  assert.deepEqual(await cardTitles(page), ["Order spare keyboards"]);
+  await page.goto(server.url + "/board?due=overdue");
+  assert.deepEqual(await cardTitles(page), ["Fix the login bug"]);
+  const members = await page.locator("#f-assignee option").allTextContents();
+  assert.ok(members.includes("Olu Other"));
+  await page.goto(server.url + "/board?assignee=" + (await page.getAttribute('#f-assignee option:text("Olu Other")', "value")));
+  assert.deepEqual(await cardTitles(page), ["Plan the secret offsite"]);
+  await page.goto(server.url + "/board?q=nothing-matches-this");
+  assert.equal((await page.textContent('[data-testid="board-empty"]')).trim(), "No task matches these filters.");
+  const bad = await page.request.post(server.url + "/api/tasks/board", { form: { "query[priority]": "EXTREME" } });
+  assert.equal(bad.status(), 400);
+});
+
+test("once hydrated, cards move by drag and drop and by keyboard", async () => {
+  const { page } = admin;
+  await page.goto(server.url + "/board");
+  await waitHydrated(page);
+  const card = (title) => page.locator('[data-testid="card"]', { hasText: title });
+  await card("Order spare keyboards").dragTo(page.locator('[data-testid="column-BLOCKED"]'));
+  await page.waitForFunction(() => document.querySelector('[data-testid="column-BLOCKED"]')?.textContent.includes("Order spare keyboards"));
+  await card("Order spare keyboards").focus();
+  await page.keyboard.press("Shift+ArrowRight");
+  await page.waitForFunction(() => document.querySelector('[data-testid="column-IN_REVIEW"]')?.textContent.includes("Order spare keyboards"));
+  assert.deepEqual(await cardTitles(page, "IN_REVIEW"), ["Fix the login bug", "Order spare keyboards"]);
+});
+
+test("a move that loses to a concurrent edit says so and reloads the card", async () => {
+  const stale = await browser.newContext();
+  const stalePage = await stale.newPage();
+  await signIn(server, stalePage, ADMIN.email, ADMIN.password);
+  await stalePage.goto(server.url + "/board");
+  await waitHydrated(stalePage);
+  // Meanwhile someone else moves the same task.
+  const { page } = admin;
+  await page.goto(server.url + `/tasks/${ids.docs}`);
+  await waitHydrated(page);
+  await page.selectOption('[data-testid="status-select"]', "IN_PROGRESS");
+  await page.click('[data-testid="move-button"]');
+  await page.waitForFunction(() => document.querySelector(".task-detail .badge")?.textContent === "In progress");
+  // The stale board still shows it as OPEN and tries to block it.
+  const staleCard = stalePage.locator('[data-testid="column-OPEN"] [data-testid="card"]', { hasText: "Write the docs" });
+  await staleCard.locator("select").selectOption("BLOCKED");
+  await staleCard.locator('button[type="submit"]').click();
+  await stalePage.waitForSelector('[data-testid="form-error"]');
+  assert.match(await stalePage.textContent('[data-testid="form-error"]'), /changed by someone else/);
+  await stalePage.waitForFunction(() => document.querySelector('[data-testid="column-IN_PROGRESS"]')?.textContent.includes("Write the docs"));
+  await stale.close();
+});
+
+test("with JavaScript disabled, board and task forms still work", async () => {
+  const { ctx, page } = await session(MEMBER, { javaScriptEnabled: false });
+  await page.goto(server.url + "/board");
+  const card = page.locator('[data-testid="column-IN_PROGRESS"] [data-testid="card"]', { hasText: "Write the docs" });
+  await card.locator("select").selectOption("IN_REVIEW");
+  await Promise.all([page.waitForLoadState("load"), card.locator('button[type="submit"]').click()]);
+  await page.goto(server.url + "/board");
+  assert.deepEqual(await cardTitles(page, "IN_REVIEW"), ["Fix the login bug", "Write the docs"]);
+
+  await page.goto(server.url + `/tasks/${ids.docs}`);
+  await page.fill("#comment-body", "Posted without JavaScript.");
+  await Promise.all([page.waitForLoadState("load"), page.click('#comment-body ~ div button[type="submit"]')]);
+  await page.goto(server.url + `/tasks/${ids.docs}`);
+  assert.match(await page.textContent('[data-testid="comments"]'), /Posted without JavaScript\./);
+  // A refused move comes back as an inline message, not a blank page.
+  await page.goto(server.url + `/tasks/${ids.secret}`);
+  assert.equal((await page.textContent('[data-testid="page-error"]')).trim(), "Task not found.");
+  await ctx.close();
+});
+
+test("the admin edits, clears and reassigns; the team page guards the last admin", async () => {
+  const { page } = admin;
+  await page.goto(server.url + `/tasks/${ids.docs}`);
+  await waitHydrated(page);
+  await page.fill("#e-title", "Write the user docs");
+  await page.fill("#e-due", "");
+  await page.click('[data-testid="edit-form"] button[type="submit"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="task-title"]')?.textContent === "Write the user docs");
+  assert.doesNotMatch(await page.textContent('[data-testid="task-detail"] .meta'), /Due/);
+  await page.locator('[data-testid="assign-form"]').getByLabel("Olu Other").check();
+  await page.click('[data-testid="assign-form"] button[type="submit"]');
+  await page.waitForFunction(() => /Assigned to: Mo Member, Olu Other|Assigned to: Olu Other, Mo Member/.test(document.querySelector('[data-testid="task-detail"]').textContent));
+  assert.match(await page.textContent('[data-testid="activity"]'), /Ada Admin assigned Olu Other/);
+
+  await page.goto(server.url + "/team");
+  await waitHydrated(page);
+  const adminRow = page.locator('[data-testid="member"][data-email="ada@example.com"]');
+  assert.equal(await adminRow.locator("button").isDisabled(), true, "the last admin cannot be demoted");
+  assert.match(await page.textContent("main"), /The last admin cannot be demoted/);
+  const moRow = page.locator('[data-testid="member"][data-email="mo@example.com"]');
+  await moRow.locator("button").click();
+  await page.waitForFunction(() => document.querySelector('[data-email="mo@example.com"] [data-testid="role"]')?.textContent === "Admin");
+  assert.equal(await adminRow.locator("button").isDisabled(), false, "two admins: either may be demoted");
+  await moRow.locator("button").click();
+  await page.waitForFunction(() => document.querySelector('[data-email="mo@example.com"] [data-testid="role"]')?.textContent === "Member");
+});
+
+test("CSV export has every task with assignees, for admins only", async () => {
+  const res = await admin.page.request.get(server.url + "/export/tasks.csv");
+  assert.equal(res.status(), 200);
+  assert.match(res.headers()["content-type"], /^text\/csv/);
+  const lines = (await res.text()).trim().split("\n");
+  assert.equal(lines[0], "id,title,description,status,priority,due,assignees,assignee_emails,created_by,created_at,updated_at,version");
+  assert.equal(lines.length, 5);
+  assert.ok(lines.some((l) => l.includes("Write the user docs") && l.includes("Mo Member; Olu Other")));
+  const denied = await member.page.request.get(server.url + "/export/tasks.csv");
+  assert.equal(denied.status(), 403);
+});
+
+test("notifications: the bell counts unread ones and they can be marked read", async () => {
+  const { page } = other;
+  await page.goto(server.url + "/notifications");
+  await eventually(async () => {
+    await page.reload();
+    return (await page.locator('[data-testid="notification"]').count()) >= 2;
+  }, "in-app notifications for Olu");
+  assert.match(await page.textContent('[data-testid="notifications"]'), /Plan the secret offsite/);
+  assert.ok(Number(await page.textContent('[data-testid="bell-count"]')) >= 2);
+  await waitHydrated(page);
+  await page.click('text=Mark all read');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="notification"].unread').length === 0);
+  await page.reload();
+  assert.equal(await page.locator('[data-testid="bell-count"]').count(), 0);
+});
+
+test("profile: display name and notification preferences are saved", async () => {
+  const { page } = other;
+  await page.goto(server.url + "/profile");
+  await waitHydrated(page);
+  await page.fill("#p-name", "Olu O.");
+  await page.uncheck('input[name="prefs[COMMENTED_email]"]');
+  await page.click('[data-testid="profile-form"] button[type="submit"]');
+  await page.waitForSelector('[data-testid="profile-form"] .success');
+  await page.reload();
+  assert.equal(await page.inputValue("#p-name"), "Olu O.");
+  assert.equal(await page.isChecked('input[name="prefs[COMMENTED_email]"]'), false);
+  assert.equal(await page.isChecked('input[name="prefs[COMMENTED_app]"]'), true);
+});
+
+test("the board at 375×812 has no horizontal scroll", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+  const page = await ctx.newPage();
+  await signIn(server, page, ADMIN.email, ADMIN.password);
+  for (const path of ["/board", `/tasks/${ids.login}`, "/dashboard", "/team", "/my"]) {
+    await page.goto(server.url + path);
+    await waitHydrated(page);
+    const { scroll, client } = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+    }));
+    assert.ok(scroll <= client, `${path}: content is ${scroll}px wide in a ${client}px viewport`);
+  }
+  await page.goto(server.url + "/board");
+  await page.screenshot({ path: join(artifacts, "board-mobile.png"), fullPage: true });
+  await ctx.close();
+});

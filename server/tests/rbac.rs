@@ -1,0 +1,380 @@
+//! The RBAC matrix: every server function (and the CSV download) called by
+//! an anonymous client, a member assigned to the task, a member who is not,
+//! and an admin, against the real server. Each cell gets a fresh task so no
+//! cell depends on another's side effects. Expected outcomes come from
+//! DESIGN.md, not from the code under test: a wrong grant or a wrong refusal
+//! fails the test, and the matrix is printed.
+
+mod support;
+
+use domain::{NewTask, Priority, TaskTitle, UserId};
+use store::Store;
+use support::TestApp;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Assigned,
+    NotAssigned,
+    Admin,
+}
+
+const WHO: [Who; 4] = [Who::Anonymous, Who::Assigned, Who::NotAssigned, Who::Admin];
+
+/// What a cell must answer: success (2xx/3xx) or exactly this status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    Ok,
+    Deny(u16),
+}
+use Expect::{Deny, Ok as Allow};
+
+/// Ids a request may need.
+struct Ids {
+    task: String,
+    assigned: UserId,
+    other: UserId,
+    profile_version: u64,
+    other_version: u64,
+}
+
+type Form = Vec<(&'static str, String)>;
+
+struct Case {
+    name: &'static str,
+    get: bool,
+    path: &'static str,
+    form: fn(&Ids) -> Form,
+    /// Anonymous, member assigned, member not assigned, admin.
+    expect: [Expect; 4],
+    /// For reads members may make: the hidden task must not leak into them.
+    no_leak: bool,
+}
+
+fn v(s: &str) -> String {
+    s.to_owned()
+}
+
+fn cases() -> Vec<Case> {
+    const TASK_MEMBER_WRITE: [Expect; 4] = [Deny(401), Allow, Deny(404), Allow];
+    const TASK_ADMIN: [Expect; 4] = [Deny(401), Deny(403), Deny(404), Allow];
+    const ADMIN_ONLY: [Expect; 4] = [Deny(401), Deny(403), Deny(403), Allow];
+    const SIGNED_IN: [Expect; 4] = [Deny(401), Allow, Allow, Allow];
+    const ANYONE: [Expect; 4] = [Allow, Allow, Allow, Allow];
+    vec![
+        Case {
+            name: "task detail",
+            get: false,
+            path: "/api/tasks/get",
+            form: |i| vec![("id", i.task.clone())],
+            expect: TASK_MEMBER_WRITE,
+            no_leak: false,
+        },
+        Case {
+            name: "edit task",
+            get: false,
+            path: "/api/tasks/update",
+            form: |i| {
+                vec![
+                    ("id", i.task.clone()),
+                    ("version", v("1")),
+                    ("title", v("Renamed")),
+                    ("priority", v("LOW")),
+                ]
+            },
+            expect: TASK_ADMIN,
+            no_leak: false,
+        },
+        Case {
+            name: "move task",
+            get: false,
+            path: "/api/tasks/status",
+            form: |i| {
+                vec![
+                    ("id", i.task.clone()),
+                    ("version", v("1")),
+                    ("status", v("IN_PROGRESS")),
+                ]
+            },
+            expect: TASK_MEMBER_WRITE,
+            no_leak: false,
+        },
+        Case {
+            name: "assign",
+            get: false,
+            path: "/api/tasks/assign",
+            form: |i| {
+                vec![
+                    ("id", i.task.clone()),
+                    ("version", v("1")),
+                    ("assignees[]", i.assigned.to_string()),
+                    ("assignees[]", i.other.to_string()),
+                ]
+            },
+            expect: TASK_ADMIN,
+            no_leak: false,
+        },
+        Case {
+            name: "delete task",
+            get: false,
+            path: "/api/tasks/delete",
+            form: |i| vec![("id", i.task.clone()), ("version", v("1"))],
+            expect: TASK_ADMIN,
+            no_leak: false,
+        },
+        Case {
+            name: "comment",
+            get: false,
+            path: "/api/tasks/comment",
+            form: |i| vec![("id", i.task.clone()), ("body", v("hello"))],
+            expect: TASK_MEMBER_WRITE,
+            no_leak: false,
+        },
+        Case {
+            name: "board",
+            get: false,
+            path: "/api/tasks/board",
+            form: |_| vec![],
+            expect: SIGNED_IN,
+            no_leak: true,
+        },
+        Case {
+            name: "board column",
+            get: false,
+            path: "/api/tasks/column",
+            form: |_| vec![("status", v("OPEN")), ("after", v(""))],
+            expect: SIGNED_IN,
+            no_leak: true,
+        },
+        Case {
+            name: "my tasks",
+            get: false,
+            path: "/api/tasks/mine",
+            form: |_| vec![],
+            expect: SIGNED_IN,
+            no_leak: true,
+        },
+        Case {
+            name: "create task",
+            get: false,
+            path: "/api/tasks/create",
+            form: |i| {
+                vec![
+                    ("title", v("New")),
+                    ("priority", v("HIGH")),
+                    ("assignees[]", i.assigned.to_string()),
+                ]
+            },
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
+            name: "team",
+            get: false,
+            path: "/api/team/list",
+            form: |_| vec![],
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
+            name: "change role",
+            get: false,
+            path: "/api/team/role",
+            form: |i| {
+                vec![
+                    ("user", i.other.to_string()),
+                    ("version", i.other_version.to_string()),
+                    ("role", v("MEMBER")),
+                ]
+            },
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
+            name: "dashboard",
+            get: false,
+            path: "/api/dashboard",
+            form: |_| vec![],
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
+            name: "CSV export",
+            get: true,
+            path: "/export/tasks.csv",
+            form: |_| vec![],
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
+            name: "own profile",
+            get: false,
+            path: "/api/profile/get",
+            form: |_| vec![],
+            expect: SIGNED_IN,
+            no_leak: true,
+        },
+        Case {
+            name: "update own profile",
+            get: false,
+            path: "/api/profile/update",
+            form: |i| {
+                vec![
+                    ("version", i.profile_version.to_string()),
+                    ("display_name", v("Renamed Person")),
+                    ("prefs[ASSIGNED_email]", v("on")),
+                ]
+            },
+            expect: SIGNED_IN,
+            no_leak: false,
+        },
+        Case {
+            name: "notifications",
+            get: false,
+            path: "/api/notifications/list",
+            form: |_| vec![],
+            expect: SIGNED_IN,
+            no_leak: true,
+        },
+        Case {
+            name: "mark all read",
+            get: false,
+            path: "/api/notifications/read",
+            form: |_| vec![("id", v("all"))],
+            expect: SIGNED_IN,
+            no_leak: false,
+        },
+        Case {
+            name: "unread count",
+            get: false,
+            path: "/api/notifications/unread",
+            form: |_| vec![],
+            expect: ANYONE,
+            no_leak: false,
+        },
+        Case {
+            name: "who am I",
+            get: false,
+            path: "/api/auth/me",
+            form: |_| vec![],
+            expect: ANYONE,
+            no_leak: false,
+        },
+    ]
+}
+
+const HIDDEN: &str = "Hidden from the bystander";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_server_function_by_every_kind_of_caller() {
+    let app = TestApp::spawn().await;
+    let (admin_jar, admin) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (assigned_jar, assigned) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    let (other_jar, other) = app.user("olu@example.com", "Olu", "Other-Pass-42").await;
+
+    let mut wrong = Vec::new();
+    let mut rows = Vec::new();
+    let mut cells = 0;
+    for case in cases() {
+        let mut row = format!("{:<20}", case.name);
+        for (col, who) in WHO.iter().enumerate() {
+            // A fresh task per cell, assigned to the assigned member only,
+            // with a title no other cell uses (so leaks are attributable).
+            let title = format!("{HIDDEN} #{cells}");
+            let task = app
+                .store
+                .create_task(NewTask {
+                    title: TaskTitle::parse(&title).unwrap(),
+                    description: None,
+                    priority: Priority::Medium,
+                    due: None,
+                    assignees: vec![assigned],
+                    created_by: admin,
+                })
+                .await
+                .unwrap();
+            let (jar, me) = match who {
+                Who::Anonymous => (None, None),
+                Who::Assigned => (Some(assigned_jar.as_str()), Some(assigned)),
+                Who::NotAssigned => (Some(other_jar.as_str()), Some(other)),
+                Who::Admin => (Some(admin_jar.as_str()), Some(admin)),
+            };
+            let profile_version = match me {
+                Some(u) => app.store.get_profile(u).await.unwrap().version,
+                None => 1,
+            };
+            let ids = Ids {
+                task: task.id.to_string(),
+                assigned,
+                other,
+                profile_version,
+                other_version: app.store.get_profile(other).await.unwrap().version,
+            };
+            let res = if case.get {
+                let mut req = app.client.get(app.url(case.path));
+                if let Some(c) = jar {
+                    req = req.header("cookie", c);
+                }
+                req.send().await.unwrap()
+            } else {
+                app.post(case.path, jar, &(case.form)(&ids)).await
+            };
+            let status = res.status().as_u16();
+            let body = res.text().await.unwrap_or_default();
+            let got = if (200..400).contains(&status) {
+                Allow
+            } else {
+                Deny(status)
+            };
+            let want = case.expect[col];
+            cells += 1;
+            if got != want {
+                wrong.push(format!(
+                    "{} as {who:?}: expected {want:?}, got {status} {body}",
+                    case.name
+                ));
+            }
+            if case.no_leak && *who == Who::NotAssigned && body.contains(&title) {
+                wrong.push(format!("{} as {who:?}: leaked the hidden task", case.name));
+            }
+            // Guard against vacuous denials: an allowed cell did the work.
+            if want == Allow && case.path == "/api/tasks/status" {
+                let now = app.store.get_task(task.id, 1).await.unwrap().task;
+                assert_eq!(
+                    now.status,
+                    domain::Status::InProgress,
+                    "{who:?} move took effect"
+                );
+            }
+            if want != Allow && case.path == "/api/tasks/update" && status != 404 {
+                let now = app.store.get_task(task.id, 1).await.unwrap().task;
+                assert_eq!(
+                    now.title.as_str(),
+                    title,
+                    "{who:?}: refused edit changed nothing"
+                );
+            }
+            row.push_str(&format!(
+                " {:>9}",
+                match got {
+                    Allow => "ok".to_string(),
+                    Deny(s) => s.to_string(),
+                }
+            ));
+        }
+        rows.push(row);
+    }
+    println!(
+        "{:<20} {:>9} {:>9} {:>9} {:>9}",
+        "server function", "anonymous", "assigned", "bystander", "admin"
+    );
+    for r in &rows {
+        println!("{r}");
+    }
+    println!(
+        "RBAC matrix: {} functions × 4 callers = {cells} cells, {} wrong",
+        rows.len(),
+        wrong.len()
+    );
+    assert!(wrong.is_empty(), "wrong outcomes:\n{}", wrong.join("\n"));
+}

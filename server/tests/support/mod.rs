@@ -1,0 +1,198 @@
+//! The real router on a random loopback port, shared by the HTTP test
+//! binaries, plus the sign-up flow they use to get sessions.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+
+use app::ssr::ServerContext;
+use leptos::prelude::LeptosOptions;
+use server::{assets::Site, AppState};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    /// The running server's store, for test set-up that is not under test.
+    pub store: Arc<store::SqliteStore>,
+    _site: TempDir,
+}
+
+/// A throwaway directory removed on drop, so parallel tests never share files.
+struct TempDir(PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("tasklane-http-{}-{}", std::process::id(), unique()));
+        std::fs::create_dir_all(dir.join("pkg")).unwrap();
+        std::fs::write(dir.join("pkg/tasklane.0123456789abcdef.wasm"), b"\0asm-raw").unwrap();
+        std::fs::write(
+            dir.join("pkg/tasklane.0123456789abcdef.wasm.br"),
+            b"brotli-bytes",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("pkg/tasklane.0123456789abcdef.wasm.gz"),
+            b"gzip-bytes",
+        )
+        .unwrap();
+        std::fs::write(dir.join("favicon.svg"), b"<svg/>").unwrap();
+        let leptos = LeptosOptions::builder()
+            .output_name("tasklane")
+            .site_root(dir.to_string_lossy().into_owned())
+            .hash_files(false)
+            .build();
+        let local = server::local::open(
+            &dir.join("data"),
+            "http://127.0.0.1",
+            None,
+            "t <t@localhost>",
+            false,
+        )
+        .await
+        .unwrap();
+        let state = AppState {
+            leptos,
+            ctx: ServerContext {
+                store: local.store.clone(),
+                auth: local.auth.clone(),
+                storage_label: "test",
+            },
+            site: Arc::new(Site::new(&dir)),
+            jwks_json: Some(local.jwks_json.clone()),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = server::local_router(state, local.mailbox.clone(), local.worker.waker())
+            .into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            addr,
+            client,
+            store: local.store.clone(),
+            _site: TempDir(dir),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+}
+
+pub fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+impl TestApp {
+    /// POSTs a form to a server function as an API client would.
+    pub async fn post(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        form: &[(&str, String)],
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.url(path))
+            .header("accept", "application/json")
+            .form(form);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// Signs up, confirms from the dev mailbox and signs in; returns the
+    /// session's cookie header and the user's id.
+    pub async fn user(&self, email: &str, name: &str, password: &str) -> (String, domain::UserId) {
+        let s = |v: &str| v.to_owned();
+        let up = self
+            .post(
+                "/api/auth/sign_up",
+                None,
+                &[
+                    ("email", s(email)),
+                    ("display_name", s(name)),
+                    ("password", s(password)),
+                ],
+            )
+            .await;
+        assert!(
+            !up.status().is_client_error(),
+            "sign up {email}: {}",
+            up.status()
+        );
+        let mail: serde_json::Value = self
+            .client
+            .get(self.url("/dev/mailbox.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let msg = mail
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["to"] == email)
+            .unwrap_or_else(|| panic!("no mail for {email}: {mail}"));
+        let text = msg["text"].as_str().unwrap();
+        let code: String = text
+            .split("confirm your email address: ")
+            .nth(1)
+            .expect("a confirmation code")
+            .chars()
+            .take(6)
+            .collect();
+        let ok = self
+            .post(
+                "/api/auth/confirm",
+                None,
+                &[("email", s(email)), ("code", code)],
+            )
+            .await;
+        assert!(
+            !ok.status().is_client_error(),
+            "confirm {email}: {}",
+            ok.status()
+        );
+        let signed_in = self
+            .post(
+                "/api/auth/sign_in",
+                None,
+                &[("email", s(email)), ("password", s(password))],
+            )
+            .await;
+        let jar = signed_in
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned())
+            .collect::<Vec<_>>()
+            .join("; ");
+        assert!(
+            jar.contains("tl_access="),
+            "sign in {email}: {}",
+            signed_in.status()
+        );
+        let me: serde_json::Value = self
+            .post("/api/auth/me", Some(&jar), &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = domain::UserId::parse(me["user_id"].as_str().unwrap()).unwrap();
+        (jar, id)
+    }
+}
