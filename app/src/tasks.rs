@@ -195,7 +195,7 @@ pub(crate) mod view {
 
         pub fn everyone(&self) -> Vec<Person> {
             let mut v: Vec<Person> = self.0.values().map(person).collect();
-            v.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+            v.sort_by_key(|p| p.name.to_lowercase());
             v
         }
     }
@@ -443,13 +443,11 @@ mod board_impl {
     ) {
         match sort {
             Sort::Due => {}
-            Sort::Priority => cards.sort_by(|a, b| b.priority.cmp(&a.priority)),
-            Sort::Title => {
-                cards.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()))
-            }
+            Sort::Priority => cards.sort_by_key(|c| std::cmp::Reverse(c.priority)),
+            Sort::Title => cards.sort_by_key(|c| c.title.to_lowercase()),
             Sort::Updated => {
                 let at = |id: &str| tasks_updated.iter().find(|(i, _)| i == id).map(|(_, t)| *t);
-                cards.sort_by(|a, b| at(&b.id).cmp(&at(&a.id)));
+                cards.sort_by_key(|c| std::cmp::Reverse(at(&c.id)));
             }
         }
     }
