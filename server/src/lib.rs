@@ -7,6 +7,7 @@ pub mod assets;
 pub mod config;
 pub mod csrf;
 pub mod dev;
+pub mod fn_errors;
 pub mod local;
 pub mod telemetry;
 
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router {
             state.ctx.clone(),
             leptos,
         ))
+        .layer(axum::middleware::from_fn(fn_errors::client_errors))
         .layer(axum::middleware::from_fn(csrf::guard))
         .layer(middleware)
 }

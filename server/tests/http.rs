@@ -382,3 +382,117 @@ async fn sign_up_confirm_sign_in_and_session_round_trip() {
         .unwrap();
     assert!(forged.is_null());
 }
+
+#[tokio::test]
+async fn malformed_and_hostile_task_input_gets_clear_4xx_and_is_escaped() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let s = |v: &str| v.to_owned();
+    // Arguments that do not decode: 400 naming the problem, never 500.
+    for (path, form) in [
+        (
+            "/api/tasks/create",
+            vec![("title", s("x")), ("priority", s("EXTREME"))],
+        ),
+        (
+            "/api/tasks/status",
+            vec![("id", s("x")), ("version", s("abc")), ("status", s("OPEN"))],
+        ),
+        ("/api/tasks/update", vec![("id", s("x"))]),
+    ] {
+        let res = app.post(path, Some(&admin), &form).await;
+        assert_eq!(res.status(), 400, "{path}");
+        let body = res.text().await.unwrap();
+        assert!(
+            !body.contains("panicked") && body.len() < 300,
+            "{path}: {body}"
+        );
+    }
+    // Values that decode but break a rule: 400 with the rule.
+    let long = "t".repeat(201);
+    let res = app
+        .post(
+            "/api/tasks/create",
+            Some(&admin),
+            &[("title", long), ("priority", s("LOW"))],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let res = app
+        .post(
+            "/api/tasks/create",
+            Some(&admin),
+            &[
+                ("title", s("ok")),
+                ("priority", s("LOW")),
+                ("due", s("2026-02-31")),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("due date"));
+
+    // A hostile title is stored as text and rendered escaped.
+    let hostile = "<script>alert('x')</script> & \"quotes\"";
+    let res = app
+        .post(
+            "/api/tasks/create",
+            Some(&admin),
+            &[("title", s(hostile)), ("priority", s("HIGH"))],
+        )
+        .await;
+    assert!(res.status().is_success() || res.status().is_redirection());
+    let page = app
+        .client
+        .get(app.url("/board"))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("<script>alert("),
+        "unescaped title in the page"
+    );
+    assert!(
+        page.contains("&lt;script&gt;alert("),
+        "the title is shown, escaped"
+    );
+
+    // A stale version is a 409 that says why, and changes nothing.
+    let board: serde_json::Value = app
+        .post("/api/tasks/board", Some(&admin), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let card = &board["columns"][0]["cards"][0];
+    let id = card["id"].as_str().unwrap().to_owned();
+    let moved = app
+        .post(
+            "/api/tasks/status",
+            Some(&admin),
+            &[
+                ("id", id.clone()),
+                ("version", s("1")),
+                ("status", s("BLOCKED")),
+            ],
+        )
+        .await;
+    assert!(moved.status().is_success(), "{}", moved.status());
+    let stale = app
+        .post(
+            "/api/tasks/status",
+            Some(&admin),
+            &[("id", id), ("version", s("1")), ("status", s("DONE"))],
+        )
+        .await;
+    assert_eq!(stale.status(), 409);
+    assert!(stale
+        .text()
+        .await
+        .unwrap()
+        .contains("changed by someone else"));
+}
