@@ -107,7 +107,22 @@ impl CognitoSettings {
     /// (`SdkConfig::region`), needed only when the issuer or JWKS URL is
     /// left to be derived.
     pub fn from_env(region: Option<&str>) -> Result<Self, CognitoConfigError> {
-        Self::from_lookup(region, |name| std::env::var(name).ok())
+        use self::env::{CLIENT_ID, ISSUER, JWKS_URL, USER_POOL_ID};
+        // One read per variable, by name, so scripts/check-infra.py can
+        // match them against the function's Terraform environment.
+        let pool = std::env::var(USER_POOL_ID).ok();
+        let client = std::env::var(CLIENT_ID).ok();
+        // infra-check: optional
+        let issuer = std::env::var(ISSUER).ok();
+        // infra-check: optional
+        let jwks_url = std::env::var(JWKS_URL).ok();
+        Self::from_lookup(region, |name| match name {
+            USER_POOL_ID => pool.clone(),
+            CLIENT_ID => client.clone(),
+            ISSUER => issuer.clone(),
+            JWKS_URL => jwks_url.clone(),
+            _ => None,
+        })
     }
 
     /// As [`CognitoSettings::from_env`], reading variables through `get`
@@ -132,7 +147,6 @@ impl CognitoSettings {
                 reason: "expected <region>_<id>",
             });
         }
-        // infra-check: optional
         let issuer = match read(env::ISSUER) {
             Some(issuer) => issuer,
             None => {
@@ -144,7 +158,6 @@ impl CognitoSettings {
             }
         };
         // Cognito serves a pool's keys under its issuer.
-        // infra-check: optional
         let jwks_url = read(env::JWKS_URL)
             .unwrap_or_else(|| format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/')));
         if !(jwks_url.starts_with("https://") || is_loopback_http(&jwks_url)) {
