@@ -683,7 +683,8 @@ mod tests {
     fn codes_map_to_the_local_providers_errors() {
         use ProviderError as E;
         use Step::*;
-        let cases: &[(Step, &str, fn(&Outcome) -> bool)] = &[
+        type Expect = fn(&Outcome) -> bool;
+        let cases: &[(Step, &str, Expect)] = &[
             (SignUp, "UsernameExistsException", |o| {
                 matches!(o, Outcome::Fail(E::EmailTaken))
             }),
