@@ -22,9 +22,28 @@ pub struct Me {
 
 #[server(endpoint = "auth/me")]
 pub async fn whoami() -> Result<Option<Me>, ServerFnError> {
-    Ok(crate::auth::session::current_session().await.map(|s| Me {
+    let Some(s) = crate::auth::session::current_session().await else {
+        return Ok(None);
+    };
+    // Cognito access tokens carry no email (their username is the sub), so
+    // the profile says who this is; the local issuer's tokens already do.
+    let email = if domain::Email::parse(&s.email).is_ok() {
+        s.email
+    } else {
+        match use_context::<crate::ssr::ServerContext>() {
+            Some(ctx) => match ctx.store.get_profile(s.user).await {
+                Ok(p) => p.email.as_str().to_owned(),
+                Err(e) => {
+                    tracing::warn!(error = %e, user = %s.user, "no profile for a signed-in user");
+                    s.email
+                }
+            },
+            None => s.email,
+        }
+    };
+    Ok(Some(Me {
         user_id: s.user.to_string(),
-        email: s.email,
+        email,
         is_admin: s.role == domain::Role::Admin,
     }))
 }

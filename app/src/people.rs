@@ -63,16 +63,16 @@ pub async fn team(#[server(default)] after: Option<String>) -> Result<TeamPage, 
     })
 }
 
-/// Promotes or demotes someone (admins). The store's profile is written
-/// first, under its version and last-admin guard; then the identity
-/// provider's group. If the provider fails, the profile is put back, so the
-/// two never disagree.
+/// Promotes or demotes someone (admins), through
+/// [`crate::auth::roles::change_role`], which keeps the store's profile and
+/// the identity provider's group in agreement. The form's `version` makes a
+/// change based on a stale Team page a 409 instead of a surprise.
 #[server(endpoint = "team/role")]
 pub async fn change_role(user: String, version: u64, role: Role) -> Result<(), ServerFnError> {
-    use crate::guard::{actor_for, ctx, fail, store_error, user_id, CONFLICT};
+    use crate::guard::{actor_for, ctx, fail, store_error, user_id};
     use domain::Action;
     use http::StatusCode;
-    let (_, _actor) = actor_for(Action::ManageRoles).await?;
+    let (_, actor) = actor_for(Action::ManageRoles).await?;
     let ctx = ctx()?;
     let id = user_id(&user)?;
     let current = ctx
@@ -83,28 +83,29 @@ pub async fn change_role(user: String, version: u64, role: Role) -> Result<(), S
     if current.version != version {
         return Err(fail(
             StatusCode::CONFLICT,
-            CONFLICT.replace("task", "person"),
+            "This person was changed by someone else. The list has been reloaded: check it and try again.",
         ));
     }
     if current.role == role {
         return Ok(());
     }
-    let updated = ctx
-        .store
-        .update_role(&current, role)
-        .await
-        .map_err(|e| store_error(e, "User"))?;
-    if let Err(e) = ctx.auth.provider.set_role(id, &current.email, role).await {
-        tracing::error!(error = %e, user = %id, "identity provider refused the role change; restoring the profile");
-        if let Err(undo) = ctx.store.update_role(&updated, current.role).await {
-            tracing::error!(error = %undo, user = %id, "could not restore the role after a provider failure");
+    crate::auth::roles::change_role(
+        ctx.store.as_ref(),
+        ctx.auth.provider.as_ref(),
+        actor,
+        id,
+        role,
+    )
+    .await
+    .map_err(|e| {
+        if e.status() >= 500 {
+            tracing::error!(error = %e, user = %id, "role change failed");
         }
-        return Err(fail(
-            StatusCode::BAD_GATEWAY,
-            "The role could not be changed right now. Nothing was changed; please try again.",
-        ));
-    }
-    tracing::info!(user = %id, role = %role, "role changed");
+        fail(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            e.public_message(),
+        )
+    })?;
     Ok(())
 }
 
