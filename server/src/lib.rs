@@ -7,6 +7,7 @@ pub mod assets;
 pub mod config;
 pub mod csrf;
 pub mod dev;
+pub mod lambda;
 pub mod local;
 pub mod telemetry;
 
