@@ -141,10 +141,10 @@ async fn main() {
 
     let api_env: Vec<(String, String)> = [
         ("TASKLANE_TABLE", table.clone()),
-        ("COGNITO_USER_POOL_ID", pool_id.clone()),
-        ("COGNITO_CLIENT_ID", client_id),
+        ("TASKLANE_COGNITO_USER_POOL_ID", pool_id.clone()),
+        ("TASKLANE_COGNITO_CLIENT_ID", client_id),
         (
-            "COGNITO_JWKS_URL",
+            "TASKLANE_JWKS_URL",
             format!("{moto}/{pool_id}/.well-known/jwks.json"),
         ),
         ("LEPTOS_SITE_ROOT", site.to_string_lossy().into_owned()),

@@ -8,14 +8,9 @@
 
 use std::{path::PathBuf, sync::Arc};
 
-use app::auth::{
-    provider::{AuthProvider, ProviderError, SessionTokens},
-    session::{AuthState, SignInLimiter},
-    AuthError, Validator, ValidatorConfig,
-};
+use app::auth::cognito::{CognitoConfigError, CognitoSettings};
+use app::auth::session::AuthState;
 use app::ssr::ServerContext;
-use async_trait::async_trait;
-use domain::{DisplayName, Email, Role, UserId};
 use leptos::prelude::LeptosOptions;
 use store::{DynamoStore, Permissions};
 
@@ -27,14 +22,12 @@ use crate::{assets::Site, telemetry::LogFormat, AppState};
 pub mod env {
     /// The single table (name, not ARN).
     pub const TABLE: &str = "TASKLANE_TABLE";
-    /// `<region>_<id>`: names the issuer every accepted token must carry.
-    pub const COGNITO_USER_POOL_ID: &str = "COGNITO_USER_POOL_ID";
-    /// The app client: `client_id` of access tokens, `aud` of ID tokens.
-    pub const COGNITO_CLIENT_ID: &str = "COGNITO_CLIENT_ID";
-    /// Optional: where the pool's keys are fetched. Defaults to the pool's
-    /// public JWKS; tests point it at moto, which serves keys on loopback
-    /// while its tokens name the AWS host in `iss`.
-    pub const COGNITO_JWKS_URL: &str = "COGNITO_JWKS_URL";
+    /// The AWS region (set by the Lambda runtime): the Cognito issuer and
+    /// JWKS URL are derived from it and the pool id. The pool and client
+    /// variables themselves are `app::auth::cognito::env`
+    /// (`TASKLANE_COGNITO_USER_POOL_ID`, `TASKLANE_COGNITO_CLIENT_ID`,
+    /// optional `TASKLANE_JWT_ISSUER`, `TASKLANE_JWKS_URL`).
+    pub const REGION: &str = "AWS_REGION";
     /// Optional: the address people use. Only plain-HTTP localhost turns
     /// `Secure` cookies off; unset, cookies are `Secure` (API Gateway and
     /// CloudFront only speak HTTPS).
@@ -54,10 +47,12 @@ pub mod env {
 
 /// What the API function may do on AWS: the store's reads and one-item and
 /// transactional writes. Not BatchWriteItem: only deleting a task sends it,
-/// and no server function deletes tasks yet (scripts/check-infra.py fails
-/// a declared action that no reachable code performs). Token validation
-/// fetches the pool's public JWKS over HTTPS, which needs no IAM
-/// permission. The function's IAM role grants exactly this list.
+/// and no server function deletes tasks yet; not the Cognito group actions:
+/// only a role change sends them, and no server function changes roles yet
+/// (scripts/check-infra.py fails a declared action that no reachable code
+/// performs). Sign-up, sign-in and refresh are Cognito's public APIs and
+/// token validation fetches the public JWKS: no IAM permission. The
+/// function's IAM role grants exactly this list.
 pub const PERMISSIONS: Permissions = Permissions::new(
     "lambda-api",
     &[
@@ -79,6 +74,8 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("environment variable {var} is invalid: {reason}")]
     Invalid { var: &'static str, reason: String },
+    #[error("Cognito: {0}")]
+    Cognito(#[from] CognitoConfigError),
 }
 
 /// Everything that can stop the function from starting.
@@ -86,8 +83,8 @@ pub enum ConfigError {
 pub enum InitError {
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("token validator: {0}")]
-    Auth(#[from] AuthError),
+    #[error("Cognito: {0}")]
+    Cognito(#[from] CognitoConfigError),
     #[error(
         "{} is missing: page HTML would name a bundle that does not exist \
          (package hash.txt next to the executable, or set LEPTOS_HASH_FILES=false)",
@@ -96,23 +93,13 @@ pub enum InitError {
     HashFile(PathBuf),
 }
 
-/// Which Cognito user pool and app client issue the tokens we accept.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CognitoConfig {
-    pub user_pool_id: String,
-    pub client_id: String,
-    /// `https://cognito-idp.<region>.amazonaws.com/<pool id>`, compared
-    /// byte for byte with `iss`.
-    pub issuer: String,
-    pub jwks_url: String,
-}
-
 /// The API Lambda's whole configuration, from the environment only (no
 /// files, no flags: Lambda has neither).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LambdaConfig {
     pub table: String,
-    pub cognito: CognitoConfig,
+    /// The user pool and app client whose tokens are accepted.
+    pub cognito: CognitoSettings,
     pub secure_cookies: bool,
     pub site_root: PathBuf,
     pub hash_files: bool,
@@ -122,12 +109,23 @@ pub struct LambdaConfig {
 impl LambdaConfig {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        let region = std::env::var(env::REGION).ok();
+        let cognito = CognitoSettings::from_env(region.as_deref())?;
+        Self::with_cognito(cognito, |name| std::env::var(name).ok())
     }
 
     /// Reads variables through `get`, so tests need not touch the process
     /// environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let region = get(env::REGION);
+        let cognito = CognitoSettings::from_lookup(region.as_deref(), &get)?;
+        Self::with_cognito(cognito, get)
+    }
+
+    fn with_cognito(
+        cognito: CognitoSettings,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let required = |name: &'static str| {
             get(name)
                 .map(|v| v.trim().to_owned())
@@ -141,37 +139,6 @@ impl LambdaConfig {
         };
 
         let table = required(env::TABLE)?;
-        let user_pool_id = required(env::COGNITO_USER_POOL_ID)?;
-        let client_id = required(env::COGNITO_CLIENT_ID)?;
-        // Pool ids are `<region>_<suffix>`; the issuer is derived from it
-        // rather than configured, so it cannot drift from the pool.
-        let region = match user_pool_id.split_once('_') {
-            Some((region, suffix))
-                if !region.is_empty()
-                    && !suffix.is_empty()
-                    && region
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
-            {
-                region.to_owned()
-            }
-            _ => {
-                return Err(ConfigError::Invalid {
-                    var: env::COGNITO_USER_POOL_ID,
-                    reason: format!("{user_pool_id:?} is not <region>_<id>"),
-                })
-            }
-        };
-        let issuer = format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}");
-        let jwks_url = optional(env::COGNITO_JWKS_URL)
-            .unwrap_or_else(|| format!("{issuer}/.well-known/jwks.json"));
-        if !(jwks_url.starts_with("https://") || is_loopback_http(&jwks_url)) {
-            return Err(ConfigError::Invalid {
-                var: env::COGNITO_JWKS_URL,
-                reason: "keys must come over HTTPS (plain HTTP only on loopback)".into(),
-            });
-        }
-
         let secure_cookies = match optional(env::PUBLIC_URL) {
             Some(url) => !is_loopback_http(&url) && !url.starts_with("http://localhost"),
             None => true,
@@ -193,12 +160,7 @@ impl LambdaConfig {
         };
         Ok(LambdaConfig {
             table,
-            cognito: CognitoConfig {
-                user_pool_id,
-                client_id,
-                issuer,
-                jwks_url,
-            },
+            cognito,
             secure_cookies,
             site_root,
             hash_files,
@@ -243,7 +205,7 @@ pub async fn build_state(config: &LambdaConfig) -> Result<AppState, InitError> {
         PERMISSIONS.dynamodb(&sdk),
         config.table.clone(),
     ));
-    let auth = Arc::new(auth_state(config)?);
+    let auth = Arc::new(auth_state(&sdk, config)?);
     let leptos = LeptosOptions::builder()
         .output_name(env!("LEPTOS_OUTPUT_NAME"))
         .site_root(config.site_root.to_string_lossy().into_owned())
@@ -262,74 +224,21 @@ pub async fn build_state(config: &LambdaConfig) -> Result<AppState, InitError> {
     })
 }
 
-/// Authentication for the API function: Cognito tokens checked by the
-/// shared validator (JWKS fetched once, cached by `kid`).
-///
-/// SEAM: the Cognito `AuthProvider` (sign-up, sign-in, refresh over
-/// aws-sdk-cognitoidentityprovider) is being written on branch
-/// `auth-cognito`; until it is merged, the account flows answer with
-/// [`AccountFlowsUnavailable`] while sessions carrying valid Cognito tokens
-/// already work. Replace the provider here when merging.
-pub fn auth_state(config: &LambdaConfig) -> Result<AuthState, AuthError> {
-    let validator = Validator::new(ValidatorConfig {
-        issuer: config.cognito.issuer.clone(),
-        client_id: config.cognito.client_id.clone(),
-        jwks_url: config.cognito.jwks_url.clone(),
-    })?;
-    Ok(AuthState {
-        validator: Arc::new(validator),
-        provider: Arc::new(AccountFlowsUnavailable),
-        secure_cookies: config.secure_cookies,
-        limiter: SignInLimiter::default(),
-    })
-}
-
-/// The account-flow provider until the Cognito one is merged (see
-/// [`auth_state`]): every flow fails with a logged internal error, which
-/// users see as "try again" rather than as a wrong-password message.
-pub struct AccountFlowsUnavailable;
-
-impl AccountFlowsUnavailable {
-    fn refuse<T>(flow: &str) -> Result<T, ProviderError> {
-        Err(ProviderError::Internal(format!(
-            "{flow}: the Cognito account provider is not wired into this build"
-        )))
-    }
-}
-
-#[async_trait]
-impl AuthProvider for AccountFlowsUnavailable {
-    async fn sign_up(&self, _: &Email, _: &str, _: &DisplayName) -> Result<(), ProviderError> {
-        Self::refuse("sign-up")
-    }
-    async fn confirm_sign_up(&self, _: &Email, _: &str) -> Result<(), ProviderError> {
-        Self::refuse("confirm sign-up")
-    }
-    async fn sign_in(&self, _: &Email, _: &str) -> Result<SessionTokens, ProviderError> {
-        Self::refuse("sign-in")
-    }
-    async fn refresh(&self, _: &str) -> Result<SessionTokens, ProviderError> {
-        // The session code treats a failed refresh as "signed out" and
-        // clears the cookies, which is the honest answer here.
-        Err(ProviderError::SessionExpired)
-    }
-    async fn sign_out(&self, _: &str) -> Result<(), ProviderError> {
-        Self::refuse("sign-out token revocation")
-    }
-    async fn forgot_password(&self, _: &Email) -> Result<(), ProviderError> {
-        Self::refuse("forgot password")
-    }
-    async fn confirm_forgot_password(
-        &self,
-        _: &Email,
-        _: &str,
-        _: &str,
-    ) -> Result<(), ProviderError> {
-        Self::refuse("reset password")
-    }
-    async fn set_role(&self, _: UserId, _: &Email, _: Role) -> Result<(), ProviderError> {
-        Self::refuse("set role")
-    }
+/// Authentication for the API function: the Cognito provider (sign-up,
+/// sign-in, refresh, reset) on a client limited to [`PERMISSIONS`], and the
+/// shared validator with its JWKS cache, both built once per container.
+pub fn auth_state(
+    sdk: &aws_config::SdkConfig,
+    config: &LambdaConfig,
+) -> Result<AuthState, CognitoConfigError> {
+    let client = aws_sdk_cognitoidentityprovider::Client::from_conf(
+        aws_sdk_cognitoidentityprovider::config::Builder::from(sdk)
+            .interceptor(PERMISSIONS.guard())
+            .build(),
+    );
+    let mut auth = app::auth::cognito::auth_state(client, &config.cognito)?;
+    auth.secure_cookies = config.secure_cookies;
+    Ok(auth)
 }
 
 /// Removes a named stage from the path. API Gateway HTTP APIs put a
@@ -379,7 +288,7 @@ pub async fn report_init_error(err: &InitError) {
     use lambda_runtime_api_client::{build_request, Client};
     let error_type = match err {
         InitError::Config(_) => "Runtime.InvalidConfiguration",
-        InitError::Auth(_) => "Runtime.InvalidAuthConfiguration",
+        InitError::Cognito(_) => "Runtime.InvalidAuthConfiguration",
         InitError::HashFile(_) => "Runtime.MissingHashFile",
     };
     let body = serde_json::json!({ "errorType": error_type, "errorMessage": err.to_string() });
@@ -414,8 +323,9 @@ mod tests {
 
     const BASE: &[(&str, &str)] = &[
         ("TASKLANE_TABLE", "t"),
-        ("COGNITO_USER_POOL_ID", "eu-west-1_AbC123"),
-        ("COGNITO_CLIENT_ID", "client"),
+        ("TASKLANE_COGNITO_USER_POOL_ID", "eu-west-1_AbC123"),
+        ("TASKLANE_COGNITO_CLIENT_ID", "client"),
+        ("AWS_REGION", "eu-west-1"),
     ];
 
     #[test]
@@ -437,8 +347,8 @@ mod tests {
     fn refuses_missing_and_malformed_settings() {
         for missing in [
             "TASKLANE_TABLE",
-            "COGNITO_USER_POOL_ID",
-            "COGNITO_CLIENT_ID",
+            "TASKLANE_COGNITO_USER_POOL_ID",
+            "TASKLANE_COGNITO_CLIENT_ID",
         ] {
             let pairs: Vec<_> = BASE
                 .iter()
@@ -446,16 +356,10 @@ mod tests {
                 .filter(|(k, _)| *k != missing)
                 .collect();
             let err = LambdaConfig::from_lookup(lookup(&pairs)).unwrap_err();
-            assert!(
-                matches!(err, ConfigError::Missing(v) if v == missing),
-                "{err}"
-            );
+            assert!(err.to_string().contains(missing), "{err}");
         }
         let mut pairs = BASE.to_vec();
-        pairs[1] = ("COGNITO_USER_POOL_ID", "nounderscore");
-        assert!(LambdaConfig::from_lookup(lookup(&pairs)).is_err());
-        let mut pairs = BASE.to_vec();
-        pairs.push(("COGNITO_JWKS_URL", "http://evil.example/jwks.json"));
+        pairs[1] = ("TASKLANE_COGNITO_USER_POOL_ID", "nounderscore");
         assert!(LambdaConfig::from_lookup(lookup(&pairs)).is_err());
         let mut pairs = BASE.to_vec();
         pairs.push(("LEPTOS_HASH_FILES", "yes"));

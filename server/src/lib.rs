@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod dev;
 pub mod lambda;
 pub mod local;
+pub mod post_confirmation;
 pub mod telemetry;
 
 use std::sync::Arc;

@@ -65,6 +65,8 @@ async fn cognito(op: &str, body: Value) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
+const PASSWORD: &str = "Correct-Horse-9-Battery";
+
 /// A user pool with the MEMBER group, an app client, and one confirmed
 /// member; returns (pool id, client id, username, access token).
 async fn cognito_member() -> (String, String, String, String) {
@@ -79,7 +81,11 @@ async fn cognito_member() -> (String, String, String, String) {
         json!({
             "UserPoolId": pool_id,
             "ClientName": "web",
-            "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+            "ExplicitAuthFlows": [
+                "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                "ALLOW_USER_PASSWORD_AUTH",
+                "ALLOW_REFRESH_TOKEN_AUTH"
+            ]
         }),
     )
     .await;
@@ -93,7 +99,7 @@ async fn cognito_member() -> (String, String, String, String) {
     )
     .await;
     let username = format!("member-{}@example.com", unique());
-    let password = "Correct-Horse-9-Battery";
+    let password = PASSWORD;
     cognito(
         "AdminCreateUser",
         json!({
@@ -210,10 +216,10 @@ async fn setup() -> Setup {
 fn function_env(s: &Setup, site: &Site) -> Vec<(String, String)> {
     vec![
         ("TASKLANE_TABLE".into(), s.table.clone()),
-        ("COGNITO_USER_POOL_ID".into(), s.pool_id.clone()),
-        ("COGNITO_CLIENT_ID".into(), s.client_id.clone()),
+        ("TASKLANE_COGNITO_USER_POOL_ID".into(), s.pool_id.clone()),
+        ("TASKLANE_COGNITO_CLIENT_ID".into(), s.client_id.clone()),
         (
-            "COGNITO_JWKS_URL".into(),
+            "TASKLANE_JWKS_URL".into(),
             format!("{}/{}/.well-known/jwks.json", moto(), s.pool_id),
         ),
         (
@@ -450,6 +456,45 @@ async fn cognito_tokens_are_validated_and_forgeries_refused() {
         "{cookies:?}"
     );
     assert!(header(&res, "set-cookie").is_none(), "{res}");
+
+    // Signing in through the Lambda (Cognito USER_PASSWORD_AUTH on moto)
+    // sets both session cookies; the access cookie is then a session.
+    let body = format!(
+        "email={}&password={}",
+        s.username.replace('@', "%40"),
+        PASSWORD
+    );
+    let res = call(
+        &f,
+        http_event("POST", "/api/auth/sign_in", "$default")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .body(&body)
+            .build(),
+    )
+    .await;
+    assert!(res["statusCode"].as_i64().unwrap() < 400, "{res}");
+    let cookies: Vec<String> = res["cookies"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no cookies field: {res}"))
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(cookies.len(), 2, "{res}");
+    let access = cookies
+        .iter()
+        .find_map(|c| c.strip_prefix("tl_access="))
+        .and_then(|c| c.split(';').next())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| panic!("no access cookie: {cookies:?}"))
+        .to_owned();
+    assert!(cookies
+        .iter()
+        .any(|c| c.starts_with("tl_refresh=") && !c.starts_with("tl_refresh=;")));
+    let res = call(&f, me(vec![format!("tl_access={access}")])).await;
+    let who: Value = serde_json::from_str(&text(&res)).unwrap();
+    assert_eq!(who["email"], s.username.as_str(), "{res}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,11 +7,13 @@
 //! public face is always a bare 401.
 
 pub mod clock;
+pub mod cognito;
 pub mod error;
 pub mod jwks;
 pub mod jwt;
 pub mod local;
 pub mod provider;
+pub mod roles;
 pub mod session;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -49,6 +49,15 @@ pub enum ProviderError {
     InvalidCode,
     #[error("too many wrong codes")]
     TooManyAttempts,
+    /// The identity provider throttled the request (Cognito's
+    /// `LimitExceeded`/`TooManyRequests`): distinct from wrong codes, so the
+    /// user is told to wait rather than to request a new code.
+    #[error("rate limited by the identity provider")]
+    RateLimited,
+    /// The account's password was reset by an operator (Cognito's
+    /// `PasswordResetRequired`); only "Forgot password" gets the user in.
+    #[error("password reset required")]
+    PasswordResetRequired,
     #[error("password does not meet the policy: {0}")]
     WeakPassword(&'static str),
     #[error("session expired")]
@@ -74,6 +83,12 @@ impl ProviderError {
                 "Too many wrong codes. Request a new one with \"Forgot password\" or sign up again."
                     .into()
             }
+            ProviderError::RateLimited => {
+                "Too many attempts. Please wait a few minutes and try again.".into()
+            }
+            ProviderError::PasswordResetRequired => {
+                "Your password must be reset: use \"Forgot password\" to choose a new one.".into()
+            }
             ProviderError::WeakPassword(why) => format!("Choose a stronger password: {why}."),
             ProviderError::SessionExpired => {
                 "Your session has expired. Please sign in again.".into()
@@ -88,9 +103,9 @@ impl ProviderError {
     pub fn status(&self) -> u16 {
         match self {
             ProviderError::InvalidCredentials | ProviderError::SessionExpired => 401,
-            ProviderError::NotConfirmed => 403,
+            ProviderError::NotConfirmed | ProviderError::PasswordResetRequired => 403,
             ProviderError::EmailTaken => 409,
-            ProviderError::TooManyAttempts => 429,
+            ProviderError::TooManyAttempts | ProviderError::RateLimited => 429,
             ProviderError::InvalidCode | ProviderError::WeakPassword(_) => 400,
             ProviderError::Internal(_) => 500,
         }
@@ -149,8 +164,13 @@ pub trait AuthProvider: Send + Sync {
         code: &str,
         new_password: &str,
     ) -> Result<(), ProviderError>;
-    /// Puts the user in exactly the group of `role` (the token's next
-    /// refresh carries it).
+    /// Makes `role` the user's effective role at the provider (the token's
+    /// next refresh carries it).
+    ///
+    /// Contract relied on by [`super::roles::change_role`]: on `Err` the
+    /// effective role is unchanged, so the caller can put its own record
+    /// back and the two never disagree; on `Ok` it is `role`. Calling it
+    /// again with the same role is harmless.
     async fn set_role(&self, user: UserId, email: &Email, role: Role) -> Result<(), ProviderError>;
 }
 

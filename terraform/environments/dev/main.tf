@@ -105,13 +105,14 @@ module "fn_api" {
   memory_size   = 512
   timeout       = 15
   environment = {
-    # server/src/lambda.rs `env`: the issuer and JWKS URL derive from the
-    # pool id; TASKLANE_PUBLIC_URL is left unset (it would make this
-    # function depend on the CDN in front of it; cookies default to Secure).
-    TASKLANE_TABLE       = module.dynamodb.table_name
-    COGNITO_USER_POOL_ID = module.cognito.user_pool_id
-    COGNITO_CLIENT_ID    = module.cognito.client_id
-    TASKLANE_LOG_FORMAT  = "json"
+    # server/src/lambda.rs and app::auth::cognito::env: the issuer and JWKS
+    # URL derive from AWS_REGION and the pool id; TASKLANE_PUBLIC_URL is
+    # left unset (it would make this function depend on the CDN in front of
+    # it; cookies default to Secure).
+    TASKLANE_TABLE                = module.dynamodb.table_name
+    TASKLANE_COGNITO_USER_POOL_ID = module.cognito.user_pool_id
+    TASKLANE_COGNITO_CLIENT_ID    = module.cognito.client_id
+    TASKLANE_LOG_FORMAT           = "json"
   }
 }
 
