@@ -23,15 +23,20 @@ Binaries. Every `[[bin]]` of a workspace member whose name starts with
       terraform/modules/iam/*.tf, the role's only policy.
   A `fn_*` module without a matching bin is reported as a missing binary.
 
-Sources scanned for a bin (an approximation of "what the binary links"):
-  * the bin's own file and the `mod` files it declares;
-  * of its own crate's library: src/lib.rs plus the top-level modules that
-    are reachable by name (`<crate>::m`, `crate::m`, `super::m`, `m::`),
-    transitively -- so the local server's `config` module is not charged to
-    the API Lambda unless the Lambda uses it;
-  * every workspace crate it depends on ([dependencies], transitively;
-    dev-dependencies excluded): the whole library (src/**/*.rs minus
-    src/main.rs and src/bin/).
+Attribution to one binary (what it links, approximated from the source):
+  * files: the bin's own file and the `mod` files it declares; of its own
+    crate's library, src/lib.rs plus the top-level modules reachable by
+    name (`<crate>::m`, `crate::m`, `super::m`, `m::`), transitively; of
+    every workspace crate it depends on ([dependencies], transitively), the
+    whole library (src/**/*.rs minus src/main.rs and src/bin/);
+  * within those files, FUNCTIONS: everything in the bin's own files, then
+    every library `fn` whose name appears as an identifier in reached code
+    (calls, and functions passed as values), transitively. Name-based, so it
+    over-approximates (reaching `new` reaches every `fn new`) but never
+    misses a function the binary calls; env reads and SDK calls count only
+    inside reached functions, so `store`'s operations and `notifier`'s
+    variables are charged to the binaries that can reach them, not to
+    every binary linking the crate.
   Removed before scanning: `#[cfg(test)]` items and any item (fn, impl, mod,
   statement block) directly preceded by the marker comment
       // infra-check: not-deployed
@@ -39,30 +44,42 @@ Sources scanned for a bin (an approximation of "what the binary links"):
   Features and cfg(feature) are NOT evaluated: code behind a feature counts.
 
 Environment variables read (each must be set in the function's
-  `environment` map):
-  * env::var("X"), env::var_os("X"), std::env::var(X_CONST) where
-    `const X_CONST: &str = "X"` is in the scanned sources;
-  * clap `env = "X"`;
-  * any free function or macro whose name contains `env` called with a
-    string literal first argument: env_var!("X"), required_env("X"), …
+  `environment` map), in reached functions:
+  * env::var("X"), env::var_os("X");
+  * a read through a string const `const X_CONST: &str = "X"`:
+    env::var(X_CONST), std::env::var(env::X_CONST), and any function whose
+    name contains var/env/required/optional called with the const alone:
+    required_env(env::TABLE), required(env::X), optional(env::Y);
+  * any function or macro whose name contains `env` called with a string
+    literal first argument: env_var!("X"), required_env("X"), …
     (compile-time `env!`/`option_env!` and `.env(...)` method calls are not
-    reads at run time and are ignored).
-  A read on a line carrying (or directly below) `// infra-check: optional`
-  is listed but not required, and so is a clap `env = "X"` whose attribute
-  has a `default_value`. Variables the Lambda runtime provides or that
-  are optional by nature are allowed without being set: see RUNTIME_ENV.
+    reads at run time and are ignored);
+  * clap `env = "X"` attributes in the bin's own files.
+  Optional (listed, not required): reads through a function whose name
+  starts with `optional`, reads on a line carrying (or directly below)
+  `// infra-check: optional`, and clap args with a `default_value`.
+  Variables the Lambda runtime provides or that are optional by nature are
+  allowed without being set: see RUNTIME_ENV.
 
-AWS operations: fluent SDK calls `.op()` named in SDK_OPS (e.g. .put_item(),
-  .query(), .publish(), .send_email(), .admin_add_user_to_group()), counted
-  only when the statement around them mentions `client` or `.send()` (so
-  `uri.query()` is not DynamoDB Query); plus the transaction builders
-  TransactWriteItem::builder().put/update/delete/condition_check(…) which IAM
-  authorises as PutItem/UpdateItem/DeleteItem/ConditionCheckItem (there is
-  no TransactWriteItems IAM action). Cognito's public, unauthenticated APIs
-  (SignUp, InitiateAuth, …) need no IAM permission and map to nothing.
+AWS actions: DECLARED, in code, once per binary, as
+      const NAME: Permissions = Permissions::new("lambda-<fn>", &["dynamodb:Query", …]);
+  (store::Permissions, anywhere in the workspace's sources). The binary
+  builds every SDK client through it; its PermissionGuard interceptor
+  refuses any undeclared call at run time, and the moto tests use the same
+  constants, so a declaration too narrow for the code fails a test. The
+  check requires: exactly one declaration per bin, used by reached code;
+  no SDK client (`aws_sdk_*::Client::new`, `Client::from_conf`) built in
+  reached code without an `.interceptor(` in the same function; and every
+  declared action performed by reached code -- fluent SDK calls `.op()`
+  named in SDK_OPS (counted only when the statement mentions `client` or
+  `.send()`, so `uri.query()` is not DynamoDB Query) and the transaction
+  builders TransactWriteItem::builder().put/update/delete/condition_check,
+  which IAM authorises as PutItem/UpdateItem/DeleteItem/ConditionCheckItem.
+  Actions reachable but undeclared are listed (the guard refuses them).
+  Cognito's public APIs (SignUp, InitiateAuth, …) need no IAM permission.
 
 The role: every non-"Platform" statement's actions must be exactly the
-  actions the code uses (missing -> fail; extra -> fail), on the resource
+  declared actions (missing -> fail; extra -> fail), on the resource
   variable for that service (RESOURCE_VARS), never "*". Statements whose sid
   starts with "Platform" must be in PLATFORM and be needed by this function
   (see `platform_needed`).
@@ -509,58 +526,181 @@ def is_optional(raw: str, pos: int) -> bool:
     return OPTIONAL in here or OPTIONAL in above
 
 
-def scan(files: list[Path], root: Path) -> Usage:
-    sources = [load_source(f) for f in files]
-    consts = {}
-    for s in sources:
+# --------------------------------------------------------------------------
+# Per-binary attribution: what the binary can reach, what it declares
+# --------------------------------------------------------------------------
+FN_ITEM = re.compile(r"\bfn\s+([a-z_][a-z0-9_]*)\s*(?:<[^{;]*?>)?\s*\(")
+IDENT = re.compile(r"\b[a-z_][a-z0-9_]*\b")
+PERMISSIONS_DECL = re.compile(
+    r"(?:const|static)\s+([A-Z_][A-Z0-9_]*)\s*:\s*(?:[\w:]*::)?Permissions\s*=\s*"
+    r"(?:[\w:]*::)?Permissions::new\(\s*\"([^\"]+)\"\s*,\s*&\[([^\]]*)\]",
+    re.S,
+)
+# A read of an env var through a const: `required(env::TABLE)`,
+# `optional(env::X)`, `std::env::var(env::LOG_FORMAT)`, `required_env(X)`.
+ENV_CALL = re.compile(
+    r"(?<![\w.])((?:std::)?(?:env::)?[a-z_]*(?:var|var_os|required|optional|env)[a-z_]*)\s*\(\s*&?\s*"
+    r"(?:[a-z_][\w]*::)*([A-Z_][A-Z0-9_]*)\s*\)"
+)
+# SDK client constructors: every client a deployed binary builds must carry
+# the permission guard (store::Permissions), so these must not appear in
+# the code a Lambda reaches unless an `.interceptor(` is in the same function.
+RAW_CLIENT = re.compile(r"\baws_sdk_\w+::Client::(?:new|from_conf)\s*\(|\bClient::from_conf\s*\(")
+
+
+@dataclass
+class FnItem:
+    name: str
+    source: Source
+    start: int
+    end: int
+
+    @property
+    def code(self) -> str:
+        return self.source.code[self.start:self.end]
+
+
+def fn_items(src: Source) -> list[FnItem]:
+    out = []
+    code = src.code
+    for m in FN_ITEM.finditer(code):
+        # skip the parameter list (it may hold `[u8; 4]`), then the body
+        # starts at the first `{` unless a `;` ends a bodiless declaration
+        depth, i = 1, m.end()
+        while i < len(code) and depth:
+            depth += {"(": 1, ")": -1}.get(code[i], 0)
+            i += 1
+        brace = code.find("{", i)
+        semi = code.find(";", i)
+        if brace < 0 or 0 <= semi < brace:
+            continue  # a declaration without a body (trait method)
+        out.append(FnItem(m.group(1), src, m.start(), _block_end(code, brace)))
+    return out
+
+
+@dataclass
+class Reach:
+    fns: list[FnItem]
+    roots: list[Source]  # the bin's own files: everything in them counts
+
+    def chunks(self):
+        """(source, start, text) of every piece of reached code."""
+        for s in self.roots:
+            yield s, 0, s.code
+        for f in self.fns:
+            if f.source in self.roots:
+                continue
+            yield f.source, f.start, f.code
+
+
+def reach(b: Bin, files: list[Path]) -> Reach:
+    """The functions a binary can reach: its own files, then, transitively,
+    every function of the scanned library files whose name appears as an
+    identifier in reached code (calls, and functions passed as values).
+    Name-based, so it over-approximates (every `fn new` is reached once
+    `new` is used) but never misses a function the binary calls."""
+    sources = {f: load_source(f) for f in files}
+    own = [sources[f] for f in tree(b.path, b.crate.dir / "src") if f in sources]
+    by_name: dict[str, list[FnItem]] = {}
+    for f, s in sources.items():
+        if s in own:
+            continue
+        for item in fn_items(s):
+            by_name.setdefault(item.name, []).append(item)
+    reached: list[FnItem] = []
+    seen_names: set[str] = set()
+    todo = [s.code for s in own]
+    while todo:
+        code = todo.pop()
+        for ident in set(IDENT.findall(code)):
+            if ident in seen_names or ident not in by_name:
+                continue
+            seen_names.add(ident)
+            for item in by_name[ident]:
+                reached.append(item)
+                todo.append(item.code)
+    return Reach(reached, own)
+
+
+def declared_permissions(root: Path, crates: dict[str, Crate]) -> dict[str, list[tuple[str, list[str], str]]]:
+    """bin name -> [(const name, actions, where)] from every
+    `Permissions::new("lambda-x", &[...])` in the workspace's sources."""
+    out: dict[str, list[tuple[str, list[str], str]]] = {}
+    for c in crates.values():
+        for f in sorted((c.dir / "src").rglob("*.rs")):
+            s = load_source(f)
+            for m in PERMISSIONS_DECL.finditer(s.code):
+                actions = re.findall(r"\"([^\"]+)\"", m.group(3))
+                where = f"{f.relative_to(root)}:{line_of(s.code, m.start())}"
+                out.setdefault(m.group(2), []).append((m.group(1), actions, where))
+    return out
+
+
+def scan_reach(r: Reach, files: list[Path], root: Path) -> Usage:
+    """Env reads and possible AWS actions in the reached code."""
+    all_sources = [load_source(f) for f in files]
+    consts: dict[str, str] = {}
+    for s in all_sources:
         for m in CONST_STR.finditer(s.code):
-            consts[m.group(1)] = m.group(2)
+            consts.setdefault(m.group(1), m.group(2))
     env: dict[str, tuple[str, bool]] = {}
     actions: dict[str, str] = {}
     uses_index = False
 
-    def add_env(name: str, s: Source, pos: int, clap: bool = False) -> None:
+    def add_env(name: str, s: Source, pos: int, opt: bool) -> None:
         where = f"{s.path.relative_to(root)}:{line_of(s.code, pos)}"
-        opt = is_optional(s.raw, pos)
-        if clap:  # a clap arg with a default value need not be set
-            line = s.code.splitlines()[line_of(s.code, pos) - 1]
-            opt = opt or "default_value" in line
+        opt = opt or is_optional(s.raw, pos)
         if name not in env or (env[name][1] and not opt):
             env[name] = (where, opt)
 
-    for s in sources:
-        for k, pat in enumerate(ENV_PATTERNS):
-            for m in pat.finditer(s.code):
-                add_env(m.group(1), s, m.start(), clap=k == 1)
-        for m in ENV_FN.finditer(s.code):
+    for s, base, code in r.chunks():
+        for m in ENV_PATTERNS[0].finditer(code):
+            add_env(m.group(1), s, base + m.start(), False)
+        for m in ENV_FN.finditer(code):
             fname, bang = m.group(1), m.group(2)
-            if fname in ("env", "option_env") and bang:
-                continue  # compile time
-            if fname == "var":
+            if (fname in ("env", "option_env") and bang) or fname == "var":
                 continue
-            add_env(m.group(3), s, m.start())
-        for m in ENV_CONST_READ.finditer(s.code):
-            if m.group(1) in consts:
-                add_env(consts[m.group(1)], s, m.start())
-        for m in re.finditer(r"\.([a-z_]+)\(\s*\)", s.code):
+            add_env(m.group(3), s, base + m.start(), fname.startswith("optional"))
+        for m in ENV_CALL.finditer(code):
+            fname = m.group(1).rsplit("::", 1)[-1]
+            if m.group(2) in consts and re.fullmatch(r"[A-Z][A-Z0-9_]*", consts[m.group(2)]):
+                add_env(consts[m.group(2)], s, base + m.start(), fname.startswith("optional"))
+        for m in re.finditer(r"\.([a-z_]+)\(\s*\)", code):
             op = m.group(1)
             if op not in SDK_OPS:
                 continue
-            before = s.code.rfind(";", max(0, m.start() - 600), m.start())
+            before = code.rfind(";", max(0, m.start() - 600), m.start())
             stmt_start = max(0, m.start() - 600) if before < 0 else before
-            stmt_end = s.code.find(";", m.end())
-            stmt_end = len(s.code) if stmt_end < 0 else min(stmt_end, m.end() + 3000)
-            stmt = s.code[stmt_start:stmt_end]
+            stmt_end = code.find(";", m.end())
+            stmt_end = len(code) if stmt_end < 0 else min(stmt_end, m.end() + 3000)
+            stmt = code[stmt_start:stmt_end]
             if "client" not in stmt and ".send()" not in stmt and ".wait(" not in stmt:
                 continue
             for a in SDK_OPS[op]:
-                actions.setdefault(a, f"{s.path.relative_to(root)}:{line_of(s.code, m.start())} .{op}()")
-        for m in re.finditer(r"TransactWriteItem::builder\(\)\s*\.(put|update|delete|condition_check)\s*\(", s.code):
+                actions.setdefault(a, f"{s.path.relative_to(root)}:{line_of(s.code, base + m.start())} .{op}()")
+        for m in re.finditer(r"TransactWriteItem::builder\(\)\s*\.(put|update|delete|condition_check)\s*\(", code):
             a = TRANSACT_ITEMS[m.group(1)]
-            actions.setdefault(a, f"{s.path.relative_to(root)}:{line_of(s.code, m.start())} transaction {m.group(1)}")
-        if re.search(r"\.index_name\s*\(", s.code):
+            actions.setdefault(a, f"{s.path.relative_to(root)}:{line_of(s.code, base + m.start())} transaction {m.group(1)}")
+        if re.search(r"\.index_name\s*\(", code):
             uses_index = True
+    # clap `env = "X"` attributes sit on struct fields, not in functions:
+    # taken from the files of the bin's own crate that the bin reaches.
+    for s in r.roots:
+        for m in ENV_PATTERNS[1].finditer(s.code):
+            line = s.code.splitlines()[line_of(s.code, m.start()) - 1]
+            add_env(m.group(1), s, m.start(), "default_value" in line)
     return Usage(env, actions, uses_index)
+
+
+def unguarded_clients(r: Reach, root: Path) -> list[str]:
+    out = []
+    for s, base, code in r.chunks():
+        for m in RAW_CLIENT.finditer(code):
+            # the function (or bin file) must install an interceptor
+            if ".interceptor(" in code:
+                continue
+            out.append(f"{s.path.relative_to(root)}:{line_of(s.code, base + m.start())}")
+    return out
 
 
 def runtime_provided(name: str) -> bool:
@@ -668,6 +808,7 @@ def check_functions(root: Path, tf_root: Path, rep: Report) -> None:
     modules = blocks(env_tf, "module")
     fn_modules = {k[3:].replace("_", "-"): (k, v) for k, v in modules.items() if k.startswith("fn_")}
     docs = blocks(iam_tf, "data", "aws_iam_policy_document")
+    declarations = declared_permissions(root, crates)
 
     rep.section("Lambda binaries (Cargo.toml [[bin]] named lambda-*) and Terraform functions")
     bin_names = {b.fn for b in bins}
@@ -698,8 +839,32 @@ def check_functions(root: Path, tf_root: Path, rep: Report) -> None:
         mod, body = fn_modules[b.fn]
         rep.section(f"lambda-{b.fn}  <->  module.{mod} + data.aws_iam_policy_document.{b.fn.replace('-', '_')}")
         files = files_for_bin(b, crates)
+        r = reach(b, files)
         rep.info("scanned: " + ", ".join(str(f.relative_to(root)) for f in files))
-        usage = scan(files, root)
+        reached_files = sorted({str(f.source.path.relative_to(root)) for f in r.fns} | {str(x.path.relative_to(root)) for x in r.roots})
+        rep.info(f"reached: {len(r.fns)} functions in " + ", ".join(reached_files))
+        usage = scan_reach(r, files, root)
+        for where in unguarded_clients(r, root):
+            rep.fail(f"{where}: an AWS SDK client built without the permission guard (store::Permissions) in code lambda-{b.fn} reaches")
+
+        # the declaration: one Permissions::new("lambda-<fn>", &[...])
+        decls = declarations.get(b.name, [])
+        if len(decls) != 1:
+            rep.fail(f"lambda-{b.fn} must declare its AWS actions exactly once with store::Permissions::new(\"{b.name}\", &[...]); found {len(decls)}: {[d[2] for d in decls]}")
+            continue
+        const_name, declared_list, decl_where = decls[0]
+        declared = set(declared_list)
+        rep.info(f"declared at {decl_where} ({const_name}): {', '.join(declared_list) or '(nothing)'}")
+        code_text = "\n".join(c for _, _, c in r.chunks())
+        if not re.search(rf"\b{const_name}\b", code_text):
+            rep.fail(f"lambda-{b.fn} never uses {const_name} ({decl_where}): its SDK clients are not built through the declaration")
+        for a in sorted(declared):
+            if a in usage.actions:
+                rep.ok(f"declared {a} is performed by reachable code ({usage.actions[a]})")
+            else:
+                rep.fail(f"declared {a} ({decl_where}) is performed by no code lambda-{b.fn} reaches: drop it from the declaration and the role")
+        for a in sorted(set(usage.actions) - declared):
+            rep.info(f"{a} appears in reachable code ({usage.actions[a]}) but is not declared: the guard refuses it at run time")
 
         # wiring sanity
         if b.fn not in str(body.get("zip_path", "")):
@@ -727,7 +892,8 @@ def check_functions(root: Path, tf_root: Path, rep: Report) -> None:
         if doc is None:
             rep.fail(f"no data.aws_iam_policy_document.{doc_name} in modules/iam")
             continue
-        code_actions = set(usage.actions)
+        code_actions = declared
+        where_of = lambda a: usage.actions.get(a, decl_where)  # noqa: E731
         granted: dict[str, list[str]] = {}
         platform_sids = []
         for st in stmt_list(doc):
@@ -754,24 +920,24 @@ def check_functions(root: Path, tf_root: Path, rep: Report) -> None:
                 granted.setdefault(a, []).extend(res)
                 if "*" in a:
                     rep.fail(f"statement {sid or '?'}: wildcard action {a}")
-            for r in res:
-                if r.strip() == "*":
+            for x in res:
+                if x.strip() == "*":
                     rep.fail(f"statement {sid or '?'}: resource \"*\" for {acts}")
         for a in sorted(code_actions):
             if a in granted:
                 service = a.split(":")[0]
                 want = RESOURCE_VARS.get(service)
                 res = granted[a]
-                if want and not any(want in r for r in res):
-                    rep.fail(f"{a} (used at {usage.actions[a]}) is granted on {res}, not on {want}")
-                elif service == "dynamodb" and a == "dynamodb:Query" and usage.uses_index and not any(r.endswith("/index/*") for r in res):
+                if want and not any(want in x for x in res):
+                    rep.fail(f"{a} (declared at {decl_where}) is granted on {res}, not on {want}")
+                elif service == "dynamodb" and a == "dynamodb:Query" and usage.uses_index and not any(x.endswith("/index/*") for x in res):
                     rep.fail(f"{a} on a GSI (code calls .index_name()) needs \"${{var.table_arn}}/index/*\"")
                 else:
-                    rep.ok(f"{a} used at {usage.actions[a]} is allowed on {', '.join(res)}")
+                    rep.ok(f"{a} (declared, used at {where_of(a)}) is allowed on {', '.join(res)}")
             else:
-                rep.fail(f"{a} used at {usage.actions[a]} is not allowed by the role")
+                rep.fail(f"{a} (declared at {decl_where}) is not allowed by the role")
         for a in sorted(set(granted) - code_actions):
-            rep.fail(f"role allows {a} but the code never calls it (broader than the code)")
+            rep.fail(f"role allows {a} but lambda-{b.fn} does not declare it (broader than the code)")
         for sid in PLATFORM:
             need, why = platform_needed(sid, b.fn, code_actions, wired)
             if need and sid not in platform_sids:
@@ -989,15 +1155,24 @@ def self_test() -> int:
             p.write_text(p.read_text() + extra)
         return apply
 
+    lib_rs = Path("demo/src/lib.rs")
     cases = [
         ("code and Terraform agree", [], 0),
         ("code reads an env var the function does not set",
          [edit(bin_rs, "let table = std::env::var(\"DEMO_TABLE\")",
                "let _topic = std::env::var(\"DEMO_TOPIC_ARN\");\n    let table = std::env::var(\"DEMO_TABLE\")")], 1),
-        ("code calls an operation the role lacks",
-         [edit(store_rs, "// next-op", "client.delete_item().table_name(table).send().await?;")], 1),
-        ("role allows an action the code does not use",
+        ("code declares and calls an operation the role lacks",
+         [edit(store_rs, "// next-op", "client.delete_item().table_name(table).send().await?;"),
+          edit(lib_rs, '&["dynamodb:PutItem"]', '&["dynamodb:PutItem", "dynamodb:DeleteItem"]')], 1),
+        ("role allows an action the function does not declare",
          [edit(iam_tf, '"dynamodb:PutItem"', '"dynamodb:PutItem", "dynamodb:GetItem"')], 1),
+        ("declared action that no code the binary reaches performs (the other bin's Query)",
+         [edit(lib_rs, '&["dynamodb:PutItem"]', '&["dynamodb:PutItem", "dynamodb:Query"]'),
+          edit(iam_tf, '"dynamodb:PutItem"', '"dynamodb:PutItem", "dynamodb:Query"')], 1),
+        ("a binary without a permissions declaration",
+         [edit(lib_rs, 'Permissions::new("lambda-demo"', 'Permissions::new("lambda-other"')], 1),
+        ("an SDK client built without the permission guard",
+         [edit(bin_rs, "demo::DEMO.dynamodb(&conf)", "aws_sdk_dynamodb::Client::new(&conf)")], 1),
         ("wildcard without a justification comment",
          [edit(iam_tf, "# wildcard: X-Ray has no resource-level permissions.", "# (no reason)")], 1),
         ("binary without a Terraform function",
@@ -1008,6 +1183,9 @@ def self_test() -> int:
         ("env var read through a const (env::var(CONST)) is found",
          [edit(bin_rs, "// more-env", "const REGION_VAR: &str = \"DEMO_STAGE\";\n"
                                       "    let _s = std::env::var(REGION_VAR);")], 1),
+        ("env var read through a library const (env::var(demo::TABLE_VAR)) must be set",
+         [edit(env_tf, 'role_arn = module.iam.role_arns["reader"]\n  environment = {\n    DEMO_TABLE = "demo"\n  }',
+               'role_arn = module.iam.role_arns["reader"]\n  environment = {\n  }')], 1),
     ]
     failures = 0
     for title, edits, want in cases:

@@ -3,9 +3,12 @@
 # Terraform (terraform/environments/dev).
 #   scripts/deploy.sh            build + upload + terraform apply (asks to confirm)
 #   scripts/deploy.sh --plan     build, then terraform plan only (nothing uploaded)
+# Building is scripts/package-lambdas.sh (arm64 zips via cargo-lambda from
+# PyPI, which it installs, and the site staged for S3), run before anything
+# is applied so a failed build changes nothing.
 #   AUTO_APPROVE=1 scripts/deploy.sh   no confirmation prompt (CI)
-# Needs: cargo-lambda (pip install cargo-lambda, which brings zig), the aws CLI
-# with credentials, terraform >= 1.6, and terraform/environments/dev/backend.hcl
+# Needs: the aws CLI with credentials, terraform >= 1.6, and
+# terraform/environments/dev/backend.hcl
 # (printed by terraform/scripts/bootstrap-backend.sh) plus terraform.tfvars.
 source "$(dirname "$0")/lib.sh"
 
@@ -15,7 +18,6 @@ ENV_DIR="$ROOT/terraform/environments/dev"
 
 # --- prerequisites, each with what to do about it -----------------------------
 command -v cargo >/dev/null || die "cargo not found: run scripts/setup.sh"
-command -v cargo-lambda >/dev/null || die "cargo-lambda not found: pip install cargo-lambda (into $VENV: $VENV/bin/pip install cargo-lambda)"
 command -v terraform >/dev/null || die "terraform not found: install terraform >= 1.6 (https://developer.hashicorp.com/terraform/install)"
 command -v aws >/dev/null || die "aws CLI not found: install AWS CLI v2"
 aws sts get-caller-identity >/dev/null 2>&1 || die "no AWS credentials: configure a profile or SSO (aws configure sso) and export AWS_PROFILE"
@@ -23,25 +25,11 @@ aws sts get-caller-identity >/dev/null 2>&1 || die "no AWS credentials: configur
 [ -f "$ENV_DIR/terraform.tfvars" ] || [ -n "${TF_VAR_ses_identity:-}" ] \
   || die "missing $ENV_DIR/terraform.tfvars (copy terraform.tfvars.example; set ses_identity)"
 
-# --- Lambdas: every [[bin]] named lambda-* in the workspace ---------------------
-mapfile -t BINS < <(cd "$ROOT" && cargo metadata --no-deps --format-version 1 \
-  | python3 -c 'import json,sys
-for p in json.load(sys.stdin)["packages"]:
-    for t in p["targets"]:
-        if "bin" in t["kind"] and t["name"].startswith("lambda-"):
-            print(p["name"], t["name"])')
-[ ${#BINS[@]} -gt 0 ] || die "no [[bin]] named lambda-* in the workspace"
-LAMBDA_DIR="$CARGO_TARGET_DIR/lambda"
-for entry in "${BINS[@]}"; do
-  read -r pkg bin <<<"$entry"
-  step "cargo lambda build --release --arm64 -p $pkg --bin $bin"
-  # LEPTOS_OUTPUT_NAME is read at compile time by the server crate
-  (cd "$ROOT" && LEPTOS_OUTPUT_NAME=tasklane cargo lambda build --release --arm64 \
-    --output-format zip -p "$pkg" --bin "$bin")
-  zip="$LAMBDA_DIR/$bin/bootstrap.zip"
-  [ -f "$zip" ] || die "expected $zip after the build"
-  printf '    %-28s %8s bytes\n' "$bin" "$(stat -c %s "$zip")"
-done
+# --- packages: arm64 zips of every lambda-* bin, and the site for S3 -------------
+DIST="${DIST:-$TASKLANE_HOME/dist}"
+DIST="$DIST" bash "$ROOT/scripts/package-lambdas.sh"
+LAMBDA_DIR="$DIST/lambda"
+SITE="$DIST/site"
 
 # --- Terraform ---------------------------------------------------------------------
 cd "$ENV_DIR"
@@ -52,10 +40,6 @@ if [ "$mode" = plan ]; then
   terraform plan "${TF_ARGS[@]}"
   exit 0
 fi
-
-# --- site assets (built before the apply so a failed build changes nothing) -------
-bash "$ROOT/scripts/build-site.sh"
-SITE="$CARGO_TARGET_DIR/site"
 
 step "terraform apply"
 if [ "${AUTO_APPROVE:-0}" = 1 ]; then

@@ -18,8 +18,8 @@ step "browser tests (Chromium, release server)"
 export TASKLANE_BIN="$CARGO_TARGET_DIR/release/tasklane" LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site"
 (cd "$ROOT/end2end" && node --test --test-concurrency=1 tests/)
 
-step "infrastructure checks (HCL, terraform fmt, check-infra self-test, checkov)"
-bash "$ROOT/scripts/check-infra.sh" --without-agreement
+step "infrastructure checks (HCL, terraform fmt, check-infra self-test, code/infra agreement, checkov)"
+bash "$ROOT/scripts/check-infra.sh"
 
 step "first-load bytes"
 node "$ROOT/scripts/compress.mjs" "$CARGO_TARGET_DIR/site" --report-only

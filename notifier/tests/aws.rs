@@ -20,10 +20,11 @@ use domain::{
     DisplayName, Email, EventKind, NewProfile, NewTask, Priority, Role, Status, TaskTitle, UserId,
 };
 use notifier::aws::{
-    handle_sns, handle_stream_batch, run_reminders, EmailDeps, Publisher, ReminderDeps, StreamDeps,
+    self, handle_sns, handle_stream_batch, permissions, run_reminders, EmailDeps, Publisher,
+    ReminderDeps, StreamDeps,
 };
 use serde_json::{json, Value};
-use store::{DynamoStore, PageRequest, Store};
+use store::{DynamoStore, PageRequest, Permissions, Store};
 use time::{Duration, OffsetDateTime};
 
 fn endpoint() -> String {
@@ -129,21 +130,28 @@ impl World {
         }
     }
 
-    fn publisher(&self, topic_arn: &str) -> Publisher {
-        Publisher::new(aws_sdk_sns::Client::new(&self.conf), topic_arn)
+    /// The handlers get clients built as their binaries build them: limited
+    /// to the function's declared permissions, so a handler calling
+    /// something its IAM role would not grant fails here.
+    fn publisher(&self, topic_arn: &str, permissions: &Permissions) -> Publisher {
+        Publisher::new(aws::sns_client(&self.conf, permissions), topic_arn)
+    }
+
+    fn store_for(&self, permissions: &Permissions) -> DynamoStore {
+        DynamoStore::new(permissions.dynamodb(&self.conf), self.store.table_name())
     }
 
     fn stream_deps(&self) -> StreamDeps {
         StreamDeps {
-            store: self.store.clone(),
-            publisher: self.publisher(&self.topic_arn),
+            store: self.store_for(&permissions::STREAM_PROCESSOR),
+            publisher: self.publisher(&self.topic_arn, &permissions::STREAM_PROCESSOR),
         }
     }
 
     fn email_deps(&self, mail_from: &str) -> EmailDeps {
         EmailDeps {
-            store: self.store.clone(),
-            ses: aws_sdk_sesv2::Client::new(&self.conf),
+            store: self.store_for(&permissions::EMAIL_FORMATTER),
+            ses: aws::sesv2_client(&self.conf, &permissions::EMAIL_FORMATTER),
             mail_from: mail_from.to_owned(),
             public_url: "https://tasks.example.com".to_owned(),
         }
@@ -400,8 +408,11 @@ async fn assignment_flows_from_stream_to_sns_to_ses_exactly_once() {
     //    and it and every later record are reported, in order. Nothing is
     //    marked, so nothing is lost.
     let broken = StreamDeps {
-        store: w.store.clone(),
-        publisher: w.publisher(&format!("{}-missing", w.topic_arn)),
+        store: w.store_for(&permissions::STREAM_PROCESSOR),
+        publisher: w.publisher(
+            &format!("{}-missing", w.topic_arn),
+            &permissions::STREAM_PROCESSOR,
+        ),
     };
     let failed = handle_stream_batch(&broken, batch.clone()).await;
     let reported: Vec<String> = failed
@@ -585,8 +596,8 @@ async fn reminders_publish_once_per_task_per_day() {
         .expect("done");
 
     let deps = ReminderDeps {
-        store: w.store.clone(),
-        publisher: w.publisher(&w.topic_arn),
+        store: w.store_for(&permissions::REMINDERS),
+        publisher: w.publisher(&w.topic_arn, &permissions::REMINDERS),
     };
     let report = run_reminders(&deps, today, now).await.expect("reminders");
     assert_eq!(report.published, 2, "{report:?}");

@@ -8,6 +8,7 @@ pub mod config;
 pub mod csrf;
 pub mod dev;
 pub mod fn_errors;
+pub mod lambda;
 pub mod local;
 pub mod post_confirmation;
 pub mod telemetry;

@@ -28,6 +28,27 @@ use store::{Store, StoreError};
 /// The event Cognito sends, and gets back.
 pub type PostConfirmationEvent = CognitoEventUserPoolsPostConfirmation;
 
+/// What the post-confirmation function may do on AWS: create the profile
+/// (a conditional PutItem) and add the user to MEMBER. Its SDK clients are
+/// built through this (store::Permissions) and its IAM role grants exactly
+/// this (scripts/check-infra.py).
+pub const PERMISSIONS: store::Permissions = store::Permissions::new(
+    "lambda-post-confirmation",
+    &["dynamodb:PutItem", "cognito-idp:AdminAddUserToGroup"],
+);
+
+/// A Cognito client on `conf` limited to `permissions`.
+pub fn cognito_client(
+    conf: &aws_config::SdkConfig,
+    permissions: &store::Permissions,
+) -> aws_sdk_cognitoidentityprovider::Client {
+    aws_sdk_cognitoidentityprovider::Client::from_conf(
+        aws_sdk_cognitoidentityprovider::config::Builder::from(conf)
+            .interceptor(permissions.guard())
+            .build(),
+    )
+}
+
 /// What the handler needs, built once per Lambda instance.
 #[derive(Clone)]
 pub struct PostConfirmationDeps {

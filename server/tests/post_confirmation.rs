@@ -23,7 +23,7 @@ use aws_sdk_cognitoidentityprovider::Client;
 use domain::{Actor, DisplayName, Email, Role, UserId};
 use serde_json::{json, Value};
 use server::post_confirmation::{
-    handle, provision, PostConfirmationDeps, PostConfirmationError, PostConfirmationEvent,
+    self, handle, provision, PostConfirmationDeps, PostConfirmationError, PostConfirmationEvent,
     Provisioned,
 };
 use store::{DynamoStore, Store, StoreError};
@@ -120,9 +120,14 @@ impl World {
         let mut settings = CognitoSettings::for_pool(REGION, &pool_id, &client_id);
         settings.jwks_url = format!("{}/{pool_id}/.well-known/jwks.json", endpoint());
         let auth = auth_state(cognito.clone(), &settings).expect("auth state");
+        // The handler's clients are built as the binary builds them: limited
+        // to its declared permissions, so a call its role lacks fails here.
         let deps = PostConfirmationDeps {
-            store: store.clone(),
-            cognito: cognito.clone(),
+            store: Arc::new(DynamoStore::new(
+                post_confirmation::PERMISSIONS.dynamodb(&conf),
+                store.table_name(),
+            )),
+            cognito: post_confirmation::cognito_client(&conf, &post_confirmation::PERMISSIONS),
         };
         World {
             cognito,

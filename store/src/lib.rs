@@ -24,6 +24,7 @@ mod cursor;
 mod dynamo;
 mod engine;
 pub mod keys;
+pub mod permissions;
 mod sqlite;
 
 #[cfg(feature = "conformance")]
@@ -39,6 +40,7 @@ use time::{Date, Duration, OffsetDateTime};
 pub use cursor::Cursor;
 pub use dynamo::{http_client, item_from_attrs, DynamoStore, RequestCounter};
 pub use keys::Item;
+pub use permissions::{PermissionGuard, Permissions, STORE_ACTIONS};
 pub use sqlite::{Change, ChangeEvent, Durability, SqliteStore};
 
 /// Errors at the storage boundary. Each variant is something a caller acts

@@ -11,7 +11,9 @@ use domain::{
     CommentBody, DisplayName, Email, EventKind, NewNotification, NewProfile, NewTask, Priority,
     ProfilePatch, Role, Status, TaskPatch, TaskTitle, UserId,
 };
-use store::{DynamoStore, PageRequest, RequestCounter, Store};
+use store::{
+    DynamoStore, PageRequest, Permissions, RequestCounter, Store, StoreError, STORE_ACTIONS,
+};
 use time::macros::date;
 
 fn endpoint() -> String {
@@ -33,8 +35,30 @@ async fn table(counter: Option<RequestCounter>) -> DynamoStore {
     store
 }
 
+/// A client that may only send `actions` (store::permissions), as the
+/// Lambdas build theirs.
+fn guarded_client(actions: &'static [&'static str]) -> aws_sdk_dynamodb::Client {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    let conf = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint())
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "static"))
+        .http_client(store::http_client())
+        .interceptor(Permissions::new("store-test", actions).guard())
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(conf)
+}
+
+/// The whole suite runs through a client guarded by `STORE_ACTIONS`: if
+/// the backend ever sends an action outside that list, the suite fails, so
+/// the list (and the API role built from it) stays complete.
 async fn fresh() -> Arc<dyn Store> {
-    Arc::new(table(None).await)
+    let created = table(None).await;
+    Arc::new(DynamoStore::new(
+        guarded_client(STORE_ACTIONS),
+        created.table_name(),
+    ))
 }
 
 store::conformance_suite!(fresh());
@@ -193,4 +217,34 @@ async fn one_request_per_access_pattern() {
     for (label, sent) in rows {
         println!("| {label} | {} |", sent.join(" + "));
     }
+}
+
+/// The guard refuses an undeclared call before it is sent, naming the
+/// function and the missing IAM action; declared calls go through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permission_guard_refuses_undeclared_actions() {
+    let created = table(None).await;
+    let read_only = DynamoStore::new(
+        guarded_client(&["dynamodb:Query", "dynamodb:GetItem"]),
+        created.table_name(),
+    );
+    let missing = UserId::from_uuid(uuid::Uuid::now_v7());
+    assert!(matches!(
+        read_only.get_profile(missing).await,
+        Err(StoreError::NotFound)
+    ));
+    let err = read_only
+        .put_marker("guard-test", time::Duration::hours(1))
+        .await
+        .expect_err("PutItem is not declared");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("dynamodb:PutItem") && msg.contains("store-test"),
+        "{msg}"
+    );
+    // Nothing was written: the full client sees no marker's effect.
+    assert!(created
+        .put_marker("guard-test", time::Duration::hours(1))
+        .await
+        .unwrap());
 }

@@ -62,6 +62,57 @@ pub mod env {
     pub const LOG_FORMAT: &str = "TASKLANE_LOG_FORMAT";
 }
 
+/// What each notification Lambda may do on AWS. The binaries build every
+/// SDK client through these (so a call outside them is refused before it
+/// is sent), the moto tests build theirs the same way (so a declaration
+/// too narrow for the code fails a test), and `scripts/check-infra.py`
+/// requires each function's IAM role to grant exactly these actions.
+pub mod permissions {
+    use store::Permissions;
+
+    /// Marker Query/PutItem, the task lookup for titles (a Query), Publish.
+    pub const STREAM_PROCESSOR: Permissions = Permissions::new(
+        "lambda-stream-processor",
+        &["dynamodb:Query", "dynamodb:PutItem", "sns:Publish"],
+    );
+
+    /// Task (Query) and recipient profiles (GetItem), markers and in-app
+    /// notifications (Query, PutItem), the email itself.
+    pub const EMAIL_FORMATTER: Permissions = Permissions::new(
+        "lambda-email-formatter",
+        &[
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "ses:SendEmail",
+        ],
+    );
+
+    /// Open tasks due by a date (GSI3 Query), markers, Publish.
+    pub const REMINDERS: Permissions = Permissions::new(
+        "lambda-reminders",
+        &["dynamodb:Query", "dynamodb:PutItem", "sns:Publish"],
+    );
+}
+
+/// An SNS client on `conf` limited to `permissions`.
+pub fn sns_client(conf: &SdkConfig, permissions: &store::Permissions) -> aws_sdk_sns::Client {
+    aws_sdk_sns::Client::from_conf(
+        aws_sdk_sns::config::Builder::from(conf)
+            .interceptor(permissions.guard())
+            .build(),
+    )
+}
+
+/// An SES v2 client on `conf` limited to `permissions`.
+pub fn sesv2_client(conf: &SdkConfig, permissions: &store::Permissions) -> aws_sdk_sesv2::Client {
+    aws_sdk_sesv2::Client::from_conf(
+        aws_sdk_sesv2::config::Builder::from(conf)
+            .interceptor(permissions.guard())
+            .build(),
+    )
+}
+
 /// Everything that can go wrong in the AWS handlers. Each variant names the
 /// dependency that failed, because that is what an operator looks at first.
 #[derive(Debug, thiserror::Error)]
@@ -115,14 +166,17 @@ pub async fn sdk_config() -> SdkConfig {
 }
 
 /// The table and the topic, from `TASKLANE_TABLE` and `TASKLANE_TOPIC_ARN`:
-/// what the stream-processor and reminders functions both start from.
-pub async fn table_and_topic() -> Result<(DynamoStore, Publisher), AwsError> {
+/// what the stream-processor and reminders functions both start from, with
+/// clients limited to the calling function's `permissions`.
+pub async fn table_and_topic(
+    permissions: &store::Permissions,
+) -> Result<(DynamoStore, Publisher), AwsError> {
     let table = required_env(env::TABLE)?;
     let topic = required_env(env::TOPIC_ARN)?;
     let conf = sdk_config().await;
     Ok((
-        DynamoStore::new(aws_sdk_dynamodb::Client::new(&conf), table),
-        Publisher::new(aws_sdk_sns::Client::new(&conf), topic),
+        DynamoStore::new(permissions.dynamodb(&conf), table),
+        Publisher::new(sns_client(&conf, permissions), topic),
     ))
 }
 

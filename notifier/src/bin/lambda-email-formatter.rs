@@ -8,6 +8,9 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 use notifier::aws::{self, env, EmailDeps};
 use store::DynamoStore;
 
+/// Every SDK client below is limited to these (see notifier::aws::permissions).
+const PERMISSIONS: store::Permissions = aws::permissions::EMAIL_FORMATTER;
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     aws::init_logging();
@@ -16,8 +19,8 @@ async fn main() -> Result<(), Error> {
     let public_url = aws::required_env(env::PUBLIC_URL)?;
     let conf = aws::sdk_config().await;
     let deps = Arc::new(EmailDeps {
-        store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&conf), table),
-        ses: aws_sdk_sesv2::Client::new(&conf),
+        store: DynamoStore::new(PERMISSIONS.dynamodb(&conf), table),
+        ses: aws::sesv2_client(&conf, &PERMISSIONS),
         mail_from,
         public_url: public_url.trim_end_matches('/').to_owned(),
     });

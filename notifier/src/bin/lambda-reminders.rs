@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     aws::init_logging();
-    let (store, publisher) = aws::table_and_topic().await?;
+    let (store, publisher) = aws::table_and_topic(&aws::permissions::REMINDERS).await?;
     let deps = Arc::new(ReminderDeps { store, publisher });
     lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| {
         let deps = Arc::clone(&deps);

@@ -10,7 +10,7 @@ use notifier::aws::{self, StreamDeps};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     aws::init_logging();
-    let (store, publisher) = aws::table_and_topic().await?;
+    let (store, publisher) = aws::table_and_topic(&aws::permissions::STREAM_PROCESSOR).await?;
     let deps = Arc::new(StreamDeps { store, publisher });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| {
         let deps = Arc::clone(&deps);

@@ -17,10 +17,10 @@ async fn main() -> Result<(), Error> {
     let conf = aws::sdk_config().await;
     let deps = Arc::new(PostConfirmationDeps {
         store: Arc::new(DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&conf),
+            post_confirmation::PERMISSIONS.dynamodb(&conf),
             table,
         )),
-        cognito: aws_sdk_cognitoidentityprovider::Client::new(&conf),
+        cognito: post_confirmation::cognito_client(&conf, &post_confirmation::PERMISSIONS),
     });
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<PostConfirmationEvent>| {

@@ -1,6 +1,9 @@
 //! The real router on a random loopback port, shared by the HTTP test
-//! binaries, plus the sign-up flow they use to get sessions.
+//! binaries, plus the sign-up flow they use to get sessions, and the Lambda
+//! Runtime API emulator (`emulator`) shared with the benches.
 #![allow(dead_code)] // each test binary uses a different subset
+
+pub mod emulator;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 

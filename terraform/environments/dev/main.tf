@@ -105,11 +105,13 @@ module "fn_api" {
   memory_size   = 512
   timeout       = 15
   environment = {
+    # server/src/lambda.rs and app::auth::cognito::env: the issuer and JWKS
+    # URL derive from AWS_REGION and the pool id; TASKLANE_PUBLIC_URL is
+    # left unset (it would make this function depend on the CDN in front of
+    # it; cookies default to Secure).
     TASKLANE_TABLE                = module.dynamodb.table_name
     TASKLANE_COGNITO_USER_POOL_ID = module.cognito.user_pool_id
     TASKLANE_COGNITO_CLIENT_ID    = module.cognito.client_id
-    TASKLANE_JWT_ISSUER           = module.cognito.issuer
-    TASKLANE_JWKS_URL             = module.cognito.jwks_url
     TASKLANE_LOG_FORMAT           = "json"
   }
 }
@@ -155,6 +157,7 @@ module "fn_email_formatter" {
   memory_size   = 256
   timeout       = 15
   environment = {
+    TASKLANE_TABLE      = module.dynamodb.table_name
     TASKLANE_MAIL_FROM  = var.ses_identity
     TASKLANE_PUBLIC_URL = local.public_url
     TASKLANE_LOG_FORMAT = "json"

@@ -58,8 +58,8 @@ resource "aws_iam_role_policy" "fn" {
 data "aws_iam_policy_document" "api" {
   statement {
     sid = "TableReadWrite"
+    # Exactly server::lambda::PERMISSIONS (scripts/check-infra.py).
     actions = [
-      "dynamodb:BatchWriteItem",
       "dynamodb:ConditionCheckItem",
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
@@ -69,15 +69,6 @@ data "aws_iam_policy_document" "api" {
     ]
     # wildcard: "/index/*" is the table's own GSIs (GSI1-3), not other tables.
     resources = [var.table_arn, "${var.table_arn}/index/*"]
-  }
-
-  statement {
-    sid = "UserPoolGroups"
-    actions = [
-      "cognito-idp:AdminAddUserToGroup",
-      "cognito-idp:AdminRemoveUserFromGroup",
-    ]
-    resources = [var.user_pool_arn]
   }
 
   statement {
@@ -151,8 +142,8 @@ data "aws_iam_policy_document" "post_confirmation" {
 data "aws_iam_policy_document" "stream_processor" {
   statement {
     sid = "TableReadAndMarkers"
+    # Exactly notifier::aws::permissions::STREAM_PROCESSOR.
     actions = [
-      "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:Query",
     ]

@@ -4,6 +4,6 @@ async fn main() {
     // more-env
     let region = std::env::var("AWS_REGION").unwrap_or_default();
     let conf = aws_config::load_from_env().await;
-    let client = aws_sdk_dynamodb::Client::new(&conf);
+    let client = demo::DEMO.dynamodb(&conf);
     let _ = (region, demo::store::save(&client, &table).await);
 }

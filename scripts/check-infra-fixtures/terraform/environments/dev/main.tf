@@ -11,3 +11,12 @@ module "fn_demo" {
     DEMO_TABLE = "demo"
   }
 }
+
+module "fn_reader" {
+  source   = "../../modules/lambda"
+  zip_path = "dist/lambda-reader/bootstrap.zip"
+  role_arn = module.iam.role_arns["reader"]
+  environment = {
+    DEMO_TABLE = "demo"
+  }
+}

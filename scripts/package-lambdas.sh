@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Packages the AWS deployment: every Lambda for arm64 (provided.al2023) as a
+# zip, and the site assets staged for S3. Slow (a cold aarch64 build of the
+# whole tree), so it is not part of the test command; scripts/deploy.sh
+# runs it.
+#
+#   scripts/package-lambdas.sh
+#
+# Output, under $DIST (default $TASKLANE_HOME/dist):
+#   lambda/lambda-<fn>/bootstrap.zip   one per [[bin]] named lambda-* (what
+#                                      terraform's lambda_dist_dir expects);
+#                                      the API's also holds hash.txt
+#   lambda/hello-lambda/bootstrap.zip  bare lambda_http baseline, size only
+#   site/                              pkg/ and public files for S3, without
+#                                      the .br/.gz copies (CloudFront
+#                                      compresses itself)
+# and a size table. cargo-lambda comes from PyPI (scripts/requirements-lambda.txt)
+# and cross-links with the zig its wheel brings. The aarch64 build has its
+# own target dir ($TASKLANE_HOME/target-aarch64) so it never invalidates the
+# host build cache the test command uses.
+source "$(dirname "$0")/lib.sh"
+DIST="${DIST:-$TASKLANE_HOME/dist}"
+LAMBDA_TARGET_DIR="$TASKLANE_HOME/target-aarch64"
+TC=$(site_toolchain)
+
+# --- tools ------------------------------------------------------------------------
+[ -x "$VENV/bin/pip" ] || { step "creating the virtualenv $VENV"; python3 -m venv "$VENV"; }
+want=$(grep -E '^cargo-lambda==' "$ROOT/scripts/requirements-lambda.txt" | cut -d= -f3)
+have=$("$VENV/bin/pip" show cargo-lambda 2>/dev/null | awk '/^Version:/ {print $2}')
+if [ "$have" != "$want" ]; then
+  step "installing cargo-lambda $want (and zig) into $VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/scripts/requirements-lambda.txt"
+fi
+if ! rustup target list --installed 2>/dev/null | grep -q '^aarch64-unknown-linux-gnu$'; then
+  step "adding the aarch64-unknown-linux-gnu target to rustup"
+  timeout 300 rustup target add aarch64-unknown-linux-gnu \
+    || die "could not add aarch64-unknown-linux-gnu (rustup target add aarch64-unknown-linux-gnu)"
+fi
+
+# --- site (also writes hash.txt, which the API Lambda needs next to bootstrap) ---
+bash "$ROOT/scripts/build-site.sh"
+HASH_TXT="$CARGO_TARGET_DIR/release/hash.txt"
+[ -s "$HASH_TXT" ] || die "build-site.sh did not write $HASH_TXT"
+
+# --- Lambdas ---------------------------------------------------------------------
+mapfile -t BINS < <(cd "$ROOT" && cargo metadata --no-deps --format-version 1 \
+  | python3 -c 'import json,sys
+for p in json.load(sys.stdin)["packages"]:
+    for t in p["targets"]:
+        if "bin" in t["kind"] and (t["name"].startswith("lambda-") or t["name"] == "hello-lambda"):
+            print(p["name"], t["name"])')
+[ ${#BINS[@]} -gt 1 ] || die "no [[bin]] named lambda-* in the workspace"
+rm -rf "$DIST/lambda"; mkdir -p "$DIST/lambda"
+# Stripped binaries: symbols are half the file and Lambda never reads them.
+export CARGO_PROFILE_RELEASE_STRIP=symbols
+t0=$(date +%s)
+for entry in "${BINS[@]}"; do
+  read -r pkg bin <<<"$entry"
+  step "cargo lambda build --release --arm64 --output-format zip -p $pkg --bin $bin"
+  (cd "$ROOT" && CARGO_TARGET_DIR="$LAMBDA_TARGET_DIR" cargo "+$TC" lambda build --release --arm64 \
+    --output-format zip --lambda-dir "$DIST/lambda" -p "$pkg" --bin "$bin")
+  [ -f "$DIST/lambda/$bin/bootstrap.zip" ] || die "expected $DIST/lambda/$bin/bootstrap.zip"
+  if [ "$bin" = lambda-api ]; then
+    # Leptos reads hash.txt next to the executable to name the hashed bundle.
+    python3 -c 'import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "a", zipfile.ZIP_DEFLATED) as z:
+    z.write(sys.argv[2], "hash.txt")' "$DIST/lambda/$bin/bootstrap.zip" "$HASH_TXT"
+  fi
+done
+build_secs=$(( $(date +%s) - t0 ))
+
+
+# --- site assets for S3 ---------------------------------------------------------
+rm -rf "$DIST/site"; mkdir -p "$DIST/site"
+(cd "$CARGO_TARGET_DIR/site" && find . -type f ! -name '*.br' ! -name '*.gz' -print0 \
+  | xargs -0 -I{} cp --parents {} "$DIST/site/")
+
+# --- report ------------------------------------------------------------------------
+step "packages in $DIST (arm64 build: ${build_secs}s)"
+printf '    %-28s %12s %12s\n' package "zip bytes" "bootstrap"
+for entry in "${BINS[@]}"; do
+  read -r _ bin <<<"$entry"
+  zip="$DIST/lambda/$bin/bootstrap.zip"
+  raw=$(python3 -c 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).getinfo("bootstrap").file_size)' "$zip")
+  printf '    %-28s %12s %12s\n' "$bin" "$(stat -c %s "$zip")" "$raw"
+done
+printf '    %-28s %12s\n' "site/ (for S3)" "$(du -sb "$DIST/site" | cut -f1)"

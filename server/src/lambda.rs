@@ -1,0 +1,396 @@
+//! The API Lambda: configuration from the environment, the application state
+//! built once per container, and the adapter between API Gateway HTTP API
+//! events (payload 2.0) and the shared router.
+//!
+//! `src/bin/lambda-api.rs` is only `main`; everything here is a library so
+//! tests and the figures benchmark can check the pieces, and so the binary
+//! stays a thin, obviously-correct entry point.
+
+use std::{path::PathBuf, sync::Arc};
+
+use app::auth::cognito::{CognitoConfigError, CognitoSettings};
+use app::auth::session::AuthState;
+use app::ssr::ServerContext;
+use leptos::prelude::LeptosOptions;
+use store::{DynamoStore, Permissions};
+
+use crate::{assets::Site, telemetry::LogFormat, AppState};
+
+/// Names of the environment variables the API Lambda reads. Terraform
+/// (`module "fn_api"`) sets the required ones; `scripts/check-infra.py`
+/// holds the two to each other.
+pub mod env {
+    /// The single table (name, not ARN).
+    pub const TABLE: &str = "TASKLANE_TABLE";
+    /// The AWS region (set by the Lambda runtime): the Cognito issuer and
+    /// JWKS URL are derived from it and the pool id. The pool and client
+    /// variables themselves are `app::auth::cognito::env`
+    /// (`TASKLANE_COGNITO_USER_POOL_ID`, `TASKLANE_COGNITO_CLIENT_ID`,
+    /// optional `TASKLANE_JWT_ISSUER`, `TASKLANE_JWKS_URL`).
+    pub const REGION: &str = "AWS_REGION";
+    /// Optional: the address people use. Only plain-HTTP localhost turns
+    /// `Secure` cookies off; unset, cookies are `Secure` (API Gateway and
+    /// CloudFront only speak HTTPS).
+    pub const PUBLIC_URL: &str = "TASKLANE_PUBLIC_URL";
+    /// Optional: where built site files live inside the package, for the
+    /// few requests that reach the function instead of S3. Default: `site`
+    /// next to the executable.
+    pub const SITE_ROOT: &str = "LEPTOS_SITE_ROOT";
+    /// Optional, default `true`: whether page HTML names the content-hashed
+    /// bundle listed in `hash.txt` next to the executable (the package puts
+    /// it there). Leptos' own variable name.
+    pub const HASH_FILES: &str = "LEPTOS_HASH_FILES";
+    /// Optional: `text` for people; anything else, or unset, is JSON,
+    /// which CloudWatch Logs Insights queries.
+    pub const LOG_FORMAT: &str = "TASKLANE_LOG_FORMAT";
+}
+
+/// What the API function may do on AWS: the store's reads and one-item and
+/// transactional writes. Not BatchWriteItem: only deleting a task sends it,
+/// and no server function deletes tasks yet; not the Cognito group actions:
+/// only a role change sends them, and no server function changes roles yet
+/// (scripts/check-infra.py fails a declared action that no reachable code
+/// performs). Sign-up, sign-in and refresh are Cognito's public APIs and
+/// token validation fetches the public JWKS: no IAM permission. The
+/// function's IAM role grants exactly this list.
+pub const PERMISSIONS: Permissions = Permissions::new(
+    "lambda-api",
+    &[
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+    ],
+);
+
+/// A configuration problem found before the function can serve. Reported
+/// to the Runtime API's `/init/error`, so it shows up as `Runtime.InitError`
+/// with this message instead of as a timeout.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {var} is invalid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+    #[error("Cognito: {0}")]
+    Cognito(#[from] CognitoConfigError),
+}
+
+/// Everything that can stop the function from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("Cognito: {0}")]
+    Cognito(#[from] CognitoConfigError),
+    #[error(
+        "{} is missing: page HTML would name a bundle that does not exist \
+         (package hash.txt next to the executable, or set LEPTOS_HASH_FILES=false)",
+        .0.display()
+    )]
+    HashFile(PathBuf),
+}
+
+/// The API Lambda's whole configuration, from the environment only (no
+/// files, no flags: Lambda has neither).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LambdaConfig {
+    pub table: String,
+    /// The user pool and app client whose tokens are accepted.
+    pub cognito: CognitoSettings,
+    pub secure_cookies: bool,
+    pub site_root: PathBuf,
+    pub hash_files: bool,
+    pub log_format: LogFormat,
+}
+
+impl LambdaConfig {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let region = std::env::var(env::REGION).ok();
+        let cognito = CognitoSettings::from_env(region.as_deref())?;
+        Self::with_cognito(cognito, |name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `get`, so tests need not touch the process
+    /// environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let region = get(env::REGION);
+        let cognito = CognitoSettings::from_lookup(region.as_deref(), &get)?;
+        Self::with_cognito(cognito, get)
+    }
+
+    fn with_cognito(
+        cognito: CognitoSettings,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let required = |name: &'static str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .ok_or(ConfigError::Missing(name))
+        };
+        let optional = |name: &'static str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let table = required(env::TABLE)?;
+        let secure_cookies = match optional(env::PUBLIC_URL) {
+            Some(url) => !is_loopback_http(&url) && !url.starts_with("http://localhost"),
+            None => true,
+        };
+        let site_root = optional(env::SITE_ROOT).map_or_else(default_site_root, PathBuf::from);
+        let hash_files = match optional(env::HASH_FILES).as_deref() {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    var: env::HASH_FILES,
+                    reason: format!("{other:?} is neither true nor false"),
+                })
+            }
+        };
+        let log_format = match optional(env::LOG_FORMAT).as_deref() {
+            Some(v) if v.eq_ignore_ascii_case("text") => LogFormat::Text,
+            _ => LogFormat::Json,
+        };
+        Ok(LambdaConfig {
+            table,
+            cognito,
+            secure_cookies,
+            site_root,
+            hash_files,
+            log_format,
+        })
+    }
+}
+
+fn is_loopback_http(url: &str) -> bool {
+    url.starts_with("http://127.") || url.starts_with("http://[::1]")
+}
+
+fn default_site_root() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("site")))
+        .unwrap_or_else(|| PathBuf::from("site"))
+}
+
+/// The hash file Leptos reads: next to the executable, like cargo-leptos
+/// and `scripts/build-site.sh` put it.
+fn hash_file_path() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+        .unwrap_or_else(|| PathBuf::from("hash.txt"))
+}
+
+/// Builds everything a request needs, once per container: the SDK
+/// configuration and DynamoDB client (guarded by [`PERMISSIONS`]), the token
+/// validator with its JWKS cache, and the Leptos options.
+#[tracing::instrument(skip_all, fields(table = %config.table))]
+pub async fn build_state(config: &LambdaConfig) -> Result<AppState, InitError> {
+    if config.hash_files && !hash_file_path().is_file() {
+        return Err(InitError::HashFile(hash_file_path()));
+    }
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(store::http_client())
+        .load()
+        .await;
+    let store = Arc::new(DynamoStore::new(
+        PERMISSIONS.dynamodb(&sdk),
+        config.table.clone(),
+    ));
+    let auth = Arc::new(auth_state(&sdk, config)?);
+    let leptos = LeptosOptions::builder()
+        .output_name(env!("LEPTOS_OUTPUT_NAME"))
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .hash_files(config.hash_files)
+        .build();
+    Ok(AppState {
+        leptos,
+        ctx: ServerContext {
+            store,
+            auth,
+            storage_label: "dynamodb",
+        },
+        site: Arc::new(Site::new(&config.site_root)),
+        jwks_json: None,
+    })
+}
+
+/// Authentication for the API function: the Cognito provider (sign-up,
+/// sign-in, refresh, reset) on a client limited to [`PERMISSIONS`], and the
+/// shared validator with its JWKS cache, both built once per container.
+pub fn auth_state(
+    sdk: &aws_config::SdkConfig,
+    config: &LambdaConfig,
+) -> Result<AuthState, CognitoConfigError> {
+    let client = aws_sdk_cognitoidentityprovider::Client::from_conf(
+        aws_sdk_cognitoidentityprovider::config::Builder::from(sdk)
+            .interceptor(PERMISSIONS.guard())
+            .build(),
+    );
+    let mut auth = app::auth::cognito::auth_state(client, &config.cognito)?;
+    auth.secure_cookies = config.secure_cookies;
+    Ok(auth)
+}
+
+/// Removes a named stage from the path. API Gateway HTTP APIs put a
+/// non-`$default` stage in `rawPath` (`/prod/signin`), and `lambda_http`
+/// keeps it (and prefixes it when absent, turning the stage root `/prod`
+/// into `/prod/prod`), so without this every route of a named stage would
+/// 404. The path is therefore rebuilt from the event's raw path. The
+/// deployment uses the `$default` stage (no prefix); this keeps the app
+/// correct when invoked through a named one as well.
+pub fn strip_stage(mut req: lambda_http::Request) -> lambda_http::Request {
+    use lambda_http::{request::RequestContext, RequestExt};
+    let stage = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.stage.clone(),
+        _ => None,
+    };
+    let Some(stage) = stage.filter(|s| !s.is_empty() && s != "$default") else {
+        return req;
+    };
+    let raw = req.raw_http_path().to_owned();
+    let prefix = format!("/{stage}");
+    let rest = match raw.strip_prefix(&prefix) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        // A path without the stage (some test consoles send these).
+        _ if raw.starts_with('/') => raw.as_str(),
+        _ => "/",
+    };
+    let path_and_query = match req.uri().query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_owned(),
+    };
+    let mut parts = req.uri().clone().into_parts();
+    match path_and_query.parse() {
+        Ok(pq) => parts.path_and_query = Some(pq),
+        Err(_) => return req,
+    }
+    if let Ok(uri) = http::Uri::from_parts(parts) {
+        *req.uri_mut() = uri;
+    }
+    req
+}
+
+/// Tells the Runtime API that initialisation failed, as Lambda expects of
+/// a runtime that cannot start: the error then appears in the invocation
+/// result and the logs as `Runtime.InitError` with its message.
+pub async fn report_init_error(err: &InitError) {
+    use lambda_runtime_api_client::{build_request, Client};
+    let error_type = match err {
+        InitError::Config(_) => "Runtime.InvalidConfiguration",
+        InitError::Cognito(_) => "Runtime.InvalidAuthConfiguration",
+        InitError::HashFile(_) => "Runtime.MissingHashFile",
+    };
+    let body = serde_json::json!({ "errorType": error_type, "errorMessage": err.to_string() });
+    let req = build_request()
+        .method(http::Method::POST)
+        .uri("/2018-06-01/runtime/init/error")
+        .header("lambda-runtime-function-error-type", "Runtime.InitError")
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string().into());
+    let sent = match (Client::builder().build(), req) {
+        (Ok(client), Ok(req)) => client.call(req).await.map(|_| ()),
+        (Err(e), _) => Err(e.to_string().into()),
+        (_, Err(e)) => Err(e.to_string().into()),
+    };
+    if let Err(e) = sent {
+        tracing::error!(error = %e, "could not report the init error to the Runtime API");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    const BASE: &[(&str, &str)] = &[
+        ("TASKLANE_TABLE", "t"),
+        ("TASKLANE_COGNITO_USER_POOL_ID", "eu-west-1_AbC123"),
+        ("TASKLANE_COGNITO_CLIENT_ID", "client"),
+        ("AWS_REGION", "eu-west-1"),
+    ];
+
+    #[test]
+    fn derives_issuer_and_jwks_from_the_pool() {
+        let c = LambdaConfig::from_lookup(lookup(BASE)).unwrap();
+        assert_eq!(
+            c.cognito.issuer,
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+        );
+        assert_eq!(
+            c.cognito.jwks_url,
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json"
+        );
+        assert!(c.secure_cookies && c.hash_files);
+        assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn refuses_missing_and_malformed_settings() {
+        for missing in [
+            "TASKLANE_TABLE",
+            "TASKLANE_COGNITO_USER_POOL_ID",
+            "TASKLANE_COGNITO_CLIENT_ID",
+        ] {
+            let pairs: Vec<_> = BASE
+                .iter()
+                .copied()
+                .filter(|(k, _)| *k != missing)
+                .collect();
+            let err = LambdaConfig::from_lookup(lookup(&pairs)).unwrap_err();
+            assert!(err.to_string().contains(missing), "{err}");
+        }
+        let mut pairs = BASE.to_vec();
+        pairs[1] = ("TASKLANE_COGNITO_USER_POOL_ID", "nounderscore");
+        assert!(LambdaConfig::from_lookup(lookup(&pairs)).is_err());
+        let mut pairs = BASE.to_vec();
+        pairs.push(("LEPTOS_HASH_FILES", "yes"));
+        assert!(LambdaConfig::from_lookup(lookup(&pairs)).is_err());
+    }
+
+    #[test]
+    fn plain_http_localhost_turns_secure_cookies_off() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("TASKLANE_PUBLIC_URL", "http://127.0.0.1:9000"));
+        assert!(
+            !LambdaConfig::from_lookup(lookup(&pairs))
+                .unwrap()
+                .secure_cookies
+        );
+        pairs.pop();
+        pairs.push(("TASKLANE_PUBLIC_URL", "https://tasks.example.com"));
+        assert!(
+            LambdaConfig::from_lookup(lookup(&pairs))
+                .unwrap()
+                .secure_cookies
+        );
+    }
+
+    #[test]
+    fn the_api_reaches_aws_only_through_the_store() {
+        for action in PERMISSIONS.actions() {
+            assert!(
+                store::STORE_ACTIONS.contains(action),
+                "{action} is not something the store sends"
+            );
+        }
+    }
+}

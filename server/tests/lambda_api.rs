@@ -1,0 +1,547 @@
+//! The `lambda-api` binary under a Lambda Runtime API emulator on loopback,
+//! fed API Gateway HTTP API (payload 2.0) events, with DynamoDB and Cognito
+//! on moto: what runs in AWS, minus AWS.
+//!
+//! Needs `TASKLANE_MOTO_ENDPOINT` (scripts/with-moto.sh sets it); without
+//! it the tests fail rather than skip.
+
+mod support;
+
+use std::{
+    io::{BufRead, BufReader},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+};
+
+use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use serde_json::{json, Value};
+use support::emulator::{http_event, lambda_env, Emulator, Outcome};
+
+fn moto() -> String {
+    std::env::var("TASKLANE_MOTO_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "TASKLANE_MOTO_ENDPOINT is not set: run these tests through scripts/with-moto.sh \
+             (the test command does)"
+        )
+    })
+}
+
+fn unique() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
+/// One call of Cognito's JSON protocol on moto (signatures are not checked).
+async fn cognito(op: &str, body: Value) -> Value {
+    let res = reqwest::Client::new()
+        .post(format!("{}/", moto()))
+        .header(
+            "x-amz-target",
+            format!("AWSCognitoIdentityProviderService.{op}"),
+        )
+        .header("content-type", "application/x-amz-json-1.1")
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/cognito-idp/aws4_request, \
+             SignedHeaders=host, Signature=0",
+        )
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("moto reachable");
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(status.is_success(), "{op} on moto: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+const PASSWORD: &str = "Correct-Horse-9-Battery";
+
+/// A user pool with the MEMBER group, an app client, and one confirmed
+/// member; returns (pool id, client id, username, access token).
+async fn cognito_member() -> (String, String, String, String) {
+    let pool = cognito(
+        "CreateUserPool",
+        json!({ "PoolName": format!("tl-{}", unique()) }),
+    )
+    .await;
+    let pool_id = pool["UserPool"]["Id"].as_str().unwrap().to_owned();
+    let client = cognito(
+        "CreateUserPoolClient",
+        json!({
+            "UserPoolId": pool_id,
+            "ClientName": "web",
+            "ExplicitAuthFlows": [
+                "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                "ALLOW_USER_PASSWORD_AUTH",
+                "ALLOW_REFRESH_TOKEN_AUTH"
+            ]
+        }),
+    )
+    .await;
+    let client_id = client["UserPoolClient"]["ClientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    cognito(
+        "CreateGroup",
+        json!({ "UserPoolId": pool_id, "GroupName": "MEMBER" }),
+    )
+    .await;
+    let username = format!("member-{}@example.com", unique());
+    let password = PASSWORD;
+    cognito(
+        "AdminCreateUser",
+        json!({
+            "UserPoolId": pool_id, "Username": username, "MessageAction": "SUPPRESS",
+            "TemporaryPassword": password,
+            "UserAttributes": [{ "Name": "email", "Value": username }]
+        }),
+    )
+    .await;
+    cognito(
+        "AdminSetUserPassword",
+        json!({ "UserPoolId": pool_id, "Username": username, "Password": password, "Permanent": true }),
+    )
+    .await;
+    cognito(
+        "AdminAddUserToGroup",
+        json!({ "UserPoolId": pool_id, "Username": username, "GroupName": "MEMBER" }),
+    )
+    .await;
+    let auth = cognito(
+        "AdminInitiateAuth",
+        json!({
+            "UserPoolId": pool_id, "ClientId": client_id, "AuthFlow": "ADMIN_NO_SRP_AUTH",
+            "AuthParameters": { "USERNAME": username, "PASSWORD": password }
+        }),
+    )
+    .await;
+    let access = auth["AuthenticationResult"]["AccessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no access token: {auth}"))
+        .to_owned();
+    (pool_id, client_id, username, access)
+}
+
+/// A throwaway site root (removed on drop) holding one hashed, precompressed
+/// asset and an icon.
+struct Site(PathBuf);
+impl Site {
+    fn new() -> Site {
+        let dir = std::env::temp_dir().join(format!("tasklane-lambda-{}", unique()));
+        std::fs::create_dir_all(dir.join("pkg")).unwrap();
+        std::fs::write(
+            dir.join("pkg/tasklane.0123456789abcdef.wasm"),
+            b"\0asm\x01\0\0\0",
+        )
+        .unwrap();
+        // Not valid UTF-8, so only a base64 body can carry it.
+        std::fs::write(
+            dir.join("pkg/tasklane.0123456789abcdef.wasm.br"),
+            [0x8b_u8, 0xff, 0x00, 0x80, 0xfe, 0x01],
+        )
+        .unwrap();
+        std::fs::write(dir.join("favicon.svg"), b"<svg/>").unwrap();
+        Site(dir)
+    }
+}
+impl Drop for Site {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The binary running under the emulator, its stdout collected.
+struct Function {
+    emulator: Emulator,
+    child: Child,
+    stdout: Arc<Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+    _site: Site,
+}
+
+impl Function {
+    /// Stops the process and returns everything it wrote to stdout (the
+    /// reader runs to end of file, so no line is missed).
+    fn stop_and_logs(mut self) -> Vec<String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(reader) = self.reader.take() {
+            reader.join().expect("stdout reader");
+        }
+        self.stdout.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Setup {
+    table: String,
+    pool_id: String,
+    client_id: String,
+    username: String,
+    access_token: String,
+}
+
+async fn setup() -> Setup {
+    let table = format!("tasklane-lambda-{}", unique());
+    let store = store::DynamoStore::new(store::DynamoStore::local_client(&moto(), None), &table);
+    store.create_table().await.expect("create table on moto");
+    let (pool_id, client_id, username, access_token) = cognito_member().await;
+    Setup {
+        table,
+        pool_id,
+        client_id,
+        username,
+        access_token,
+    }
+}
+
+fn function_env(s: &Setup, site: &Site) -> Vec<(String, String)> {
+    vec![
+        ("TASKLANE_TABLE".into(), s.table.clone()),
+        ("TASKLANE_COGNITO_USER_POOL_ID".into(), s.pool_id.clone()),
+        ("TASKLANE_COGNITO_CLIENT_ID".into(), s.client_id.clone()),
+        (
+            "TASKLANE_JWKS_URL".into(),
+            format!("{}/{}/.well-known/jwks.json", moto(), s.pool_id),
+        ),
+        (
+            "LEPTOS_SITE_ROOT".into(),
+            site.0.to_string_lossy().into_owned(),
+        ),
+        // The test binary has no packaged hash.txt next to it.
+        ("LEPTOS_HASH_FILES".into(), "false".into()),
+        ("TASKLANE_LOG_FORMAT".into(), "json".into()),
+        ("RUST_LOG".into(), "info".into()),
+        ("AWS_ENDPOINT_URL".into(), moto()),
+        ("AWS_REGION".into(), "us-east-1".into()),
+        ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+    ]
+}
+
+async fn spawn(env: Vec<(String, String)>, site: Site) -> Function {
+    let emulator = Emulator::start().await;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lambda-api"));
+    cmd.env_clear()
+        .envs(lambda_env(&emulator, "tasklane-api"))
+        .envs(env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = cmd.spawn().expect("spawn lambda-api");
+    let stdout = Arc::new(Mutex::new(Vec::new()));
+    let lines = stdout.clone();
+    let out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            eprintln!("[lambda-api] {line}");
+            lines.lock().unwrap().push(line);
+        }
+    });
+    Function {
+        emulator,
+        child,
+        stdout,
+        reader: Some(reader),
+        _site: site,
+    }
+}
+
+async fn start() -> (Function, Setup) {
+    let s = setup().await;
+    let site = Site::new();
+    let env = function_env(&s, &site);
+    (spawn(env, site).await, s)
+}
+
+/// The function's API Gateway v2 response to `event`.
+async fn call(f: &Function, event: Value) -> Value {
+    match f.emulator.invoke(event).await {
+        Outcome::Response { body, .. } => body,
+        other => panic!("expected a response, got {other:?}"),
+    }
+}
+
+fn header<'a>(res: &'a Value, name: &str) -> Option<&'a str> {
+    res["headers"][name].as_str()
+}
+
+fn text(res: &Value) -> String {
+    assert_eq!(res["isBase64Encoded"], false, "{res}");
+    res["body"].as_str().unwrap_or_default().replace("<!>", "")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssr_page_server_data_and_json_logs() {
+    let (f, _) = start().await;
+    let res = call(&f, http_event("GET", "/", "$default").build()).await;
+    assert_eq!(res["statusCode"], 200, "{res}");
+    assert!(header(&res, "content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    let body = text(&res);
+    assert!(body.contains("Welcome to tasklane"), "{body}");
+    // The Suspense resolved on the server, through the DynamoDB-backed context.
+    assert!(body.contains("storage: dynamodb"), "{body}");
+    assert!(
+        body.contains("/pkg/tasklane.js"),
+        "hydration script: {body}"
+    );
+
+    // Logs are JSON objects, one per line; start-up says what it serves.
+    let lines = f.stop_and_logs();
+    let parsed: Vec<Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .collect();
+    assert!(
+        !lines.is_empty() && parsed.len() == lines.len(),
+        "non-JSON log lines: {lines:?}"
+    );
+    assert!(
+        parsed
+            .iter()
+            .all(|l| l["level"].is_string() && l["timestamp"].is_string()),
+        "{lines:?}"
+    );
+    assert!(
+        parsed
+            .iter()
+            .any(|l| l["fields"]["message"] == "lambda-api ready"),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_function_answers_over_post() {
+    let (f, _) = start().await;
+    let res = call(
+        &f,
+        http_event("POST", "/api/server_status", "$default")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .body("")
+            .build(),
+    )
+    .await;
+    assert_eq!(res["statusCode"], 200, "{res}");
+    let report: Value = serde_json::from_str(&text(&res)).unwrap();
+    assert_eq!(report["storage"], "dynamodb", "{report}");
+    assert_eq!(report["version"], env!("CARGO_PKG_VERSION"));
+
+    // The CSRF guard works behind API Gateway too.
+    let res = call(
+        &f,
+        http_event("POST", "/api/server_status", "$default")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "cross-site")
+            .body("")
+            .build(),
+    )
+    .await;
+    assert_eq!(res["statusCode"], 403, "{res}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stage_prefixed_paths_reach_the_routes() {
+    let (f, _) = start().await;
+    // HTTP API named stage: the stage is in rawPath.
+    let res = call(&f, http_event("GET", "/prod/healthz", "prod").build()).await;
+    assert_eq!(res["statusCode"], 200, "{res}");
+    assert_eq!(text(&res), "ok");
+    let res = call(&f, http_event("GET", "/prod/about", "prod").build()).await;
+    assert_eq!(res["statusCode"], 200, "{res}");
+    let res = call(&f, http_event("GET", "/prod", "prod").build()).await;
+    assert_eq!(res["statusCode"], 200, "{res}");
+    assert!(text(&res).contains("Welcome to tasklane"));
+    // A stage-less path under a named stage (lambda_http prefixes it).
+    let res = call(&f, http_event("GET", "/healthz", "prod").build()).await;
+    assert_eq!(res["statusCode"], 200, "{res}");
+    // Query strings survive the rewrite; unknown paths still 404.
+    let res = call(
+        &f,
+        http_event("GET", "/prod/signin", "prod")
+            .query("next=%2Fabout")
+            .build(),
+    )
+    .await;
+    assert_eq!(res["statusCode"], 200, "{res}");
+    let res = call(&f, http_event("GET", "/prod/no/such/page", "prod").build()).await;
+    assert_eq!(res["statusCode"], 404, "{res}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cognito_tokens_are_validated_and_forgeries_refused() {
+    let (f, s) = start().await;
+    let me = |cookies: Vec<String>| {
+        let mut ev = http_event("POST", "/api/auth/me", "$default")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .body("");
+        for c in cookies {
+            ev = ev.cookie(&c);
+        }
+        ev.build()
+    };
+
+    // A genuine moto-issued token: the validator fetched moto's JWKS.
+    let res = call(&f, me(vec![format!("tl_access={}", s.access_token)])).await;
+    assert_eq!(res["statusCode"], 200, "{res}");
+    let who: Value = serde_json::from_str(&text(&res)).unwrap();
+    assert!(who.is_object(), "a valid token is a session: {res}");
+    assert_eq!(who["is_admin"], false);
+    // Access tokens carry no email; the session falls back to `username`.
+    assert_eq!(who["email"], s.username.as_str(), "{who}");
+
+    // The same token with its payload edited to claim ADMIN: the
+    // signature no longer matches, so it is anonymous.
+    let mut parts: Vec<String> = s.access_token.split('.').map(str::to_owned).collect();
+    let mut claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
+    claims["cognito:groups"] = json!(["ADMIN"]);
+    parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let forged = parts.join(".");
+    let res = call(&f, me(vec![format!("tl_access={forged}")])).await;
+    assert_eq!(res["statusCode"], 200, "{res}");
+    assert_eq!(text(&res), "null", "a forged token is no session: {res}");
+
+    // Forged access token plus a refresh token: the refresh is refused
+    // and both session cookies are cleared, as two Set-Cookie values in
+    // the v2 response's `cookies` field (not folded into one header).
+    let res = call(
+        &f,
+        me(vec![
+            format!("tl_access={forged}"),
+            "tl_refresh=not-a-refresh-token".into(),
+        ]),
+    )
+    .await;
+    assert_eq!(text(&res), "null", "{res}");
+    let cookies: Vec<&str> = res["cookies"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no cookies field: {res}"))
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(cookies.len(), 2, "{res}");
+    assert!(cookies
+        .iter()
+        .any(|c| c.starts_with("tl_access=;") && c.contains("Max-Age=0")));
+    assert!(cookies
+        .iter()
+        .any(|c| c.starts_with("tl_refresh=;") && c.contains("Max-Age=0")));
+    assert!(
+        cookies
+            .iter()
+            .all(|c| c.contains("HttpOnly") && c.contains("Secure")),
+        "{cookies:?}"
+    );
+    assert!(header(&res, "set-cookie").is_none(), "{res}");
+
+    // Signing in through the Lambda (Cognito USER_PASSWORD_AUTH on moto)
+    // sets both session cookies; the access cookie is then a session.
+    let body = format!(
+        "email={}&password={}",
+        s.username.replace('@', "%40"),
+        PASSWORD
+    );
+    let res = call(
+        &f,
+        http_event("POST", "/api/auth/sign_in", "$default")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .body(&body)
+            .build(),
+    )
+    .await;
+    assert!(res["statusCode"].as_i64().unwrap() < 400, "{res}");
+    let cookies: Vec<String> = res["cookies"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no cookies field: {res}"))
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(cookies.len(), 2, "{res}");
+    let access = cookies
+        .iter()
+        .find_map(|c| c.strip_prefix("tl_access="))
+        .and_then(|c| c.split(';').next())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| panic!("no access cookie: {cookies:?}"))
+        .to_owned();
+    assert!(cookies
+        .iter()
+        .any(|c| c.starts_with("tl_refresh=") && !c.starts_with("tl_refresh=;")));
+    let res = call(&f, me(vec![format!("tl_access={access}")])).await;
+    let who: Value = serde_json::from_str(&text(&res)).unwrap();
+    assert_eq!(who["email"], s.username.as_str(), "{res}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_bodies_are_base64_encoded() {
+    let (f, _) = start().await;
+    let res = call(
+        &f,
+        http_event("GET", "/pkg/tasklane.0123456789abcdef.wasm", "$default")
+            .header("accept-encoding", "gzip, br")
+            .build(),
+    )
+    .await;
+    assert_eq!(res["statusCode"], 200, "{res}");
+    assert_eq!(res["isBase64Encoded"], true, "{res}");
+    assert_eq!(header(&res, "content-encoding"), Some("br"));
+    assert_eq!(header(&res, "content-type"), Some("application/wasm"));
+    let bytes = STANDARD.decode(res["body"].as_str().unwrap()).unwrap();
+    assert_eq!(bytes, [0x8b, 0xff, 0x00, 0x80, 0xfe, 0x01]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_errors_are_reported_as_init_errors() {
+    let s = setup().await;
+    let site = Site::new();
+    let env: Vec<_> = function_env(&s, &site)
+        .into_iter()
+        .filter(|(k, _)| k != "TASKLANE_TABLE")
+        .collect();
+    let mut f = spawn(env, site).await;
+    match f.emulator.init_error().await {
+        Outcome::InitError { body, error_type } => {
+            assert_eq!(error_type.as_deref(), Some("Runtime.InitError"));
+            assert_eq!(body["errorType"], "Runtime.InvalidConfiguration", "{body}");
+            assert!(
+                body["errorMessage"]
+                    .as_str()
+                    .unwrap()
+                    .contains("TASKLANE_TABLE"),
+                "{body}"
+            );
+        }
+        other => panic!("expected an init error, got {other:?}"),
+    }
+    let status = f.child.wait().expect("exit status");
+    assert!(
+        !status.success(),
+        "a function that cannot start exits non-zero"
+    );
+    assert_eq!(f.emulator.polls(), 0, "it never asked for an event");
+}
