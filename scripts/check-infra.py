@@ -560,6 +560,12 @@ class FnItem:
         return self.source.code[self.start:self.end]
 
 
+# A `#[server(...)]` attribute right before a function (see `reach`).
+SERVER_FN_ATTR = re.compile(r"#\[server\b[^\]]*\]\s*(?:pub(?:\([a-z]+\))?\s+)?(?:async\s+)?$")
+# The shared router (server/src/lib.rs) that serves every server function.
+ROUTER_FN = "router"
+
+
 def fn_items(src: Source) -> list[FnItem]:
     out = []
     code = src.code
@@ -607,6 +613,15 @@ def reach(b: Bin, files: list[Path]) -> Reach:
             continue
         for item in fn_items(s):
             by_name.setdefault(item.name, []).append(item)
+    # Leptos server functions are never called by name on the server: the
+    # `#[server]` macro registers them, and the shared router serves every
+    # registered one. So a binary that reaches `router` reaches them all.
+    server_fns = [
+        item
+        for items in by_name.values()
+        for item in items
+        if SERVER_FN_ATTR.search(item.source.code[max(0, item.start - 300):item.start])
+    ]
     reached: list[FnItem] = []
     seen_names: set[str] = set()
     todo = [s.code for s in own]
@@ -619,6 +634,11 @@ def reach(b: Bin, files: list[Path]) -> Reach:
             for item in by_name[ident]:
                 reached.append(item)
                 todo.append(item.code)
+            if ident == ROUTER_FN:
+                for item in server_fns:
+                    if item not in reached:
+                        reached.append(item)
+                        todo.append(item.code)
     return Reach(reached, own)
 
 

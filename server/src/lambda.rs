@@ -45,14 +45,13 @@ pub mod env {
     pub const LOG_FORMAT: &str = "TASKLANE_LOG_FORMAT";
 }
 
-/// What the API function may do on AWS: the store's reads and one-item and
-/// transactional writes. Not BatchWriteItem: only deleting a task sends it,
-/// and no server function deletes tasks yet; not the Cognito group actions:
-/// only a role change sends them, and no server function changes roles yet
-/// (scripts/check-infra.py fails a declared action that no reachable code
-/// performs). Sign-up, sign-in and refresh are Cognito's public APIs and
-/// token validation fetches the public JWKS: no IAM permission. The
-/// function's IAM role grants exactly this list.
+/// What the API function may do on AWS: everything the store sends for
+/// the server functions (reads, one-item and transactional writes, and
+/// BatchWriteItem for purging a deleted task's comments and history), and
+/// the two Cognito group actions a role change sends. Sign-up, sign-in and
+/// refresh are Cognito's public APIs and token validation fetches the
+/// public JWKS: no IAM permission. The function's IAM role grants exactly
+/// this list (scripts/check-infra.py).
 pub const PERMISSIONS: Permissions = Permissions::new(
     "lambda-api",
     &[
@@ -62,6 +61,9 @@ pub const PERMISSIONS: Permissions = Permissions::new(
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
         "dynamodb:ConditionCheckItem",
+        "dynamodb:BatchWriteItem",
+        "cognito-idp:AdminAddUserToGroup",
+        "cognito-idp:AdminRemoveUserFromGroup",
     ],
 );
 

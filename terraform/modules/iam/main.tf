@@ -60,6 +60,7 @@ data "aws_iam_policy_document" "api" {
     sid = "TableReadWrite"
     # Exactly server::lambda::PERMISSIONS (scripts/check-infra.py).
     actions = [
+      "dynamodb:BatchWriteItem",
       "dynamodb:ConditionCheckItem",
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
@@ -69,6 +70,13 @@ data "aws_iam_policy_document" "api" {
     ]
     # wildcard: "/index/*" is the table's own GSIs (GSI1-3), not other tables.
     resources = [var.table_arn, "${var.table_arn}/index/*"]
+  }
+
+  statement {
+    sid = "RoleGroups"
+    # Team page role changes (app::auth::roles::change_role).
+    actions   = ["cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup"]
+    resources = [var.user_pool_arn]
   }
 
   statement {
