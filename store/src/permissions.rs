@@ -23,7 +23,6 @@
 
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::operation::transact_get_items::TransactGetItemsInput;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
@@ -151,9 +150,7 @@ fn required_actions(
         }
     }
     if prefix == "dynamodb" && operation == "TransactGetItems" {
-        if input.downcast_ref::<TransactGetItemsInput>().is_some() {
-            return vec!["dynamodb:GetItem".to_owned()];
-        }
+        return vec!["dynamodb:GetItem".to_owned()];
     }
     vec![format!("{prefix}:{operation}")]
 }
