@@ -10,6 +10,8 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+
+use crate::pages::{action_error, FormAlert};
 use serde::{Deserialize, Serialize};
 
 /// Who is signed in, for the navigation bar and role-aware pages.
@@ -57,30 +59,24 @@ mod server {
 
     use crate::auth::provider::ProviderError;
     use crate::auth::session::AuthState;
+    pub use crate::guard::{bad_request, fail};
 
     pub fn auth() -> Result<Arc<AuthState>, ServerFnError> {
-        use_context::<crate::ssr::ServerContext>()
-            .map(|c| c.auth.clone())
-            .ok_or_else(|| ServerFnError::new("Server misconfigured."))
-    }
-
-    /// An error for the user, with its HTTP status for API clients.
-    pub fn fail(status: u16, msg: impl Into<String>) -> ServerFnError {
-        crate::auth::session::set_status(
-            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-        );
-        ServerFnError::new(msg.into())
+        crate::guard::ctx().map(|c| c.auth)
     }
 
     pub fn provider_error(e: ProviderError) -> ServerFnError {
         if let ProviderError::Internal(detail) = &e {
             tracing::error!(error = %detail, "auth provider failure");
         }
-        fail(e.status(), e.public_message())
+        fail(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
+            e.public_message(),
+        )
     }
 
     pub fn parse_email(raw: &str) -> Result<domain::Email, ServerFnError> {
-        domain::Email::parse(raw).map_err(|e| fail(400, e.to_string()))
+        domain::Email::parse(raw).map_err(|e| bad_request(e.to_string()))
     }
 
     /// Only same-site paths, so `next` cannot send users elsewhere.
@@ -90,17 +86,6 @@ mod server {
         } else {
             "/"
         }
-    }
-
-    pub fn query(s: &str) -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
     }
 }
 
@@ -113,12 +98,15 @@ pub async fn sign_up(
     use server::*;
     let auth = auth()?;
     let email = parse_email(&email)?;
-    let name = domain::DisplayName::parse(&display_name).map_err(|e| fail(400, e.to_string()))?;
+    let name = domain::DisplayName::parse(&display_name).map_err(|e| bad_request(e.to_string()))?;
     auth.provider
         .sign_up(&email, &password, &name)
         .await
         .map_err(provider_error)?;
-    leptos_axum::redirect(&format!("/confirm?email={}", query(email.as_str())));
+    leptos_axum::redirect(&format!(
+        "/confirm?email={}",
+        crate::pages::encode(email.as_str())
+    ));
     Ok(())
 }
 
@@ -133,7 +121,7 @@ pub async fn confirm_sign_up(email: String, code: String) -> Result<(), ServerFn
         .map_err(provider_error)?;
     leptos_axum::redirect(&format!(
         "/signin?confirmed=1&email={}",
-        query(email.as_str())
+        crate::pages::encode(email.as_str())
     ));
     Ok(())
 }
@@ -146,13 +134,17 @@ pub async fn sign_in(
 ) -> Result<(), ServerFnError> {
     use server::*;
     let auth = auth()?;
-    let parts =
-        use_context::<http::request::Parts>().ok_or_else(|| fail(500, "Server misconfigured."))?;
+    let parts = use_context::<http::request::Parts>().ok_or_else(|| {
+        fail(
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            "Server misconfigured.",
+        )
+    })?;
     let client = crate::auth::session::client_addr(&parts);
     if !auth.limiter.allow(&email, &client) {
         tracing::warn!(%client, "sign-in rate limit hit");
         return Err(fail(
-            429,
+            http::StatusCode::TOO_MANY_REQUESTS,
             "Too many sign-in attempts. Wait a few minutes and try again.",
         ));
     }
@@ -198,7 +190,10 @@ pub async fn forgot_password(email: String) -> Result<(), ServerFnError> {
         .forgot_password(&email)
         .await
         .map_err(provider_error)?;
-    leptos_axum::redirect(&format!("/reset?email={}", query(email.as_str())));
+    leptos_axum::redirect(&format!(
+        "/reset?email={}",
+        crate::pages::encode(email.as_str())
+    ));
     Ok(())
 }
 
@@ -215,26 +210,11 @@ pub async fn reset_password(
         .confirm_forgot_password(&email, &code, &password)
         .await
         .map_err(provider_error)?;
-    leptos_axum::redirect(&format!("/signin?reset=1&email={}", query(email.as_str())));
+    leptos_axum::redirect(&format!(
+        "/signin?reset=1&email={}",
+        crate::pages::encode(email.as_str())
+    ));
     Ok(())
-}
-
-/// The message of a failed action, for an inline alert.
-fn error_text<T>(v: Option<Result<T, ServerFnError>>) -> Option<String> {
-    match v {
-        Some(Err(ServerFnError::ServerError(m))) => Some(m),
-        Some(Err(_)) => Some("Something went wrong. Please try again.".into()),
-        _ => None,
-    }
-}
-
-#[component]
-fn FormError(message: Signal<Option<String>>) -> impl IntoView {
-    view! {
-        <Show when=move || message.get().is_some()>
-            <p class="error" role="alert" data-testid="form-error">{move || message.get()}</p>
-        </Show>
-    }
 }
 
 fn query_param(name: &'static str) -> Signal<String> {
@@ -245,7 +225,7 @@ fn query_param(name: &'static str) -> Signal<String> {
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
-    let err = Signal::derive(move || error_text(action.value().get()));
+    let err = Signal::derive(move || action_error(action.value().get()));
     view! {
         <Title text="Sign up" />
         <section class="card narrow" aria-labelledby="signup-title">
@@ -259,7 +239,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <label for="su-password">"Password"</label>
                 <input id="su-password" type="password" name="password" required minlength="12" autocomplete="new-password" aria-describedby="pw-help" />
                 <small id="pw-help" class="muted">"At least 12 characters, with upper- and lower-case letters, a digit and a symbol."</small>
-                <FormError message=err />
+                <FormAlert message=err />
                 <button type="submit">"Sign up"</button>
             </form>
             <p>"Already have an account? " <a href="/signin">"Sign in"</a></p>
@@ -270,7 +250,7 @@ pub fn SignUpPage() -> impl IntoView {
 #[component]
 pub fn ConfirmPage() -> impl IntoView {
     let action = ServerAction::<ConfirmSignUp>::new();
-    let err = Signal::derive(move || error_text(action.value().get()));
+    let err = Signal::derive(move || action_error(action.value().get()));
     let email = query_param("email");
     view! {
         <Title text="Confirm your email" />
@@ -281,7 +261,7 @@ pub fn ConfirmPage() -> impl IntoView {
                 <input type="hidden" name="email" value=email />
                 <label for="cf-code">"Confirmation code"</label>
                 <input id="cf-code" type="text" name="code" required inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" />
-                <FormError message=err />
+                <FormAlert message=err />
                 <button type="submit">"Confirm"</button>
             </form>
         </section>
@@ -291,7 +271,7 @@ pub fn ConfirmPage() -> impl IntoView {
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let err = Signal::derive(move || error_text(action.value().get()));
+    let err = Signal::derive(move || action_error(action.value().get()));
     let email = query_param("email");
     let next = query_param("next");
     let confirmed = query_param("confirmed");
@@ -312,7 +292,7 @@ pub fn SignInPage() -> impl IntoView {
                 <input id="si-email" type="email" name="email" required autocomplete="email" value=email />
                 <label for="si-password">"Password"</label>
                 <input id="si-password" type="password" name="password" required autocomplete="current-password" />
-                <FormError message=err />
+                <FormAlert message=err />
                 <button type="submit">"Sign in"</button>
             </form>
             <p><a href="/forgot">"Forgot your password?"</a> " · " <a href="/signup">"Create an account"</a></p>
@@ -323,7 +303,7 @@ pub fn SignInPage() -> impl IntoView {
 #[component]
 pub fn ForgotPage() -> impl IntoView {
     let action = ServerAction::<ForgotPassword>::new();
-    let err = Signal::derive(move || error_text(action.value().get()));
+    let err = Signal::derive(move || action_error(action.value().get()));
     view! {
         <Title text="Forgot password" />
         <section class="card narrow" aria-labelledby="forgot-title">
@@ -331,7 +311,7 @@ pub fn ForgotPage() -> impl IntoView {
             <form method="post" action=ForgotPassword::url() class="stack">
                 <label for="fp-email">"Email"</label>
                 <input id="fp-email" type="email" name="email" required autocomplete="email" />
-                <FormError message=err />
+                <FormAlert message=err />
                 <button type="submit">"Send a reset code"</button>
             </form>
         </section>
@@ -341,7 +321,7 @@ pub fn ForgotPage() -> impl IntoView {
 #[component]
 pub fn ResetPage() -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
-    let err = Signal::derive(move || error_text(action.value().get()));
+    let err = Signal::derive(move || action_error(action.value().get()));
     let email = query_param("email");
     view! {
         <Title text="Choose a new password" />
@@ -354,7 +334,7 @@ pub fn ResetPage() -> impl IntoView {
                 <input id="rp-code" type="text" name="code" required inputmode="numeric" maxlength="6" autocomplete="one-time-code" />
                 <label for="rp-password">"New password"</label>
                 <input id="rp-password" type="password" name="password" required minlength="12" autocomplete="new-password" />
-                <FormError message=err />
+                <FormAlert message=err />
                 <button type="submit">"Change password"</button>
             </form>
         </section>

@@ -147,6 +147,15 @@ pub fn cursor(raw: Option<String>) -> Result<Option<store::Cursor>, ServerFnErro
     }
 }
 
+/// The page a list server function was asked for: `limit` items after the
+/// cursor in `after` (absent or empty: the first page).
+pub fn page(limit: u32, after: Option<String>) -> Result<PageRequest, ServerFnError> {
+    Ok(PageRequest {
+        limit,
+        after: cursor(after)?,
+    })
+}
+
 pub fn today() -> time::Date {
     OffsetDateTime::now_utc().date()
 }

@@ -27,27 +27,31 @@ pub struct TeamPage {
 /// Everyone, ordered by email (admins).
 #[server(endpoint = "team/list")]
 pub async fn team(#[server(default)] after: Option<String>) -> Result<TeamPage, ServerFnError> {
-    use crate::guard::{actor_for, all_pages, ctx, cursor, store_error};
+    use crate::guard::{actor_for, all_pages, ctx, store_error};
     use domain::Action;
-    use store::PageRequest;
     let (session, _) = actor_for(Action::ListUsers).await?;
     let ctx = ctx()?;
+    let first_page = after.as_deref().is_none_or(str::is_empty);
     let page = ctx
         .store
-        .list_users(PageRequest {
-            limit: 100,
-            after: cursor(after)?,
-        })
+        .list_users(crate::guard::page(100, after)?)
         .await
         .map_err(|e| store_error(e, "User"))?;
-    // Counting admins reads every profile; teams are small and this page is
-    // admin-only, so one more query per 500 people is the honest price.
-    let admins = all_pages(|p| ctx.store.list_users(p))
-        .await
-        .map_err(|e| store_error(e, "User"))?
-        .iter()
-        .filter(|u| u.role == Role::Admin)
-        .count() as u32;
+    let count = |users: &[domain::UserProfile]| {
+        users.iter().filter(|u| u.role == Role::Admin).count() as u32
+    };
+    // The last-admin guard needs the admins of the whole team: the page is
+    // enough when it is the whole team, else every profile is read (one
+    // query per 500 people, on an admin-only page).
+    let admins = if first_page && page.next.is_none() {
+        count(&page.items)
+    } else {
+        count(
+            &all_pages(|p| ctx.store.list_users(p))
+                .await
+                .map_err(|e| store_error(e, "User"))?,
+        )
+    };
     Ok(TeamPage {
         members: page
             .items
@@ -331,13 +335,7 @@ pub async fn notifications(
     let ctx = ctx()?;
     let page = ctx
         .store
-        .list_notifications(
-            session.user,
-            PageRequest {
-                limit: 30,
-                after: cursor(after)?,
-            },
-        )
+        .list_notifications(session.user, crate::guard::page(30, after)?)
         .await
         .map_err(|e| store_error(e, "Notification"))?;
     Ok(Inbox {
@@ -389,28 +387,25 @@ pub async fn mark_read(id: String) -> Result<(), ServerFnError> {
         raw => Some(NotificationId::parse(raw).map_err(|_| bad_request("Unknown notification."))?),
     };
     let mut req = PageRequest::first(PageRequest::MAX_LIMIT);
-    let mut found = target.is_none();
     loop {
         let page = ctx
             .store
             .list_notifications(session.user, req)
             .await
             .map_err(|e| store_error(e, "Notification"))?;
-        for n in page.items.iter().filter(|n| !n.read) {
-            if target.is_none() || target == Some(n.id) {
+        for n in page
+            .items
+            .iter()
+            .filter(|n| target.is_none_or(|t| t == n.id))
+        {
+            if !n.read {
                 ctx.store
                     .mark_notification_read(n)
                     .await
                     .map_err(|e| store_error(e, "Notification"))?;
-                if target.is_some() {
-                    return Ok(());
-                }
             }
-        }
-        if let Some(t) = target {
-            if page.items.iter().any(|n| n.id == t) {
-                found = true;
-                break;
+            if target.is_some() {
+                return Ok(());
             }
         }
         match page.next {
@@ -418,8 +413,8 @@ pub async fn mark_read(id: String) -> Result<(), ServerFnError> {
             None => break,
         }
     }
-    if !found {
-        return Err(fail(http::StatusCode::NOT_FOUND, "Notification not found."));
+    match target {
+        Some(_) => Err(fail(http::StatusCode::NOT_FOUND, "Notification not found.")),
+        None => Ok(()),
     }
-    Ok(())
 }

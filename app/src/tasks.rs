@@ -128,25 +128,6 @@ pub fn moves_for(role: Role, from: Status) -> Vec<Status> {
         .collect()
 }
 
-pub fn status_label(s: Status) -> &'static str {
-    match s {
-        Status::Open => "Open",
-        Status::InProgress => "In progress",
-        Status::Blocked => "Blocked",
-        Status::InReview => "In review",
-        Status::Done => "Done",
-    }
-}
-
-pub fn priority_label(p: Priority) -> &'static str {
-    match p {
-        Priority::Low => "Low",
-        Priority::Medium => "Medium",
-        Priority::High => "High",
-        Priority::Urgent => "Urgent",
-    }
-}
-
 #[cfg(feature = "ssr")]
 pub(crate) mod view {
     //! Builds view models from store values.
@@ -276,11 +257,9 @@ pub(crate) mod view {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                ActivityChange::StatusChanged { from, to } => format!(
-                    "moved it from {} to {}",
-                    status_label(*from),
-                    status_label(*to)
-                ),
+                ActivityChange::StatusChanged { from, to } => {
+                    format!("moved it from {} to {}", from.label(), to.label())
+                }
                 ActivityChange::Assigned { users } => format!("assigned {}", names(users)),
                 ActivityChange::Unassigned { users } => format!("unassigned {}", names(users)),
             })
@@ -436,19 +415,15 @@ mod board_impl {
 
     pub const COLUMN_PAGE: usize = 20;
 
-    pub fn sort_cards(
-        cards: &mut [Card],
-        tasks_updated: &[(String, time::OffsetDateTime)],
-        sort: Sort,
-    ) {
+    /// Orders a column's loaded cards. The due-date order (undated last)
+    /// is a stable sort, so on the admin board it keeps the store's own
+    /// order; members' rows carry no update time, so "updated" sorts by due
+    /// date for them (admins' tasks are sorted by it before becoming cards).
+    pub fn sort_cards(cards: &mut [Card], sort: Sort) {
         match sort {
-            Sort::Due => {}
+            Sort::Due | Sort::Updated => cards.sort_by_key(|c| (c.due.is_none(), c.due.clone())),
             Sort::Priority => cards.sort_by_key(|c| std::cmp::Reverse(c.priority)),
             Sort::Title => cards.sort_by_key(|c| c.title.to_lowercase()),
-            Sort::Updated => {
-                let at = |id: &str| tasks_updated.iter().find(|(i, _)| i == id).map(|(_, t)| *t);
-                cards.sort_by_key(|c| std::cmp::Reverse(at(&c.id)));
-            }
         }
     }
 
@@ -463,19 +438,20 @@ mod board_impl {
     ) -> Result<Column, ServerFnError> {
         let after = cursor(after)?;
         if actor.role == Role::Admin {
-            let (tasks, next) = scan(
+            let (mut tasks, next) = scan(
                 COLUMN_PAGE,
                 after,
                 |p| store.list_tasks_by_status(status, p),
                 |t: &Task| filter.task_ok(t),
             )
             .await?;
-            let updated: Vec<_> = tasks
-                .iter()
-                .map(|t| (t.id.to_string(), t.updated_at))
-                .collect();
+            if filter.sort == Sort::Updated {
+                tasks.sort_by_key(|t| std::cmp::Reverse(t.updated_at));
+            }
             let mut cards: Vec<Card> = tasks.iter().map(|t| card(t, dir)).collect();
-            sort_cards(&mut cards, &updated, filter.sort);
+            if filter.sort != Sort::Updated {
+                sort_cards(&mut cards, filter.sort);
+            }
             Ok(Column {
                 status,
                 cards,
@@ -491,21 +467,7 @@ mod board_impl {
             )
             .await?;
             let mut cards: Vec<Card> = rows.iter().map(row).collect();
-            let sort = if filter.sort == Sort::Updated {
-                Sort::Due
-            } else {
-                filter.sort
-            };
-            if sort == Sort::Due {
-                cards.sort_by(|a, b| match (&a.due, &b.due) {
-                    (Some(x), Some(y)) => x.cmp(y),
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    (None, Some(_)) => std::cmp::Ordering::Greater,
-                    (None, None) => std::cmp::Ordering::Equal,
-                });
-            } else {
-                sort_cards(&mut cards, &[], sort);
-            }
+            sort_cards(&mut cards, filter.sort);
             Ok(Column {
                 status,
                 cards,
@@ -592,13 +554,7 @@ pub async fn task_detail(
             .map_err(|e| store_error(e, "Comment"))?,
     };
     let activity = store
-        .list_activity(
-            id,
-            PageRequest {
-                limit: PAGE,
-                after: cursor(activity_after)?,
-            },
-        )
+        .list_activity(id, crate::guard::page(PAGE, activity_after)?)
         .await
         .map_err(|e| store_error(e, "Task"))?;
     let dir = view::Directory::load(store).await?;
@@ -771,8 +727,9 @@ pub async fn move_task(id: String, version: u64, status: Status) -> Result<Card,
         .change_status(&current, status, actor.user_id)
         .await
         .map_err(|e| store_error(e, "Task"))?;
-    let dir = view::Directory::load(ctx.store.as_ref()).await?;
-    Ok(view::card(&next, &dir))
+    // The caller refetches its list; the reply only needs the moved card's
+    // title and status, so no user directory is read on this hot path.
+    Ok(view::row(&next.summary()))
 }
 
 /// Replaces the assignee set (admins); the store writes the difference.
@@ -875,13 +832,7 @@ pub async fn my_tasks(#[server(default)] after: Option<String>) -> Result<Column
     let ctx = ctx()?;
     let page = ctx
         .store
-        .list_tasks_for_user(
-            session.user,
-            PageRequest {
-                limit: 100,
-                after: cursor(after)?,
-            },
-        )
+        .list_tasks_for_user(session.user, crate::guard::page(100, after)?)
         .await
         .map_err(|e| store_error(e, "Task"))?;
     Ok(Column {

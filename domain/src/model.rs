@@ -76,6 +76,18 @@ wire_enum!(
     }
 );
 
+impl Priority {
+    /// How people read it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Priority::Low => "Low",
+            Priority::Medium => "Medium",
+            Priority::High => "High",
+            Priority::Urgent => "Urgent",
+        }
+    }
+}
+
 wire_enum!(
     /// The two roles of DESIGN.md; mirrors the Cognito groups.
     Role, "role" {
@@ -109,6 +121,17 @@ wire_enum!(
 );
 
 impl Status {
+    /// How people read it, on pages and in emails alike.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Status::Open => "Open",
+            Status::InProgress => "In progress",
+            Status::Blocked => "Blocked",
+            Status::InReview => "In review",
+            Status::Done => "Done",
+        }
+    }
+
     /// Whether the task still needs work: only these are reminded about
     /// (the store keeps them in its sparse "open tasks by due date" index).
     pub const fn is_open(self) -> bool {

@@ -173,6 +173,22 @@ fn comment_event(c: &Comment, item: &Item) -> Event {
     }
 }
 
+impl Event {
+    /// The in-app notice of this event for `user`. Both delivery paths
+    /// (local worker, email formatter) write it; its one-line message is
+    /// the email's subject, so the two channels say the same thing.
+    pub fn in_app(&self, user: UserId, subject: &str) -> domain::NewNotification {
+        domain::NewNotification {
+            user_id: user,
+            kind: self.kind,
+            task_id: Some(self.task_id),
+            task_title: self.task_title.clone(),
+            message: subject.to_owned(),
+            actor: self.actor,
+        }
+    }
+}
+
 /// A reminder for an open task, keyed per task and calendar day so a
 /// schedule that fires twice in a day reminds once.
 pub fn reminder(task: &Task, today: Date, now: OffsetDateTime) -> Option<Event> {

@@ -53,16 +53,6 @@ fn human_date(d: Date) -> String {
     d.format(HUMAN_DATE).unwrap_or_else(|_| d.to_string())
 }
 
-fn status_words(s: Status) -> &'static str {
-    match s {
-        Status::Open => "Open",
-        Status::InProgress => "In progress",
-        Status::Blocked => "Blocked",
-        Status::InReview => "In review",
-        Status::Done => "Done",
-    }
-}
-
 /// Renders the email for one recipient.
 pub fn render_email(event: &Event, ctx: &RenderContext<'_>) -> EmailMessage {
     let title = event.task_title.as_str();
@@ -91,11 +81,11 @@ pub fn render_email(event: &Event, ctx: &RenderContext<'_>) -> EmailMessage {
             String::new(),
         ),
         Detail::StatusChanged { from, to } => (
-            format!("{title} is now {}", status_words(*to)),
+            format!("{title} is now {}", to.label()),
             format!(
                 "{actor} moved “{title}” from {} to {}.",
-                status_words(*from),
-                status_words(*to)
+                from.label(),
+                to.label()
             ),
             String::new(),
         ),

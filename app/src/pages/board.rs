@@ -10,10 +10,7 @@ use domain::{Priority, Role, Status};
 use super::common::{
     action_error, query_string, use_hydrated, FormAlert, LoadError, PriorityBadge,
 };
-use crate::tasks::{
-    board, board_column, moves_for, priority_label, status_label, BoardQuery, BoardView, Card,
-    MoveTask,
-};
+use crate::tasks::{board, board_column, moves_for, BoardQuery, BoardView, Card, MoveTask};
 
 fn read_query() -> Memo<BoardQuery> {
     let q = use_query_map();
@@ -69,13 +66,13 @@ impl BoardCtx {
         if !moves_for(self.role, from).contains(&to) {
             self.announce.set(format!(
                 "A task cannot move from {} to {}.",
-                status_label(from),
-                status_label(to)
+                from.label(),
+                to.label()
             ));
             return;
         }
         self.announce
-            .set(format!("Moving the task to {}…", status_label(to)));
+            .set(format!("Moving the task to {}…", to.label()));
         self.mover.dispatch(MoveTask {
             id,
             version,
@@ -98,11 +95,7 @@ pub fn BoardPage() -> impl IntoView {
     // A successful move is announced once the board shows it.
     Effect::new(move |_| {
         if let Some(Ok(card)) = mover.value().get() {
-            announce.set(format!(
-                "“{}” is now {}.",
-                card.title,
-                status_label(card.status)
-            ));
+            announce.set(format!("“{}” is now {}.", card.title, card.status.label()));
         }
     });
     view! {
@@ -164,7 +157,7 @@ fn BoardBody(board: BoardView, ctx: BoardCtx) -> impl IntoView {
                 <select id="f-priority" name="priority">
                     <option value="" selected=q.priority.is_empty()>"Any"</option>
                     {Priority::ALL.iter().rev().map(|p| view! {
-                        <option value=p.as_str() selected=selected(&q.priority, p.as_str())>{priority_label(*p)}</option>
+                        <option value=p.as_str() selected=selected(&q.priority, p.as_str())>{p.label()}</option>
                     }).collect_view()}
                 </select>
             </div>
@@ -272,7 +265,7 @@ fn BoardColumn(column: crate::tasks::Column, ctx: BoardCtx) -> impl IntoView {
             }
         >
             <h2 id=heading>
-                {status_label(status)} " "
+                {status.label()} " "
                 <span class="count" aria-label="tasks shown">{move || cards.with(|c| c.len())}</span>
             </h2>
             {paged.then(|| view! { <p class="muted small">"Later tasks · " <a href="/board">"back to the start"</a></p> })}
@@ -324,7 +317,7 @@ fn BoardCard(card: Card, ctx: BoardCtx) -> impl IntoView {
             draggable=move || if ctx.hydrated.get() { "true" } else { "false" }
             data-testid="card"
             data-id=card.id.clone()
-            aria-label=format!("{}, {}", card.title, status_label(card.status))
+            aria-label=format!("{}, {}", card.title, card.status.label())
             on:dragstart=move |_| ctx.dragging.set(Some(Dragged { id, version, from }))
             on:dragend=move |_| ctx.dragging.set(None)
             on:keydown=on_key
@@ -347,7 +340,7 @@ fn BoardCard(card: Card, ctx: BoardCtx) -> impl IntoView {
                     <input type="hidden" name="version" value=version.to_string() />
                     <label class="sr-only" for=select_id.clone()>"Move to"</label>
                     <select id=select_id.clone() name="status">
-                        {moves.iter().map(|s| view! { <option value=s.as_str()>{status_label(*s)}</option> }).collect_view()}
+                        {moves.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
                     </select>
                     <button type="submit" class="secondary small">"Move"</button>
                 </ActionForm>

@@ -4,8 +4,6 @@ use leptos::prelude::*;
 
 use domain::{Priority, Status};
 
-use crate::tasks::{priority_label, status_label};
-
 /// The text of a server function error, as the server worded it.
 pub fn message(e: &ServerFnError) -> String {
     match e {
@@ -52,14 +50,14 @@ pub fn FormAlert(message: Signal<Option<String>>) -> impl IntoView {
 
 #[component]
 pub fn StatusBadge(status: Status) -> impl IntoView {
-    view! { <span class=format!("badge status-{}", status.as_str().to_lowercase())>{status_label(status)}</span> }
+    view! { <span class=format!("badge status-{}", status.as_str().to_lowercase())>{status.label()}</span> }
 }
 
 #[component]
 pub fn PriorityBadge(priority: Priority) -> impl IntoView {
     view! {
         <span class=format!("badge prio-{}", priority.as_str().to_lowercase()) title="Priority">
-            {priority_label(priority)}
+            {priority.label()}
         </span>
     }
 }

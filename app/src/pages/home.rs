@@ -38,7 +38,7 @@ pub fn Home() -> impl IntoView {
             <p aria-live="polite" data-testid="greeting">
                 {move || match greet.value().get() {
                     Some(Ok(msg)) => msg,
-                    Some(Err(e)) => server_message(&e),
+                    Some(Err(e)) => super::common::message(&e),
                     None => String::new(),
                 }}
             </p>
@@ -65,13 +65,5 @@ pub fn About() -> impl IntoView {
             <h1>"About tasklane"</h1>
             <p>"Admins plan and assign the work; members move their tasks along. Every page works without JavaScript and gets better with it."</p>
         </section>
-    }
-}
-
-/// The user-facing part of a server function error, without the variant noise.
-fn server_message(e: &ServerFnError) -> String {
-    match e {
-        ServerFnError::ServerError(msg) => msg.clone(),
-        _ => "Something went wrong. Please try again.".to_string(),
     }
 }

@@ -11,7 +11,6 @@ use crate::people::{
     dashboard, event_label, my_profile, notifications, pref_field, team, ChangeRole,
     DashboardStats, MarkRead, UpdateProfile,
 };
-use crate::tasks::status_label;
 
 #[component]
 pub fn TeamPage() -> impl IntoView {
@@ -126,13 +125,13 @@ fn DashboardBody(d: DashboardStats) -> impl IntoView {
         <section class="card" aria-labelledby="by-status-title">
             <h2 id="by-status-title">"Tasks by status"</h2>
             <svg class="chart" viewBox=format!("0 0 400 {h}") role="img" aria-labelledby="by-status-title by-status-desc" data-testid="chart-status">
-                <desc id="by-status-desc">{d.by_status.iter().map(|(s, n)| format!("{}: {n}", status_label(*s))).collect::<Vec<_>>().join(", ")}</desc>
+                <desc id="by-status-desc">{d.by_status.iter().map(|(s, n)| format!("{}: {n}", s.label())).collect::<Vec<_>>().join(", ")}</desc>
                 {d.by_status.iter().enumerate().map(|(i, (s, n))| {
                     let y = 4.0 + i as f64 * row_h;
                     let w = scale(*n, max, bar_w);
                     view! {
                         <g data-status=s.as_str() data-count=n.to_string()>
-                            <text x="0" y=y + 21.0 class="label">{status_label(*s)}</text>
+                            <text x="0" y=y + 21.0 class="label">{s.label()}</text>
                             <rect x="110" y=y + 6.0 width=format!("{w:.1}") height="20" rx="4" style=format!("fill:{}", status_color(*s)) />
                             <text x=format!("{:.1}", 116.0 + w) y=y + 21.0 class="value">{n.to_string()}</text>
                         </g>

@@ -9,8 +9,8 @@ use domain::{Priority, Status};
 
 use super::common::{action_error, query_string, FormAlert, LoadError, PriorityBadge, StatusBadge};
 use crate::tasks::{
-    my_tasks, priority_label, status_label, task_detail, AddComment, AssignTask, CreateTask,
-    DeleteTask, MoveTask, Person, TaskView, UpdateTask,
+    my_tasks, task_detail, AddComment, AssignTask, CreateTask, DeleteTask, MoveTask, Person,
+    TaskView, UpdateTask,
 };
 
 #[component]
@@ -125,7 +125,7 @@ fn TaskBody(task: TaskView, actions: TaskActions) -> impl IntoView {
                             <input type="hidden" name="version" value=tv.version.to_string() />
                             <label for="status-select">"Move to"</label>
                             <select id="status-select" name="status" data-testid="status-select">
-                                {tv.moves.iter().map(|s| view! { <option value=s.as_str()>{status_label(*s)}</option> }).collect_view()}
+                                {tv.moves.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
                             </select>
                             <button type="submit" data-testid="move-button">"Move"</button>
                         </ActionForm>
@@ -277,7 +277,7 @@ fn PrioritySelect(id: &'static str, current: Priority) -> impl IntoView {
     view! {
         <select id=id name="priority">
             {Priority::ALL.iter().map(|p| view! {
-                <option value=p.as_str() selected=*p == current>{priority_label(*p)}</option>
+                <option value=p.as_str() selected=*p == current>{p.label()}</option>
             }).collect_view()}
         </select>
     }
@@ -351,8 +351,8 @@ pub fn MyTasksPage() -> impl IntoView {
                         view! {
                             <div class="groups" data-testid="my-tasks">
                                 {groups.into_iter().map(|(s, cards)| view! {
-                                    <section class="card" aria-label=status_label(s)>
-                                        <h2>{status_label(s)} " " <span class="count">{cards.len()}</span></h2>
+                                    <section class="card" aria-label=s.label()>
+                                        <h2>{s.label()} " " <span class="count">{cards.len()}</span></h2>
                                         <ul class="rows" role="list">
                                             {cards.into_iter().map(|c| view! {
                                                 <li class="row-item" class:overdue=c.overdue data-testid="my-task">

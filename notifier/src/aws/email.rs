@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use aws_lambda_events::event::sns::{SnsEvent, SnsRecord};
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
-use domain::{NewNotification, UserId, UserProfile};
+use domain::{UserId, UserProfile};
 use store::{DynamoStore, PageRequest, Store, StoreError};
 use time::Duration;
 
@@ -191,14 +191,7 @@ async fn deliver(
         let key = format!("inapp#{}#{}", event.dedupe_key, d.user);
         let written = once(&deps.store, &key, DELIVERY_MARKER_TTL, || async {
             deps.store
-                .create_notification(NewNotification {
-                    user_id: d.user,
-                    kind: event.kind,
-                    task_id: Some(event.task_id),
-                    task_title: event.task_title.clone(),
-                    message: msg.subject.clone(),
-                    actor: event.actor,
-                })
+                .create_notification(event.in_app(d.user, &msg.subject))
                 .await?;
             Ok(())
         })

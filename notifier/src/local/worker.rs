@@ -62,9 +62,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use domain::{
-    Comment, EventPrefs, NewNotification, NotificationPrefs, Task, TaskId, UserId, UserProfile,
-};
+use domain::{Comment, EventPrefs, NotificationPrefs, Task, TaskId, UserId, UserProfile};
 use store::{Change, ChangeFeed, PageRequest, Store, StoreError};
 use tokio::sync::Notify;
 
@@ -464,15 +462,7 @@ impl Worker {
             return Ok(());
         }
         self.store
-            .create_notification(NewNotification {
-                user_id: to.id,
-                kind: event.kind,
-                task_id: Some(event.task_id),
-                task_title: event.task_title.clone(),
-                // The one-line summary, the same as the email subject.
-                message: msg.subject.clone(),
-                actor: event.actor,
-            })
+            .create_notification(event.in_app(to.id, &msg.subject))
             .await?;
         self.record(&key).await
     }
