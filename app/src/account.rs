@@ -24,28 +24,9 @@ pub struct Me {
 
 #[server(endpoint = "auth/me")]
 pub async fn whoami() -> Result<Option<Me>, ServerFnError> {
-    let Some(s) = crate::auth::session::current_session().await else {
-        return Ok(None);
-    };
-    // Cognito access tokens carry no email (their username is the sub), so
-    // the profile says who this is; the local issuer's tokens already do.
-    let email = if domain::Email::parse(&s.email).is_ok() {
-        s.email
-    } else {
-        match use_context::<crate::ssr::ServerContext>() {
-            Some(ctx) => match ctx.store.get_profile(s.user).await {
-                Ok(p) => p.email.as_str().to_owned(),
-                Err(e) => {
-                    tracing::warn!(error = %e, user = %s.user, "no profile for a signed-in user");
-                    s.email
-                }
-            },
-            None => s.email,
-        }
-    };
-    Ok(Some(Me {
+    Ok(crate::session::current_session().await.map(|s| Me {
         user_id: s.user.to_string(),
-        email,
+        email: s.email.as_str().to_owned(),
         is_admin: s.role == domain::Role::Admin,
     }))
 }
@@ -53,16 +34,28 @@ pub async fn whoami() -> Result<Option<Me>, ServerFnError> {
 #[cfg(feature = "ssr")]
 mod server {
     use std::sync::Arc;
+    use std::time::Duration;
 
-    use http::StatusCode;
+    use auth::limits::Flow;
+    use auth::provider::ProviderError;
+    use auth::session::AuthState;
+    use http::{request::Parts, StatusCode};
     use leptos::prelude::*;
 
-    use crate::auth::provider::ProviderError;
-    use crate::auth::session::AuthState;
     pub use crate::guard::{bad_request, fail};
+
+    /// Every account flow that could tell known emails from unknown ones by
+    /// its speed answers no sooner than this (above the slowest branch: an
+    /// argon2 hash plus a store write and a mail hand-off).
+    pub const FLOOR: Duration = Duration::from_millis(250);
 
     pub fn auth() -> Result<Arc<AuthState>, ServerFnError> {
         crate::guard::ctx().map(|c| c.auth)
+    }
+
+    pub fn parts() -> Result<Parts, ServerFnError> {
+        use_context::<Parts>()
+            .ok_or_else(|| fail(StatusCode::INTERNAL_SERVER_ERROR, "Server misconfigured."))
     }
 
     pub fn provider_error(e: ProviderError) -> ServerFnError {
@@ -75,8 +68,30 @@ mod server {
         )
     }
 
-    pub fn parse_email(raw: &str) -> Result<domain::Email, ServerFnError> {
-        domain::Email::parse(raw).map_err(|e| bad_request(e.to_string()))
+    /// Counts one attempt at `flow` against the client's budget and, if
+    /// `raw` is a well-formed email, against that account's (normalized)
+    /// budget; then parses it. Counting comes first, so malformed input is
+    /// limited too.
+    pub fn limited_email(
+        auth: &AuthState,
+        parts: &Parts,
+        flow: Flow,
+        raw: &str,
+    ) -> Result<domain::Email, ServerFnError> {
+        let parsed = domain::Email::parse(raw);
+        let client = crate::session::client_addr(parts);
+        if auth
+            .limits
+            .check(flow, parsed.as_ref().ok(), &client)
+            .is_err()
+        {
+            tracing::warn!(%client, ?flow, "account flow rate limit hit");
+            return Err(fail(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts. Wait a few minutes and try again.",
+            ));
+        }
+        parsed.map_err(|e| bad_request(e.to_string()))
     }
 
     /// Only same-site paths, so `next` cannot send users elsewhere.
@@ -94,15 +109,22 @@ pub async fn sign_up(
     email: String,
     display_name: String,
     password: String,
+    setup: Option<String>,
 ) -> Result<(), ServerFnError> {
     use server::*;
     let auth = auth()?;
-    let email = parse_email(&email)?;
+    let parts = parts()?;
+    let email = limited_email(&auth, &parts, auth::limits::Flow::SignUp, &email)?;
     let name = domain::DisplayName::parse(&display_name).map_err(|e| bad_request(e.to_string()))?;
-    auth.provider
-        .sign_up(&email, &password, &name)
-        .await
-        .map_err(provider_error)?;
+    let bootstrap = auth
+        .bootstrap
+        .allows(crate::session::bootstrap_origin(&parts), setup.as_deref());
+    auth::at_least(
+        FLOOR,
+        auth.provider.sign_up(&email, &password, &name, bootstrap),
+    )
+    .await
+    .map_err(provider_error)?;
     leptos_axum::redirect(&format!(
         "/confirm?email={}",
         crate::pages::encode(email.as_str())
@@ -114,13 +136,27 @@ pub async fn sign_up(
 pub async fn confirm_sign_up(email: String, code: String) -> Result<(), ServerFnError> {
     use server::*;
     let auth = auth()?;
-    let email = parse_email(&email)?;
-    auth.provider
-        .confirm_sign_up(&email, &code)
+    let email = limited_email(&auth, &parts()?, auth::limits::Flow::Confirm, &email)?;
+    auth::at_least(FLOOR, auth.provider.confirm_sign_up(&email, &code))
         .await
         .map_err(provider_error)?;
     leptos_axum::redirect(&format!(
         "/signin?confirmed=1&email={}",
+        crate::pages::encode(email.as_str())
+    ));
+    Ok(())
+}
+
+#[server(endpoint = "auth/resend")]
+pub async fn resend_confirmation(email: String) -> Result<(), ServerFnError> {
+    use server::*;
+    let auth = auth()?;
+    let email = limited_email(&auth, &parts()?, auth::limits::Flow::Resend, &email)?;
+    auth::at_least(FLOOR, auth.provider.resend_confirmation(&email))
+        .await
+        .map_err(provider_error)?;
+    leptos_axum::redirect(&format!(
+        "/confirm?resent=1&email={}",
         crate::pages::encode(email.as_str())
     ));
     Ok(())
@@ -134,28 +170,14 @@ pub async fn sign_in(
 ) -> Result<(), ServerFnError> {
     use server::*;
     let auth = auth()?;
-    let parts = use_context::<http::request::Parts>().ok_or_else(|| {
-        fail(
-            http::StatusCode::INTERNAL_SERVER_ERROR,
-            "Server misconfigured.",
-        )
-    })?;
-    let client = crate::auth::session::client_addr(&parts);
-    if !auth.limiter.allow(&email, &client) {
-        tracing::warn!(%client, "sign-in rate limit hit");
-        return Err(fail(
-            http::StatusCode::TOO_MANY_REQUESTS,
-            "Too many sign-in attempts. Wait a few minutes and try again.",
-        ));
-    }
-    let email = parse_email(&email)?;
+    let email = limited_email(&auth, &parts()?, auth::limits::Flow::SignIn, &email)?;
     let tokens = auth
         .provider
         .sign_in(&email, &password)
         .await
         .map_err(provider_error)?;
     if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-        crate::auth::session::set_session_cookies(&resp, &tokens, auth.secure_cookies);
+        crate::session::set_session_cookies(&resp, &tokens, auth.secure_cookies);
     }
     leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/")));
     Ok(())
@@ -165,17 +187,13 @@ pub async fn sign_in(
 pub async fn sign_out() -> Result<(), ServerFnError> {
     use server::*;
     let auth = auth()?;
-    if let Some(parts) = use_context::<http::request::Parts>() {
-        if let Some(rt) =
-            crate::auth::session::read_cookie(&parts, crate::auth::session::REFRESH_COOKIE)
-        {
-            if let Err(e) = auth.provider.sign_out(&rt).await {
-                tracing::warn!(error = %e, "revoking the refresh token failed");
-            }
+    if let Some(rt) = crate::session::refresh_cookie(&parts()?, auth.secure_cookies) {
+        if let Err(e) = auth.provider.sign_out(&rt).await {
+            tracing::warn!(error = %e, "revoking the refresh token failed");
         }
     }
     if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-        crate::auth::session::clear_session_cookies(&resp, auth.secure_cookies);
+        crate::session::clear_session_cookies(&resp, auth.secure_cookies);
     }
     leptos_axum::redirect("/");
     Ok(())
@@ -185,9 +203,8 @@ pub async fn sign_out() -> Result<(), ServerFnError> {
 pub async fn forgot_password(email: String) -> Result<(), ServerFnError> {
     use server::*;
     let auth = auth()?;
-    let email = parse_email(&email)?;
-    auth.provider
-        .forgot_password(&email)
+    let email = limited_email(&auth, &parts()?, auth::limits::Flow::Forgot, &email)?;
+    auth::at_least(FLOOR, auth.provider.forgot_password(&email))
         .await
         .map_err(provider_error)?;
     leptos_axum::redirect(&format!(
@@ -205,11 +222,14 @@ pub async fn reset_password(
 ) -> Result<(), ServerFnError> {
     use server::*;
     let auth = auth()?;
-    let email = parse_email(&email)?;
-    auth.provider
-        .confirm_forgot_password(&email, &code, &password)
-        .await
-        .map_err(provider_error)?;
+    let email = limited_email(&auth, &parts()?, auth::limits::Flow::Reset, &email)?;
+    auth::at_least(
+        FLOOR,
+        auth.provider
+            .confirm_forgot_password(&email, &code, &password),
+    )
+    .await
+    .map_err(provider_error)?;
     leptos_axum::redirect(&format!(
         "/signin?reset=1&email={}",
         crate::pages::encode(email.as_str())
@@ -226,12 +246,14 @@ fn query_param(name: &'static str) -> Signal<String> {
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let err = Signal::derive(move || action_error(action.value().get()));
+    let setup = query_param("setup");
     view! {
         <Title text="Sign up" />
         <section class="card narrow" aria-labelledby="signup-title">
             <h1 id="signup-title">"Create your account"</h1>
-            <p class="muted">"The first account of a new installation becomes its admin."</p>
+            <p class="muted">"The first account of a new installation becomes its admin: from the server's own machine, or with the setup link printed in the server's log."</p>
             <form method="post" action=SignUp::url() class="stack">
+                <input type="hidden" name="setup" value=setup />
                 <label for="su-email">"Email"</label>
                 <input id="su-email" type="email" name="email" required autocomplete="email" />
                 <label for="su-name">"Display name"</label>
@@ -251,7 +273,10 @@ pub fn SignUpPage() -> impl IntoView {
 pub fn ConfirmPage() -> impl IntoView {
     let action = ServerAction::<ConfirmSignUp>::new();
     let err = Signal::derive(move || action_error(action.value().get()));
+    let resend = ServerAction::<ResendConfirmation>::new();
+    let resend_err = Signal::derive(move || action_error(resend.value().get()));
     let email = query_param("email");
+    let resent = query_param("resent");
     view! {
         <Title text="Confirm your email" />
         <section class="card narrow" aria-labelledby="confirm-title">
@@ -263,6 +288,14 @@ pub fn ConfirmPage() -> impl IntoView {
                 <input id="cf-code" type="text" name="code" required inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" />
                 <FormAlert message=err />
                 <button type="submit">"Confirm"</button>
+            </form>
+            <Show when=move || resent.get() == "1">
+                <p class="success" role="status">"If this email is waiting for confirmation, a new code is on its way."</p>
+            </Show>
+            <form method="post" action=ResendConfirmation::url() class="inline">
+                <input type="hidden" name="email" value=email />
+                <FormAlert message=resend_err />
+                <button type="submit" class="secondary small">"Send a new code"</button>
             </form>
         </section>
     }

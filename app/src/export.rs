@@ -32,7 +32,7 @@ type Refusal = (StatusCode, String);
 async fn csv_body() -> Result<String, Refusal> {
     // The guard's own status handling keeps browser form posts on a
     // redirect; a download wants the plain status, so decide it here.
-    match crate::auth::session::current_session().await {
+    match crate::session::current_session().await {
         None => {
             return Err((
                 StatusCode::UNAUTHORIZED,
@@ -117,7 +117,7 @@ pub async fn tasks_csv(ctx: ServerContext, req: Request<Body>) -> Response {
     let owner = Owner::new();
     let opts = ResponseOptions::default();
     let fut = owner.with(|| {
-        provide_context(ctx);
+        crate::ssr::provide_request_context(&ctx);
         provide_context(parts);
         provide_context(opts.clone());
         ScopedFuture::new(csv_body())

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use domain::{Action, Actor, Denied, Task, TaskId, TaskRelation, UserId};
 use store::{PageRequest, Store, StoreError};
 
-use crate::auth::session::{require_user, set_status, Session};
+use crate::session::{require_user, set_status, Session};
 use crate::ssr::ServerContext;
 
 /// The message a member gets for a task they may not see, identical to the

@@ -11,13 +11,13 @@
 pub mod account;
 pub mod api;
 #[cfg(feature = "ssr")]
-pub mod auth;
-#[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]
 pub(crate) mod guard;
 mod pages;
 pub mod people;
+#[cfg(feature = "ssr")]
+pub mod session;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod tasks;

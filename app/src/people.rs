@@ -13,14 +13,15 @@ pub struct TeamMember {
     pub person: Person,
     pub version: u64,
     pub is_me: bool,
+    pub active: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamPage {
     pub members: Vec<TeamMember>,
     pub next: Option<String>,
-    /// How many admins there are, so the page can show the last-admin guard
-    /// instead of letting someone discover it by failing.
+    /// How many active admins there are, so the page can show the last-admin
+    /// guard instead of letting someone discover it by failing.
     pub admins: u32,
 }
 
@@ -37,9 +38,8 @@ pub async fn team(#[server(default)] after: Option<String>) -> Result<TeamPage, 
         .list_users(crate::guard::page(100, after)?)
         .await
         .map_err(|e| store_error(e, "User"))?;
-    let count = |users: &[domain::UserProfile]| {
-        users.iter().filter(|u| u.role == Role::Admin).count() as u32
-    };
+    let count =
+        |users: &[domain::UserProfile]| users.iter().filter(|u| u.is_active_admin()).count() as u32;
     // The last-admin guard needs the admins of the whole team: the page is
     // enough when it is the whole team, else every profile is read (one
     // query per 500 people, on an admin-only page).
@@ -60,6 +60,7 @@ pub async fn team(#[server(default)] after: Option<String>) -> Result<TeamPage, 
                 person: crate::tasks::view::person(u),
                 version: u.version,
                 is_me: u.id == session.user,
+                active: u.active,
             })
             .collect(),
         next: page.next.map(|c| c.to_string()),
@@ -68,7 +69,7 @@ pub async fn team(#[server(default)] after: Option<String>) -> Result<TeamPage, 
 }
 
 /// Promotes or demotes someone (admins), through
-/// [`crate::auth::roles::change_role`], which keeps the store's profile and
+/// [`auth::roles::change_role`], which keeps the store's profile and
 /// the identity provider's group in agreement. The form's `version` makes a
 /// change based on a stale Team page a 409 instead of a surprise.
 #[server(endpoint = "team/role")]
@@ -93,7 +94,7 @@ pub async fn change_role(user: String, version: u64, role: Role) -> Result<(), S
     if current.role == role {
         return Ok(());
     }
-    crate::auth::roles::change_role(
+    auth::roles::change_role(
         ctx.store.as_ref(),
         ctx.auth.provider.as_ref(),
         actor,
@@ -104,6 +105,49 @@ pub async fn change_role(user: String, version: u64, role: Role) -> Result<(), S
     .map_err(|e| {
         if e.status() >= 500 {
             tracing::error!(error = %e, user = %id, "role change failed");
+        }
+        fail(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            e.public_message(),
+        )
+    })?;
+    Ok(())
+}
+
+/// Deactivates or reactivates someone (admins), through
+/// [`auth::roles::change_active`]: a deactivated person cannot sign in or
+/// act, their sessions end, and they get no notifications; their name stays
+/// on what they did. Same stale-page check as [`change_role`].
+#[server(endpoint = "team/active")]
+pub async fn set_active(user: String, version: u64, active: bool) -> Result<(), ServerFnError> {
+    use crate::guard::{actor_for, ctx, fail, store_error, user_id};
+    use domain::Action;
+    use http::StatusCode;
+    let (_, actor) = actor_for(Action::ManageRoles).await?;
+    let ctx = ctx()?;
+    let id = user_id(&user)?;
+    let current = ctx
+        .store
+        .get_profile(id)
+        .await
+        .map_err(|e| store_error(e, "User"))?;
+    if current.version != version {
+        return Err(fail(
+            StatusCode::CONFLICT,
+            "This person was changed by someone else. The list has been reloaded: check it and try again.",
+        ));
+    }
+    auth::roles::change_active(
+        ctx.store.as_ref(),
+        ctx.auth.provider.as_ref(),
+        actor,
+        id,
+        active,
+    )
+    .await
+    .map_err(|e| {
+        if e.status() >= 500 {
+            tracing::error!(error = %e, user = %id, "activation change failed");
         }
         fail(
             StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
@@ -203,8 +247,8 @@ pub struct Profile {
 
 #[server(endpoint = "profile/get")]
 pub async fn my_profile() -> Result<Profile, ServerFnError> {
-    use crate::auth::session::require_user;
     use crate::guard::{ctx, store_error};
+    use crate::session::require_user;
     let session = require_user().await?;
     let ctx = ctx()?;
     let p = ctx
@@ -249,8 +293,8 @@ pub async fn update_profile(
     display_name: String,
     #[server(default)] prefs: std::collections::HashMap<String, String>,
 ) -> Result<(), ServerFnError> {
-    use crate::auth::session::require_user;
     use crate::guard::{bad_request, ctx, fail, store_error};
+    use crate::session::require_user;
     use domain::{Action, DisplayName, EventPrefs, NotificationPrefs, ProfilePatch, TaskRelation};
     let session = require_user().await?;
     domain::authorize(
@@ -328,8 +372,8 @@ pub struct Inbox {
 pub async fn notifications(
     #[server(default)] after: Option<String>,
 ) -> Result<Inbox, ServerFnError> {
-    use crate::auth::session::require_user;
     use crate::guard::{ctx, cursor, store_error, when};
+    use crate::session::require_user;
     use store::PageRequest;
     let session = require_user().await?;
     let ctx = ctx()?;
@@ -361,7 +405,7 @@ pub async fn notifications(
 pub async fn unread_count() -> Result<u32, ServerFnError> {
     use crate::guard::{ctx, store_error};
     use store::PageRequest;
-    let Some(session) = crate::auth::session::current_session().await else {
+    let Some(session) = crate::session::current_session().await else {
         return Ok(0);
     };
     let ctx = ctx()?;
@@ -376,8 +420,8 @@ pub async fn unread_count() -> Result<u32, ServerFnError> {
 /// Marks one notification read, or all of them when `id` is "all".
 #[server(endpoint = "notifications/read")]
 pub async fn mark_read(id: String) -> Result<(), ServerFnError> {
-    use crate::auth::session::require_user;
     use crate::guard::{bad_request, ctx, fail, store_error};
+    use crate::session::require_user;
     use domain::NotificationId;
     use store::PageRequest;
     let session = require_user().await?;

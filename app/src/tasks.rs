@@ -174,8 +174,9 @@ pub(crate) mod view {
             }
         }
 
+        /// Whom tasks can be assigned to: deactivated people are left out.
         pub fn everyone(&self) -> Vec<Person> {
-            let mut v: Vec<Person> = self.0.values().map(person).collect();
+            let mut v: Vec<Person> = self.0.values().filter(|u| u.active).map(person).collect();
             v.sort_by_key(|p| p.name.to_lowercase());
             v
         }
@@ -481,8 +482,8 @@ mod board_impl {
 /// every task; members see the tasks assigned to them.
 #[server(endpoint = "tasks/board")]
 pub async fn board(#[server(default)] query: BoardQuery) -> Result<BoardView, ServerFnError> {
-    use crate::auth::session::require_user;
     use crate::guard::ctx;
+    use crate::session::require_user;
     let session = require_user().await?;
     let actor = session.actor();
     let ctx = ctx()?;
@@ -509,8 +510,8 @@ pub async fn board_column(
     #[server(default)] query: BoardQuery,
     after: String,
 ) -> Result<Column, ServerFnError> {
-    use crate::auth::session::require_user;
     use crate::guard::ctx;
+    use crate::session::require_user;
     let session = require_user().await?;
     let ctx = ctx()?;
     let filter = board_impl::Filter::parse(&query)?;
@@ -533,8 +534,8 @@ pub async fn task_detail(
     #[server(default)] comments_after: Option<String>,
     #[server(default)] activity_after: Option<String>,
 ) -> Result<TaskView, ServerFnError> {
-    use crate::auth::session::require_user;
     use crate::guard::{ctx, cursor, date_text, store_error, task_for, task_id, today, when};
+    use crate::session::require_user;
     use domain::Action;
     use store::PageRequest;
 
@@ -602,8 +603,15 @@ fn parse_assignees(
     let mut out = Vec::with_capacity(raw.len());
     for r in raw.iter().filter(|r| !r.trim().is_empty()) {
         let id = crate::guard::user_id(r)?;
-        if dir.get(id).is_none() {
-            return Err(crate::guard::bad_request("Unknown user."));
+        match dir.get(id) {
+            None => return Err(crate::guard::bad_request("Unknown user.")),
+            Some(u) if !u.active => {
+                return Err(crate::guard::bad_request(format!(
+                    "{} is deactivated and cannot be assigned.",
+                    u.display_name.as_str()
+                )))
+            }
+            Some(_) => {}
         }
         out.push(id);
     }
@@ -663,10 +671,10 @@ pub async fn update_task(
     priority: Priority,
     #[server(default)] due: String,
 ) -> Result<u64, ServerFnError> {
-    use crate::auth::session::require_user;
     use crate::guard::{
         bad_request, ctx, expect_version, parse_due, store_error, task_for, task_id,
     };
+    use crate::session::require_user;
     use domain::{Action, Description, DueDate, TaskField, TaskPatch, TaskTitle};
     let session = require_user().await?;
     let actor = session.actor();
@@ -709,8 +717,8 @@ pub async fn update_task(
 /// the workflow. A stale `version` answers 409 "changed by someone else".
 #[server(endpoint = "tasks/status")]
 pub async fn move_task(id: String, version: u64, status: Status) -> Result<Card, ServerFnError> {
-    use crate::auth::session::require_user;
     use crate::guard::{bad_request, ctx, expect_version, store_error, task_for, task_id};
+    use crate::session::require_user;
     use domain::Action;
     let session = require_user().await?;
     let actor = session.actor();
@@ -739,8 +747,8 @@ pub async fn assign_task(
     version: u64,
     #[server(default)] assignees: Vec<String>,
 ) -> Result<u64, ServerFnError> {
-    use crate::auth::session::require_user;
     use crate::guard::{ctx, expect_version, store_error, task_for, task_id};
+    use crate::session::require_user;
     use domain::Action;
     let session = require_user().await?;
     let actor = session.actor();
@@ -777,8 +785,8 @@ pub async fn assign_task(
 /// Deletes a task and everything under it (admins).
 #[server(endpoint = "tasks/delete")]
 pub async fn delete_task(id: String, version: u64) -> Result<(), ServerFnError> {
-    use crate::auth::session::require_user;
     use crate::guard::{ctx, expect_version, store_error, task_for, task_id};
+    use crate::session::require_user;
     use domain::Action;
     let session = require_user().await?;
     let ctx = ctx()?;
@@ -805,8 +813,8 @@ pub async fn delete_task(id: String, version: u64) -> Result<(), ServerFnError> 
 /// Adds a comment (admins, and members assigned to the task).
 #[server(endpoint = "tasks/comment")]
 pub async fn add_comment(id: String, body: String) -> Result<(), ServerFnError> {
-    use crate::auth::session::require_user;
     use crate::guard::{bad_request, ctx, store_error, task_for, task_id};
+    use crate::session::require_user;
     use domain::{Action, CommentBody};
     let session = require_user().await?;
     let actor = session.actor();
@@ -825,8 +833,8 @@ pub async fn add_comment(id: String, body: String) -> Result<(), ServerFnError> 
 /// members it is the whole of their work).
 #[server(endpoint = "tasks/mine")]
 pub async fn my_tasks(#[server(default)] after: Option<String>) -> Result<Column, ServerFnError> {
-    use crate::auth::session::require_user;
     use crate::guard::{ctx, cursor, store_error};
+    use crate::session::require_user;
     use store::PageRequest;
     let session = require_user().await?;
     let ctx = ctx()?;

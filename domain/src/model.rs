@@ -410,6 +410,14 @@ pub struct UserProfile {
     pub email: Email,
     pub display_name: DisplayName,
     pub role: Role,
+    /// A deactivated user can neither sign in nor act, and receives nothing;
+    /// their name stays on what they did.
+    #[serde(default = "active_by_default")]
+    pub active: bool,
+    /// Unix milliseconds: sessions begun and tokens issued before this no
+    /// longer count (set by a password reset or a deactivation).
+    #[serde(default)]
+    pub sessions_not_before_ms: i64,
     #[serde(default)]
     pub prefs: NotificationPrefs,
     #[serde(with = "time::serde::rfc3339")]
@@ -447,6 +455,8 @@ impl UserProfile {
             email: new.email,
             display_name: new.display_name,
             role: new.role,
+            active: true,
+            sessions_not_before_ms: 0,
             prefs: NotificationPrefs::default(),
             created_at: now,
             updated_at: now,
@@ -474,6 +484,36 @@ impl UserProfile {
         next.updated_at = now;
         next
     }
+
+    /// Deactivating also ends every session issued so far.
+    pub fn with_active(&self, active: bool, now: OffsetDateTime) -> UserProfile {
+        let mut next = if active {
+            self.clone()
+        } else {
+            self.with_sessions_ended(now)
+        };
+        next.active = active;
+        next.version = self.version + 1;
+        next.updated_at = now;
+        next
+    }
+
+    pub fn with_sessions_ended(&self, now: OffsetDateTime) -> UserProfile {
+        let mut next = self.clone();
+        next.sessions_not_before_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+        next.version += 1;
+        next.updated_at = now;
+        next
+    }
+
+    /// Counted by the last-admin guard: an admin who can act.
+    pub fn is_active_admin(&self) -> bool {
+        self.active && self.role == Role::Admin
+    }
+}
+
+fn active_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -71,6 +71,13 @@ pub fn recipients(
         .collect()
 }
 
+/// A user's preferences as [`recipients`] wants them: `None` (not a
+/// recipient) for users without a profile and for deactivated users, who
+/// get nothing.
+pub fn prefs_of(profile: Option<&domain::UserProfile>) -> Option<NotificationPrefs> {
+    profile.filter(|p| p.active).map(|p| p.prefs)
+}
+
 /// The event kinds that carry a user subject (assigned/unassigned).
 pub fn subject_user(event: &Event) -> Option<UserId> {
     match event.detail {

@@ -101,7 +101,7 @@ pub fn service(
                 }
             }
             let render = leptos_axum::render_app_to_stream_with_context(
-                move || provide_context(ctx.clone()),
+                move || app::ssr::provide_request_context(&ctx),
                 move || app::shell(leptos.clone()),
             );
             let mut res = render(req).await.into_response();

@@ -8,9 +8,9 @@
 
 use std::{path::PathBuf, sync::Arc};
 
-use app::auth::cognito::{CognitoConfigError, CognitoSettings};
-use app::auth::session::AuthState;
 use app::ssr::ServerContext;
+use auth::cognito::{CognitoConfigError, CognitoSettings};
+use auth::session::AuthState;
 use leptos::prelude::LeptosOptions;
 use store::{DynamoStore, Permissions};
 
@@ -24,7 +24,7 @@ pub mod env {
     pub const TABLE: &str = "TASKLANE_TABLE";
     /// The AWS region (set by the Lambda runtime): the Cognito issuer and
     /// JWKS URL are derived from it and the pool id. The pool and client
-    /// variables themselves are `app::auth::cognito::env`
+    /// variables themselves are `auth::cognito::env`
     /// (`TASKLANE_COGNITO_USER_POOL_ID`, `TASKLANE_COGNITO_CLIENT_ID`,
     /// optional `TASKLANE_JWT_ISSUER`, `TASKLANE_JWKS_URL`).
     pub const REGION: &str = "AWS_REGION";
@@ -64,6 +64,9 @@ pub const PERMISSIONS: Permissions = Permissions::new(
         "dynamodb:BatchWriteItem",
         "cognito-idp:AdminAddUserToGroup",
         "cognito-idp:AdminRemoveUserFromGroup",
+        "cognito-idp:AdminDisableUser",
+        "cognito-idp:AdminEnableUser",
+        "cognito-idp:AdminUserGlobalSignOut",
     ],
 );
 
@@ -238,7 +241,7 @@ pub fn auth_state(
             .interceptor(PERMISSIONS.guard())
             .build(),
     );
-    let mut auth = app::auth::cognito::auth_state(client, &config.cognito)?;
+    let mut auth = auth::cognito::auth_state(client, &config.cognito)?;
     auth.secure_cookies = config.secure_cookies;
     Ok(auth)
 }

@@ -38,10 +38,15 @@ pub fn router(state: AppState) -> Router {
     let leptos = state.leptos.clone();
 
     let pages = Router::new()
-        .leptos_routes_with_context(&leptos, routes, move || provide_context(ctx.clone()), {
-            let leptos = leptos.clone();
-            move || app::shell(leptos.clone())
-        })
+        .leptos_routes_with_context(
+            &leptos,
+            routes,
+            move || app::ssr::provide_request_context(&ctx),
+            {
+                let leptos = leptos.clone();
+                move || app::shell(leptos.clone())
+            },
+        )
         .with_state(leptos.clone());
 
     let middleware = tower::ServiceBuilder::new()

@@ -3,12 +3,14 @@
 
 use std::{path::Path, sync::Arc};
 
-use app::auth::{
+use async_trait::async_trait;
+use auth::{
+    bootstrap::{url_is_loopback, Bootstrap},
+    limits::Limits,
     provider::{CodeSender, LocalProvider},
-    session::{AuthState, SignInLimiter},
+    session::AuthState,
     LocalIssuer, LocalIssuerConfig,
 };
-use async_trait::async_trait;
 use domain::Email;
 use notifier::{
     local::{DevMailbox, Mailer, SmtpMailer, Worker, WorkerConfig},
@@ -112,11 +114,21 @@ pub async fn open(
         issuer.clone(),
         Arc::new(MailerCodes(mailer.clone())),
     ));
+    let bootstrap = Bootstrap::local(url_is_loopback(base_url));
+    if let Some(token) = bootstrap.token() {
+        // Only the operator reads this log: the link lets them become the
+        // first admin when the server is reachable from other machines.
+        tracing::info!(
+            setup_link = %format!("{}/signup?setup={token}", base_url.trim_end_matches('/')),
+            "until an admin exists, the first admin signs up from this machine or with this link"
+        );
+    }
     let auth = Arc::new(AuthState {
         validator,
         provider,
         secure_cookies,
-        limiter: SignInLimiter::default(),
+        limits: Limits::default(),
+        bootstrap,
     });
     let worker = Worker::new(
         store.clone(),

@@ -10,7 +10,7 @@
 //!   overwriting), so a rerun never resets a role an admin has given since.
 //! - The user is added to MEMBER on every run, including when the profile
 //!   already existed. That cannot demote anyone: a user in ADMIN and MEMBER
-//!   is an admin (`app::auth::role_from_groups`, ADMIN wins). And it is what
+//!   is an admin (`auth::role_from_groups`, ADMIN wins). And it is what
 //!   repairs a first run that created the profile but failed to add the
 //!   group: without the group the account's tokens would be refused for
 //!   ever. It also keeps the function to one PutItem and one

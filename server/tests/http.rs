@@ -2,6 +2,7 @@
 
 mod support;
 
+use store::Store;
 use support::TestApp;
 
 #[tokio::test]
@@ -240,6 +241,7 @@ async fn sign_up_confirm_sign_in_and_session_round_trip() {
         "{}",
         ok.status()
     );
+    // The same email again (any case) answers exactly like a new one.
     let dup = post(
         "/api/auth/sign_up",
         &[
@@ -250,7 +252,7 @@ async fn sign_up_confirm_sign_in_and_session_round_trip() {
     )
     .await
     .unwrap();
-    assert_eq!(dup.status(), 409);
+    assert_eq!(dup.status(), ok.status());
 
     // Unconfirmed accounts cannot sign in.
     let early = post(
@@ -495,4 +497,215 @@ async fn malformed_and_hostile_task_input_gets_clear_4xx_and_is_escaped() {
         .await
         .unwrap()
         .contains("changed by someone else"));
+}
+
+/// The attack from the accounts issue: an admin demoted by another keeps a
+/// token that says ADMIN, and tries to promote themselves back and demote
+/// the admin who demoted them. Authority comes from the store per request,
+/// so both are refused at the very next request.
+#[tokio::test]
+async fn a_demoted_admin_cannot_use_an_old_token_to_take_power_back() {
+    let app = TestApp::spawn().await;
+    let (ada_jar, ada) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (_, bob) = app.user("bob@example.com", "Bob", "Battery-Staple-7").await;
+    app.set_role(&ada_jar, bob, "ADMIN").await;
+    let bob_jar = app.sign_in("bob@example.com", "Battery-Staple-7").await;
+    app.set_role(&ada_jar, bob, "MEMBER").await;
+    for (target, role) in [(bob, "ADMIN"), (ada, "MEMBER")] {
+        let version = app.store.get_profile(target).await.unwrap().version;
+        let res = app
+            .post(
+                "/api/team/role",
+                Some(&bob_jar),
+                &[
+                    ("user", target.to_string()),
+                    ("version", version.to_string()),
+                    ("role", role.to_owned()),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 403, "{target} -> {role}");
+    }
+    assert_eq!(
+        app.store.get_profile(bob).await.unwrap().role,
+        domain::Role::Member
+    );
+    assert_eq!(
+        app.store.get_profile(ada).await.unwrap().role,
+        domain::Role::Admin
+    );
+    let me: serde_json::Value = app
+        .post("/api/auth/me", Some(&bob_jar), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["is_admin"], false, "the old token no longer says admin");
+}
+
+/// A deactivated member's old token is refused at once, their sign-in is
+/// refused with a clear message, and reactivation lets them back in.
+#[tokio::test]
+async fn a_deactivated_member_is_nobody_until_reactivated() {
+    let app = TestApp::spawn().await;
+    let (ada_jar, _) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (mo_jar, mo) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    app.set_active(&ada_jar, mo, false).await;
+    let res = app.post("/api/tasks/mine", Some(&mo_jar), &[]).await;
+    assert_eq!(res.status(), 401);
+    let cleared = support::cookie_jar(&res);
+    assert!(
+        cleared.contains("tl_access=") && cleared.contains("tl_refresh="),
+        "cookies cleared: {cleared}"
+    );
+    let again = app
+        .post(
+            "/api/auth/sign_in",
+            None,
+            &[
+                ("email", "mo@example.com".into()),
+                ("password", "Member-Pass-42".into()),
+            ],
+        )
+        .await;
+    assert_eq!(again.status(), 403);
+    assert!(again.text().await.unwrap().contains("deactivated"));
+    // The last admin cannot be deactivated, and nobody deactivates themselves.
+    let ada = app
+        .store
+        .list_users(store::PageRequest::first(10))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|u| u.email.as_str() == "ada@example.com")
+        .unwrap();
+    let own = app
+        .post(
+            "/api/team/active",
+            Some(&ada_jar),
+            &[
+                ("user", ada.id.to_string()),
+                ("version", ada.version.to_string()),
+                ("active", "false".into()),
+            ],
+        )
+        .await;
+    assert_eq!(own.status(), 403);
+    app.set_active(&ada_jar, mo, true).await;
+    app.sign_in("mo@example.com", "Member-Pass-42").await;
+}
+
+/// Sign-in attempts count on the normalized email (padding and case do not
+/// buy a fresh budget), and a stream of oversized posts with ever-new
+/// "emails" does not grow the server's memory: the limiter keeps no keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_limits_hold_on_the_account_and_memory_stays_flat() {
+    let app = TestApp::spawn().await;
+    let mut statuses = Vec::new();
+    for i in 0..11 {
+        let spelled = match i % 3 {
+            0 => "victim@example.com".to_owned(),
+            1 => "  VICTIM@example.com ".to_owned(),
+            _ => "Victim@Example.COM".to_owned(),
+        };
+        let res = app
+            .post(
+                "/api/auth/sign_in",
+                None,
+                &[("email", spelled), ("password", "Guess-Number-1!".into())],
+            )
+            .await;
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(&statuses[..10], &[401; 10], "{statuses:?}");
+    assert_eq!(
+        statuses[10], 429,
+        "the 11th guess, however spelled: {statuses:?}"
+    );
+
+    fn rss_kb() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap()
+    }
+    let big = "x".repeat(1_500_000);
+    let send = |n: usize| {
+        let (app, big) = (&app, &big);
+        async move {
+            for i in 0..n {
+                let res = app
+                    .post(
+                        "/api/auth/sign_in",
+                        None,
+                        &[("email", format!("{i}{big}")), ("password", "p".into())],
+                    )
+                    .await;
+                assert!(res.status().is_client_error(), "{}", res.status());
+            }
+        }
+    };
+    send(40).await;
+    let warm = rss_kb();
+    send(200).await;
+    let after = rss_kb();
+    let grown_mb = after.saturating_sub(warm) / 1024;
+    println!(
+        "RSS over 200 posts of 1.5 MB: {} MB -> {} MB",
+        warm / 1024,
+        after / 1024
+    );
+    // Keeping each raw email would have grown it by about 300 MB.
+    assert!(grown_mb < 48, "RSS grew {grown_mb} MB");
+}
+
+/// Sign-up, confirm, resend and forgot answer byte for byte the same for
+/// an email with an account and one without.
+#[tokio::test]
+async fn account_flows_do_not_reveal_who_has_an_account() {
+    let app = TestApp::spawn().await;
+    app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let mut answers = Vec::new();
+    for email in ["ada@example.com", "nobody@example.com"] {
+        let mut per_email = Vec::new();
+        for (path, form) in [
+            (
+                "/api/auth/sign_up",
+                vec![
+                    ("display_name", "X".to_owned()),
+                    ("password", "Another-Pass-42!".to_owned()),
+                ],
+            ),
+            ("/api/auth/confirm", vec![("code", "123456".to_owned())]),
+            ("/api/auth/resend", vec![]),
+            ("/api/auth/forgot", vec![]),
+            (
+                "/api/auth/reset",
+                vec![
+                    ("code", "123456".to_owned()),
+                    ("password", "Another-Pass-42!".to_owned()),
+                ],
+            ),
+        ] {
+            let mut f = form.clone();
+            f.push(("email", email.to_owned()));
+            let res = app.post(path, None, &f).await;
+            let status = res.status().as_u16();
+            let location = res.headers().get("location").map(|l| {
+                l.to_str()
+                    .unwrap()
+                    .replace("ada%40", "X")
+                    .replace("nobody%40", "X")
+            });
+            let body = res.text().await.unwrap();
+            per_email.push((path, status, location, body));
+        }
+        answers.push(per_email);
+    }
+    for (a, b) in answers[0].iter().zip(&answers[1]) {
+        assert_eq!(a, b, "known and unknown email answer alike");
+    }
 }

@@ -9,10 +9,10 @@
 
 use std::sync::Arc;
 
-use app::auth::cognito::{auth_state, CognitoSettings};
-use app::auth::roles::change_role;
-use app::auth::session::AuthState;
-use app::auth::{role_from_groups, TokenUse};
+use auth::cognito::{auth_state, CognitoSettings};
+use auth::roles::change_role;
+use auth::session::AuthState;
+use auth::{role_from_groups, TokenUse};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cognitoidentityprovider::config::Credentials;
 use aws_sdk_cognitoidentityprovider::types::{
@@ -144,7 +144,7 @@ impl World {
     /// that unmodelled fields survive).
     async fn confirmed_user(&self, email: &Email, name: &str) -> (UserId, Value) {
         let p = &self.auth.provider;
-        p.sign_up(email, PASSWORD, &DisplayName::parse(name).unwrap())
+        p.sign_up(email, PASSWORD, &DisplayName::parse(name).unwrap(), false)
             .await
             .expect("sign up");
         p.confirm_sign_up(email, "123456").await.expect("confirm");

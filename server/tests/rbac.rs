@@ -1,6 +1,9 @@
 //! The RBAC matrix: every server function (and the CSV download) called by
 //! an anonymous client, a member assigned to the task, a member who is not,
-//! and an admin, against the real server. Each cell gets a fresh task so no
+//! an admin, and two callers holding old but unexpired tokens: an admin
+//! demoted since (who must get exactly what a member gets) and a member
+//! deactivated since (who must get exactly what an anonymous client gets),
+//! against the real server. Each cell gets a fresh task so no
 //! cell depends on another's side effects. Expected outcomes come from
 //! DESIGN.md, not from the code under test: a wrong grant or a wrong refusal
 //! fails the test, and the matrix is printed.
@@ -17,9 +20,34 @@ enum Who {
     Assigned,
     NotAssigned,
     Admin,
+    /// Signed in as an admin, demoted afterwards; still holds that token.
+    DemotedAdmin,
+    /// Assigned to the task, deactivated afterwards; still holds a token.
+    Deactivated,
 }
 
-const WHO: [Who; 4] = [Who::Anonymous, Who::Assigned, Who::NotAssigned, Who::Admin];
+const WHO: [Who; 6] = [
+    Who::Anonymous,
+    Who::Assigned,
+    Who::NotAssigned,
+    Who::Admin,
+    Who::DemotedAdmin,
+    Who::Deactivated,
+];
+
+impl Who {
+    /// The design's rule for the two old-token callers: authority is read
+    /// from the store on each request, so a demoted admin is a member who is
+    /// not assigned, and a deactivated member is nobody.
+    fn expected(self, e: [Expect; 4]) -> Expect {
+        match self {
+            Who::Anonymous | Who::Deactivated => e[0],
+            Who::Assigned => e[1],
+            Who::NotAssigned | Who::DemotedAdmin => e[2],
+            Who::Admin => e[3],
+        }
+    }
+}
 
 /// What a cell must answer: success (2xx/3xx) or exactly this status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,6 +219,20 @@ fn cases() -> Vec<Case> {
             no_leak: false,
         },
         Case {
+            name: "set active",
+            get: false,
+            path: "/api/team/active",
+            form: |i| {
+                vec![
+                    ("user", i.other.to_string()),
+                    ("version", i.other_version.to_string()),
+                    ("active", v("true")),
+                ]
+            },
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
             name: "dashboard",
             get: false,
             path: "/api/dashboard",
@@ -271,13 +313,20 @@ async fn every_server_function_by_every_kind_of_caller() {
     let (admin_jar, admin) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
     let (assigned_jar, assigned) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
     let (other_jar, other) = app.user("olu@example.com", "Olu", "Other-Pass-42").await;
+    let (_, demoted) = app.user("dee@example.com", "Dee", "Demoted-Pass-42").await;
+    let (gone_jar, gone) = app.user("gus@example.com", "Gus", "Gone-Pass-4242").await;
+    app.set_role(&admin_jar, demoted, "ADMIN").await;
+    // Signed in while an admin: this token's groups say ADMIN.
+    let demoted_jar = app.sign_in("dee@example.com", "Demoted-Pass-42").await;
+    app.set_role(&admin_jar, demoted, "MEMBER").await;
+    app.set_active(&admin_jar, gone, false).await;
 
     let mut wrong = Vec::new();
     let mut rows = Vec::new();
     let mut cells = 0;
     for case in cases() {
         let mut row = format!("{:<20}", case.name);
-        for (col, who) in WHO.iter().enumerate() {
+        for who in WHO.iter() {
             // A fresh task per cell, assigned to the assigned member only,
             // with a title no other cell uses (so leaks are attributable).
             let title = format!("{HIDDEN} #{cells}");
@@ -288,7 +337,7 @@ async fn every_server_function_by_every_kind_of_caller() {
                     description: None,
                     priority: Priority::Medium,
                     due: None,
-                    assignees: vec![assigned],
+                    assignees: vec![assigned, gone],
                     created_by: admin,
                 })
                 .await
@@ -298,6 +347,8 @@ async fn every_server_function_by_every_kind_of_caller() {
                 Who::Assigned => (Some(assigned_jar.as_str()), Some(assigned)),
                 Who::NotAssigned => (Some(other_jar.as_str()), Some(other)),
                 Who::Admin => (Some(admin_jar.as_str()), Some(admin)),
+                Who::DemotedAdmin => (Some(demoted_jar.as_str()), Some(demoted)),
+                Who::Deactivated => (Some(gone_jar.as_str()), Some(gone)),
             };
             let profile_version = match me {
                 Some(u) => app.store.get_profile(u).await.unwrap().version,
@@ -326,7 +377,7 @@ async fn every_server_function_by_every_kind_of_caller() {
             } else {
                 Deny(status)
             };
-            let want = case.expect[col];
+            let want = who.expected(case.expect);
             cells += 1;
             if got != want {
                 wrong.push(format!(
@@ -334,7 +385,8 @@ async fn every_server_function_by_every_kind_of_caller() {
                     case.name
                 ));
             }
-            if case.no_leak && *who == Who::NotAssigned && body.contains(&title) {
+            let bystander = matches!(who, Who::NotAssigned | Who::DemotedAdmin | Who::Deactivated);
+            if case.no_leak && bystander && body.contains(&title) {
                 wrong.push(format!("{} as {who:?}: leaked the hidden task", case.name));
             }
             // Guard against vacuous denials: an allowed cell did the work.
@@ -365,14 +417,14 @@ async fn every_server_function_by_every_kind_of_caller() {
         rows.push(row);
     }
     println!(
-        "{:<20} {:>9} {:>9} {:>9} {:>9}",
-        "server function", "anonymous", "assigned", "bystander", "admin"
+        "{:<20} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11}",
+        "server function", "anonymous", "assigned", "bystander", "admin", "demoted", "deactivated"
     );
     for r in &rows {
         println!("{r}");
     }
     println!(
-        "RBAC matrix: {} functions × 4 callers = {cells} cells, {} wrong",
+        "RBAC matrix: {} functions × 6 callers = {cells} cells, {} wrong",
         rows.len(),
         wrong.len()
     );

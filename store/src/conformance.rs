@@ -35,12 +35,13 @@ macro_rules! conformance_suite {
             open_tasks_due_before_date,
             profiles_create_once,
             last_admin_is_guarded,
+            deactivation_counts_as_losing_an_admin,
             users_listed_by_email,
             notifications_newest_first_and_mark_read,
             idempotency_markers,
             tampered_cursors_are_rejected,
             concurrent_conflicting_updates,
-            credentials_and_refresh_tokens
+            credentials_and_session_families
         );
     };
     (@each $make:expr; $($name:ident),+) => {
@@ -558,6 +559,60 @@ pub async fn last_admin_is_guarded(s: Arc<dyn Store>) {
     ));
 }
 
+/// Deactivated admins do not count: deactivating or demoting the last
+/// active admin is refused, two admins deactivating each other at once leave
+/// one, and a deactivated admin can be demoted freely.
+pub async fn deactivation_counts_as_losing_an_admin(s: Arc<dyn Store>) {
+    let a = s
+        .create_profile(profile("a@example.com", Role::Admin))
+        .await
+        .unwrap();
+    assert!(a.active && a.sessions_not_before_ms == 0);
+    assert!(matches!(
+        s.set_active(&a, false).await,
+        Err(StoreError::LastAdmin)
+    ));
+    let b = s
+        .create_profile(profile("b@example.com", Role::Admin))
+        .await
+        .unwrap();
+    let (ra, rb) = tokio::join!(s.set_active(&a, false), s.set_active(&b, false));
+    let outcomes = [ra.is_ok(), rb.is_ok()];
+    assert_eq!(
+        outcomes.iter().filter(|ok| **ok).count(),
+        1,
+        "exactly one of two admins deactivating at once succeeds: {outcomes:?}"
+    );
+    let (gone, kept) = if outcomes[0] {
+        (a.id, b.id)
+    } else {
+        (b.id, a.id)
+    };
+    let gone = s.get_profile(gone).await.unwrap();
+    assert!(!gone.active);
+    assert!(
+        gone.sessions_not_before_ms > 0,
+        "deactivation ends sessions"
+    );
+    let kept = s.get_profile(kept).await.unwrap();
+    assert!(kept.active);
+    assert!(matches!(
+        s.update_role(&kept, Role::Member).await,
+        Err(StoreError::LastAdmin)
+    ));
+    let gone = s.update_role(&gone, Role::Member).await.unwrap();
+    assert!(
+        matches!(s.set_active(&gone, true).await, Ok(p) if p.active && p.role == Role::Member),
+        "a deactivated admin could be demoted and reactivated as a member"
+    );
+    let ended = s.end_sessions(&kept).await.unwrap();
+    assert!(ended.sessions_not_before_ms > 0 && ended.active);
+    assert!(matches!(
+        s.end_sessions(&kept).await,
+        Err(StoreError::Conflict)
+    ));
+}
+
 pub async fn users_listed_by_email(s: Arc<dyn Store>) {
     let emails = ["eve@x.io", "bob@x.io", "dan@x.io", "amy@x.io", "cat@x.io"];
     for e in emails {
@@ -729,8 +784,8 @@ pub async fn concurrent_conflicting_updates(s: Arc<dyn Store>) {
     );
 }
 
-pub async fn credentials_and_refresh_tokens(s: Arc<dyn Store>) {
-    use crate::credentials::{CodePurpose, Credential, PendingCode, RefreshRecord};
+pub async fn credentials_and_session_families(s: Arc<dyn Store>) {
+    use crate::credentials::{CodePurpose, Credential, PendingCode, SessionFamily};
     let email = Email::parse(&format!("c{}@example.com", Uuid::now_v7().simple())).unwrap();
     let cred = Credential {
         user_id: user(),
@@ -743,7 +798,10 @@ pub async fn credentials_and_refresh_tokens(s: Arc<dyn Store>) {
             code_hash: "abc".into(),
             expires_at: 2_000_000_000,
             attempts: 0,
+            issued: 1,
+            first_issued_at: 1_000,
         }),
+        bootstrap: true,
         version: 0,
     };
     let stored = s.create_credential(&cred).await.unwrap();
@@ -780,20 +838,53 @@ pub async fn credentials_and_refresh_tokens(s: Arc<dyn Store>) {
         Err(StoreError::NotFound)
     ));
 
-    let rec = RefreshRecord {
+    let id = format!("fam{}", Uuid::now_v7().simple());
+    let fam = SessionFamily {
+        id: id.clone(),
         user_id: v2.user_id,
         email: email.clone(),
+        current_hash: "h1".into(),
+        previous_hash: None,
+        rotated_at: 10,
+        started_at_ms: 10_000,
         expires_at: 1_000,
+        version: 0,
     };
-    s.put_refresh("h1", &rec).await.unwrap();
-    assert_eq!(s.get_refresh("h1", 999).await.unwrap(), rec);
+    let f1 = s.create_session_family(&fam).await.unwrap();
+    assert_eq!(f1.version, 1);
+    assert!(matches!(
+        s.create_session_family(&fam).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(s.get_session_family(&id, 999).await.unwrap(), f1);
+    let rotated = SessionFamily {
+        current_hash: "h2".into(),
+        previous_hash: Some("h1".into()),
+        rotated_at: 20,
+        ..f1.clone()
+    };
+    let f2 = s.update_session_family(&f1, rotated.clone()).await.unwrap();
+    assert_eq!((f2.version, f2.current_hash.as_str()), (2, "h2"));
     assert!(
-        matches!(s.get_refresh("h1", 1_000).await, Err(StoreError::NotFound)),
+        matches!(
+            s.update_session_family(&f1, rotated).await,
+            Err(StoreError::Conflict)
+        ),
+        "one refresh token rotates at most once"
+    );
+    assert!(
+        matches!(
+            s.get_session_family(&id, 1_000).await,
+            Err(StoreError::NotFound)
+        ),
         "expired"
     );
-    s.revoke_refresh("h1").await.unwrap();
+    s.delete_session_family(&id).await.unwrap();
     assert!(
-        matches!(s.get_refresh("h1", 0).await, Err(StoreError::NotFound)),
-        "revoked"
+        matches!(
+            s.get_session_family(&id, 0).await,
+            Err(StoreError::NotFound)
+        ),
+        "ended"
     );
 }

@@ -1,5 +1,6 @@
 //! Sign-in secrets for the built-in identity provider: password hashes,
-//! pending confirmation/reset codes and refresh-token records.
+//! pending confirmation/reset codes and session families (rotating refresh
+//! tokens).
 //!
 //! On AWS, Cognito keeps all of this and these items never exist; locally
 //! the same single-table model holds them, so the embedded default needs no
@@ -9,7 +10,7 @@
 //! | item | PK | SK |
 //! |---|---|---|
 //! | credential | `CRED#email` | `CRED` |
-//! | refresh token | `REFRESH#sha256` | `REFRESH` (TTL `expiresAt`) |
+//! | session family | `SESSION#family` | `SESSION` (TTL `expiresAt`) |
 
 use async_trait::async_trait;
 use domain::{Email, UserId};
@@ -27,8 +28,10 @@ pub enum CodePurpose {
     ResetPassword,
 }
 
-/// A one-time code awaiting use. `attempts` counts wrong guesses, so a
-/// six-digit code cannot be brute-forced.
+/// A one-time code awaiting use. `attempts` counts guesses (each is counted
+/// before it is checked, so concurrent guesses cannot exceed the budget);
+/// `issued` counts codes sent since `first_issued_at`, so asking for new codes
+/// cannot re-arm the guess budget without end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingCode {
@@ -37,6 +40,15 @@ pub struct PendingCode {
     /// Unix seconds.
     pub expires_at: i64,
     pub attempts: u32,
+    #[serde(default = "one")]
+    pub issued: u32,
+    /// Unix seconds.
+    #[serde(default)]
+    pub first_issued_at: i64,
+}
+
+fn one() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,18 +63,38 @@ pub struct Credential {
     pub display_name: domain::DisplayName,
     #[serde(default)]
     pub code: Option<PendingCode>,
+    /// Signed up by someone allowed to become the first admin (from the
+    /// operator's machine, or with the bootstrap token).
+    #[serde(default)]
+    pub bootstrap: bool,
     #[serde(default)]
     pub version: u64,
 }
 
-/// A refresh token's server-side record, found by the token's hash.
+/// One signed-in browser: the chain of refresh tokens issued since a
+/// sign-in. Only the newest token (`current_hash`) refreshes; presenting an
+/// older one means a copy exists somewhere, and ends the family.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RefreshRecord {
+pub struct SessionFamily {
+    pub id: String,
     pub user_id: UserId,
     pub email: Email,
+    pub current_hash: String,
+    /// The token `current_hash` replaced, told apart from older ones so a
+    /// benign race (two requests of one browser refreshing together) is not
+    /// taken for theft.
+    #[serde(default)]
+    pub previous_hash: Option<String>,
+    /// Unix seconds.
+    pub rotated_at: i64,
+    /// Unix milliseconds of the sign-in; compared with the profile's
+    /// `sessions_not_before_ms`.
+    pub started_at_ms: i64,
     /// Unix seconds.
     pub expires_at: i64,
+    #[serde(default)]
+    pub version: u64,
 }
 
 #[async_trait]
@@ -74,18 +106,26 @@ pub trait Credentials: Send + Sync {
     /// two concurrent code checks cannot both consume one attempt budget.
     async fn update_credential(&self, current: &Credential, next: Credential)
         -> Result<Credential>;
-    async fn put_refresh(&self, token_hash: &str, record: &RefreshRecord) -> Result<()>;
-    /// `NotFound` for unknown or expired tokens.
-    async fn get_refresh(&self, token_hash: &str, now_unix: i64) -> Result<RefreshRecord>;
-    async fn revoke_refresh(&self, token_hash: &str) -> Result<()>;
+    /// `AlreadyExists` if the id is taken.
+    async fn create_session_family(&self, family: &SessionFamily) -> Result<SessionFamily>;
+    /// `NotFound` for unknown or expired families.
+    async fn get_session_family(&self, id: &str, now_unix: i64) -> Result<SessionFamily>;
+    /// Replaces `current` with `next`; `Conflict` if `current` is stale, so
+    /// one refresh token rotates at most once.
+    async fn update_session_family(
+        &self,
+        current: &SessionFamily,
+        next: SessionFamily,
+    ) -> Result<SessionFamily>;
+    async fn delete_session_family(&self, id: &str) -> Result<()>;
 }
 
 fn cred_key(email: &Email) -> (String, String) {
     (format!("CRED#{}", email.as_str()), "CRED".to_owned())
 }
 
-fn refresh_key(hash: &str) -> (String, String) {
-    (format!("REFRESH#{hash}"), "REFRESH".to_owned())
+fn family_key(id: &str) -> (String, String) {
+    (format!("SESSION#{id}"), "SESSION".to_owned())
 }
 
 fn json<T: Serialize>(v: &T) -> serde_json::Value {
@@ -138,42 +178,73 @@ pub(crate) async fn update_credential<B: Backend>(
     }
 }
 
-pub(crate) async fn put_refresh<B: Backend>(b: &B, hash: &str, rec: &RefreshRecord) -> Result<()> {
-    let (pk, sk) = refresh_key(hash);
-    let mut item = Item::new(pk, sk, json(rec), 1);
-    item.expires_at = Some(rec.expires_at);
-    b.write(vec![Op::Put {
-        item,
-        cond: Cond::None,
-    }])
-    .await
-    .map_err(|e| match e {
-        WriteError::Condition(_) => StoreError::Conflict,
-        WriteError::Store(e) => e,
-    })
+fn family_item(f: &SessionFamily) -> Item {
+    let (pk, sk) = family_key(&f.id);
+    let mut item = Item::new(pk, sk, json(f), f.version);
+    item.expires_at = Some(f.expires_at);
+    item
 }
 
-pub(crate) async fn get_refresh<B: Backend>(
+pub(crate) async fn create_session_family<B: Backend>(
     b: &B,
-    hash: &str,
+    f: &SessionFamily,
+) -> Result<SessionFamily> {
+    let mut stored = f.clone();
+    stored.version = 1;
+    match b
+        .write(vec![Op::Put {
+            item: family_item(&stored),
+            cond: Cond::NotExists,
+        }])
+        .await
+    {
+        Ok(()) => Ok(stored),
+        Err(WriteError::Condition(_)) => Err(StoreError::AlreadyExists),
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+pub(crate) async fn get_session_family<B: Backend>(
+    b: &B,
+    id: &str,
     now_unix: i64,
-) -> Result<RefreshRecord> {
-    let (pk, sk) = refresh_key(hash);
-    let rec: RefreshRecord = b
+) -> Result<SessionFamily> {
+    let (pk, sk) = family_key(id);
+    let f: SessionFamily = b
         .get(&pk, &sk)
         .await?
         .ok_or(StoreError::NotFound)?
         .entity()?;
     // TTL deletion is lazy on DynamoDB and absent on SQLite: check expiry here.
-    if rec.expires_at <= now_unix {
+    if f.expires_at <= now_unix {
         return Err(StoreError::NotFound);
     }
-    Ok(rec)
+    Ok(f)
 }
 
-pub(crate) async fn revoke_refresh<B: Backend>(b: &B, hash: &str) -> Result<()> {
-    let (pk, sk) = refresh_key(hash);
-    b.delete_many(vec![(pk, sk)]).await
+pub(crate) async fn update_session_family<B: Backend>(
+    b: &B,
+    current: &SessionFamily,
+    mut next: SessionFamily,
+) -> Result<SessionFamily> {
+    next.version = current.version + 1;
+    next.id = current.id.clone();
+    next.user_id = current.user_id;
+    match b
+        .write(vec![Op::Put {
+            item: family_item(&next),
+            cond: Cond::Version(current.version),
+        }])
+        .await
+    {
+        Ok(()) => Ok(next),
+        Err(WriteError::Condition(_)) => Err(StoreError::Conflict),
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+pub(crate) async fn delete_session_family<B: Backend>(b: &B, id: &str) -> Result<()> {
+    b.delete_many(vec![family_key(id)]).await
 }
 
 macro_rules! impl_credentials {
@@ -199,22 +270,28 @@ macro_rules! impl_credentials {
             ) -> $crate::Result<$crate::credentials::Credential> {
                 $crate::credentials::update_credential(self, current, next).await
             }
-            async fn put_refresh(
+            async fn create_session_family(
                 &self,
-                token_hash: &str,
-                record: &$crate::credentials::RefreshRecord,
-            ) -> $crate::Result<()> {
-                $crate::credentials::put_refresh(self, token_hash, record).await
+                f: &$crate::credentials::SessionFamily,
+            ) -> $crate::Result<$crate::credentials::SessionFamily> {
+                $crate::credentials::create_session_family(self, f).await
             }
-            async fn get_refresh(
+            async fn get_session_family(
                 &self,
-                token_hash: &str,
+                id: &str,
                 now_unix: i64,
-            ) -> $crate::Result<$crate::credentials::RefreshRecord> {
-                $crate::credentials::get_refresh(self, token_hash, now_unix).await
+            ) -> $crate::Result<$crate::credentials::SessionFamily> {
+                $crate::credentials::get_session_family(self, id, now_unix).await
             }
-            async fn revoke_refresh(&self, token_hash: &str) -> $crate::Result<()> {
-                $crate::credentials::revoke_refresh(self, token_hash).await
+            async fn update_session_family(
+                &self,
+                current: &$crate::credentials::SessionFamily,
+                next: $crate::credentials::SessionFamily,
+            ) -> $crate::Result<$crate::credentials::SessionFamily> {
+                $crate::credentials::update_session_family(self, current, next).await
+            }
+            async fn delete_session_family(&self, id: &str) -> $crate::Result<()> {
+                $crate::credentials::delete_session_family(self, id).await
             }
         }
     };

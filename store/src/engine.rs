@@ -502,11 +502,12 @@ pub(crate) async fn list_open_tasks_due_before<B: Backend>(
     .await
 }
 
-fn admin_delta(from: Role, to: Role) -> Option<Op> {
+/// Keeps the count of active admins, refusing a change that would leave none.
+fn admin_delta(from_counted: bool, to_counted: bool) -> Option<Op> {
     let (pk, sk) = keys::ADMIN_COUNT;
-    let (delta, min_result) = match (from, to) {
-        (Role::Member, Role::Admin) => (1, None),
-        (Role::Admin, Role::Member) => (-1, Some(1)),
+    let (delta, min_result) = match (from_counted, to_counted) {
+        (false, true) => (1, None),
+        (true, false) => (-1, Some(1)),
         _ => return None,
     };
     Some(Op::Adjust {
@@ -523,7 +524,7 @@ pub(crate) async fn create_profile<B: Backend>(b: &B, new: NewProfile) -> Result
         item: keys::profile_item(&p),
         cond: Cond::NotExists,
     }];
-    ops.extend(admin_delta(Role::Member, p.role));
+    ops.extend(admin_delta(false, p.is_active_admin()));
     match b.write(ops).await {
         Ok(()) => Ok(p),
         Err(WriteError::Condition(_)) => Err(StoreError::AlreadyExists),
@@ -562,12 +563,35 @@ pub(crate) async fn update_role<B: Backend>(
     cur: &UserProfile,
     role: Role,
 ) -> Result<UserProfile> {
-    let next = cur.with_role(role, now());
+    guarded_profile_write(b, cur, cur.with_role(role, now())).await
+}
+
+pub(crate) async fn set_active<B: Backend>(
+    b: &B,
+    cur: &UserProfile,
+    active: bool,
+) -> Result<UserProfile> {
+    guarded_profile_write(b, cur, cur.with_active(active, now())).await
+}
+
+pub(crate) async fn end_sessions<B: Backend>(b: &B, cur: &UserProfile) -> Result<UserProfile> {
+    guarded_profile_write(b, cur, cur.with_sessions_ended(now())).await
+}
+
+/// Writes `next` over `cur` with the version condition and, when the change
+/// adds or removes an active admin, the admin-count adjustment in the same
+/// transaction, so two admins demoting or deactivating each other at once
+/// cannot leave none.
+async fn guarded_profile_write<B: Backend>(
+    b: &B,
+    cur: &UserProfile,
+    next: UserProfile,
+) -> Result<UserProfile> {
     let mut ops = vec![Op::Put {
         item: keys::profile_item(&next),
         cond: Cond::Version(cur.version),
     }];
-    ops.extend(admin_delta(cur.role, role));
+    ops.extend(admin_delta(cur.is_active_admin(), next.is_active_admin()));
     match b.write(ops).await {
         Ok(()) => Ok(next),
         Err(WriteError::Condition(Some(1))) => Err(StoreError::LastAdmin),
@@ -778,6 +802,19 @@ macro_rules! impl_store {
                 patch: &domain::ProfilePatch,
             ) -> $crate::Result<domain::UserProfile> {
                 $crate::engine::update_profile(self, current, patch).await
+            }
+            async fn set_active(
+                &self,
+                current: &domain::UserProfile,
+                active: bool,
+            ) -> $crate::Result<domain::UserProfile> {
+                $crate::engine::set_active(self, current, active).await
+            }
+            async fn end_sessions(
+                &self,
+                current: &domain::UserProfile,
+            ) -> $crate::Result<domain::UserProfile> {
+                $crate::engine::end_sessions(self, current).await
             }
             async fn update_role(
                 &self,

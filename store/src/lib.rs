@@ -184,6 +184,11 @@ pub trait Store: credentials::Credentials + Send + Sync {
     ) -> Result<UserProfile>;
     /// Changes a role; `LastAdmin` if it would leave no admin.
     async fn update_role(&self, current: &UserProfile, role: Role) -> Result<UserProfile>;
+    /// Deactivates (ending every session) or reactivates a user; `LastAdmin`
+    /// if it would leave no active admin.
+    async fn set_active(&self, current: &UserProfile, active: bool) -> Result<UserProfile>;
+    /// Ends every session issued so far (`sessions_not_before_ms` = now).
+    async fn end_sessions(&self, current: &UserProfile) -> Result<UserProfile>;
     /// Everyone, ordered by email.
     async fn list_users(&self, page: PageRequest) -> Result<Page<UserProfile>>;
 

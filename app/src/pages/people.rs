@@ -9,7 +9,7 @@ use domain::{Role, Status};
 use super::common::{action_error, query_string, FormAlert, LoadError};
 use crate::people::{
     dashboard, event_label, my_profile, notifications, pref_field, team, ChangeRole,
-    DashboardStats, MarkRead, UpdateProfile,
+    DashboardStats, MarkRead, SetActive, UpdateProfile,
 };
 
 #[component]
@@ -17,10 +17,19 @@ pub fn TeamPage() -> impl IntoView {
     let query = use_query_map();
     let after = Memo::new(move |_| query.read().get("after").unwrap_or_default());
     let change = ServerAction::<ChangeRole>::new();
-    let err = Signal::derive(move || action_error(change.value().get()));
+    let activate = ServerAction::<SetActive>::new();
+    let err = Signal::derive(move || {
+        action_error(change.value().get()).or_else(|| action_error(activate.value().get()))
+    });
     let data = Resource::new(
-        move || (after.get(), change.version().get()),
-        |(a, _)| team((!a.is_empty()).then_some(a)),
+        move || {
+            (
+                after.get(),
+                change.version().get(),
+                activate.version().get(),
+            )
+        },
+        |(a, _, _)| team((!a.is_empty()).then_some(a)),
     );
     view! {
         <Title text="Team" />
@@ -33,18 +42,21 @@ pub fn TeamPage() -> impl IntoView {
                         let last_admin = t.admins <= 1;
                         view! {
                             <p class="muted">{format!("{} admin{}.", t.admins, if t.admins == 1 { "" } else { "s" })}
-                                {last_admin.then_some(" The last admin cannot be demoted: promote someone else first.")}
+                                {last_admin.then_some(" The last admin cannot be demoted or deactivated: promote someone else first.")}
                             </p>
                             <ul class="rows card" role="list" data-testid="team">
                                 {t.members.into_iter().map(|m| {
                                     let is_admin = m.person.role == Role::Admin;
-                                    let guarded = is_admin && last_admin;
+                                    let guarded = is_admin && m.active && last_admin;
+                                    let active = m.active;
+                                    let (id, version) = (m.person.id.clone(), m.version.to_string());
                                     let target = if is_admin { Role::Member } else { Role::Admin };
                                     view! {
-                                        <li class="row-item" data-testid="member" data-email=m.person.email.clone()>
+                                        <li class="row-item" data-testid="member" data-email=m.person.email.clone() data-active=active.to_string()>
                                             <span><strong>{m.person.name.clone()}</strong> {m.is_me.then_some(" (you)")}
                                                 <br /><span class="muted small">{m.person.email.clone()}</span></span>
                                             <span class="badge" data-testid="role">{if is_admin { "Admin" } else { "Member" }}</span>
+                                            {(!active).then(|| view! { <span class="badge muted" data-testid="deactivated">"Deactivated"</span> })}
                                             <ActionForm action=change attr:class="inline">
                                                 <input type="hidden" name="user" value=m.person.id.clone() />
                                                 <input type="hidden" name="version" value=m.version.to_string() />
@@ -55,6 +67,16 @@ pub fn TeamPage() -> impl IntoView {
                                                     {if is_admin { "Make member" } else { "Make admin" }}
                                                 </button>
                                             </ActionForm>
+                                            {(!m.is_me).then(|| view! {
+                                                <ActionForm action=activate attr:class="inline">
+                                                    <input type="hidden" name="user" value=id />
+                                                    <input type="hidden" name="version" value=version />
+                                                    <input type="hidden" name="active" value=(!active).to_string() />
+                                                    <button type="submit" class="secondary small" data-testid="toggle-active" disabled=guarded>
+                                                        {if active { "Deactivate" } else { "Reactivate" }}
+                                                    </button>
+                                                </ActionForm>
+                                            })}
                                             {guarded.then(|| view! { <span id="last-admin-note" class="muted small">"Last admin"</span> })}
                                         </li>
                                     }

@@ -115,7 +115,9 @@ async fn handle_record(deps: &EmailDeps, record: &SnsRecord) -> Result<(), AwsEr
         task: &task,
         commenters: &commenters,
     };
-    let deliveries = recipients(&event, ctx, |u| profiles.get(&u).map(|p| p.prefs));
+    let deliveries = recipients(&event, ctx, |u| {
+        crate::recipients::prefs_of(profiles.get(&u))
+    });
     let name = |u: Option<UserId>| {
         u.and_then(|u| profiles.get(&u))
             .map(|p| p.display_name.as_str())

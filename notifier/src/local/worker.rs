@@ -411,7 +411,9 @@ impl Worker {
         for user in wanted {
             profiles.load(self.store.as_ref(), user).await?;
         }
-        let deliveries = recipients(&event, ctx, |u| profiles.get(u).map(|p| p.prefs));
+        let deliveries = recipients(&event, ctx, |u| {
+            crate::recipients::prefs_of(profiles.get(u))
+        });
         let actor_name = event
             .actor
             .and_then(|a| profiles.get(a))

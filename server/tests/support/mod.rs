@@ -10,6 +10,7 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 use app::ssr::ServerContext;
 use leptos::prelude::LeptosOptions;
 use server::{assets::Site, AppState};
+use store::Store;
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -170,25 +171,7 @@ impl TestApp {
             "confirm {email}: {}",
             ok.status()
         );
-        let signed_in = self
-            .post(
-                "/api/auth/sign_in",
-                None,
-                &[("email", s(email)), ("password", s(password))],
-            )
-            .await;
-        let jar = signed_in
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned())
-            .collect::<Vec<_>>()
-            .join("; ");
-        assert!(
-            jar.contains("tl_access="),
-            "sign in {email}: {}",
-            signed_in.status()
-        );
+        let jar = self.sign_in(email, password).await;
         let me: serde_json::Value = self
             .post("/api/auth/me", Some(&jar), &[])
             .await
@@ -198,4 +181,74 @@ impl TestApp {
         let id = domain::UserId::parse(me["user_id"].as_str().unwrap()).unwrap();
         (jar, id)
     }
+
+    /// Signs in; returns the session's cookie header.
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let signed_in = self
+            .post(
+                "/api/auth/sign_in",
+                None,
+                &[
+                    ("email", email.to_owned()),
+                    ("password", password.to_owned()),
+                ],
+            )
+            .await;
+        let status = signed_in.status();
+        let jar = cookie_jar(&signed_in);
+        assert!(jar.contains("tl_access="), "sign in {email}: {status}");
+        jar
+    }
+
+    /// An admin changes someone's role through the Team page's function.
+    pub async fn set_role(&self, admin_jar: &str, user: domain::UserId, role: &str) {
+        let version = self.store.get_profile(user).await.unwrap().version;
+        let res = self
+            .post(
+                "/api/team/role",
+                Some(admin_jar),
+                &[
+                    ("user", user.to_string()),
+                    ("version", version.to_string()),
+                    ("role", role.to_owned()),
+                ],
+            )
+            .await;
+        assert!(
+            res.status().is_success(),
+            "set role {role}: {}",
+            res.status()
+        );
+    }
+
+    /// An admin deactivates or reactivates someone through the Team page.
+    pub async fn set_active(&self, admin_jar: &str, user: domain::UserId, active: bool) {
+        let version = self.store.get_profile(user).await.unwrap().version;
+        let res = self
+            .post(
+                "/api/team/active",
+                Some(admin_jar),
+                &[
+                    ("user", user.to_string()),
+                    ("version", version.to_string()),
+                    ("active", active.to_string()),
+                ],
+            )
+            .await;
+        assert!(
+            res.status().is_success(),
+            "set active {active}: {}",
+            res.status()
+        );
+    }
+}
+
+/// The `name=value` pairs a response sets, as a `Cookie` header.
+pub fn cookie_jar(res: &reqwest::Response) -> String {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ")
 }

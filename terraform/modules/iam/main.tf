@@ -73,9 +73,16 @@ data "aws_iam_policy_document" "api" {
   }
 
   statement {
-    sid = "RoleGroups"
-    # Team page role changes (app::auth::roles::change_role).
-    actions   = ["cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup"]
+    sid = "ManagePeople"
+    # Team page role changes and deactivation (auth::roles::change_role,
+    # change_active), and ending every session on deactivation and reset.
+    actions = [
+      "cognito-idp:AdminAddUserToGroup",
+      "cognito-idp:AdminDisableUser",
+      "cognito-idp:AdminEnableUser",
+      "cognito-idp:AdminRemoveUserFromGroup",
+      "cognito-idp:AdminUserGlobalSignOut",
+    ]
     resources = [var.user_pool_arn]
   }
 

@@ -14,11 +14,12 @@ use base64::Engine as _;
 use domain::Role;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Validation};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 
 use super::clock::{Clock, SystemClock};
 use super::error::{truncate_for_log, AuthError};
 use super::jwks::KeySource;
+use super::token_use::TokenUse;
 
 /// Tokens above this are refused unread. Cognito tokens are 1–2 KiB, even
 /// with many groups.
@@ -26,30 +27,6 @@ pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`.
 pub const LEEWAY_SECS: u64 = 30;
-
-/// Which of Cognito's two token kinds the caller expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TokenUse {
-    Id,
-    Access,
-}
-
-impl TokenUse {
-    /// The `token_use` claim value.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            TokenUse::Id => "id",
-            TokenUse::Access => "access",
-        }
-    }
-}
-
-impl fmt::Display for TokenUse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// What a validator trusts. The JWKS URL is separate from the issuer because
 /// they need not share a host: moto's Cognito names the AWS host in `iss`

@@ -20,7 +20,7 @@
 //!
 //! ```ignore
 //! let conf = notifier::aws::sdk_config().await; // rustls+ring HTTP client
-//! let auth = Arc::new(app::auth::cognito::auth_state_from_env(&conf)?);
+//! let auth = Arc::new(auth::cognito::auth_state_from_env(&conf)?);
 //! ```
 //!
 //! [`auth_state_from_env`] reads [`env::USER_POOL_ID`] and
@@ -40,7 +40,7 @@ use domain::{DisplayName, Email, Role, UserId};
 use super::error::AuthError;
 use super::jwt::{Validator, ValidatorConfig};
 use super::provider::{check_password_policy, AuthProvider, ProviderError, SessionTokens};
-use super::session::{AuthState, SignInLimiter};
+use super::session::AuthState;
 
 /// Names of the environment variables [`CognitoSettings::from_env`] reads;
 /// `terraform/environments/dev` sets exactly these on the API function.
@@ -200,7 +200,8 @@ fn is_loopback_http(url: &str) -> bool {
 
 /// The request-time auth state for Cognito: the provider on `client`, a
 /// validator for the pool's tokens, `Secure` cookies (the deployed site is
-/// HTTPS only) and the default sign-in limiter.
+/// HTTPS only), the default account-flow limits, and no bootstrap token
+/// (on AWS the first admin is made with the documented command).
 pub fn auth_state(
     client: Client,
     settings: &CognitoSettings,
@@ -215,7 +216,8 @@ pub fn auth_state(
         validator: Arc::new(validator),
         provider: Arc::new(provider),
         secure_cookies: true,
-        limiter: SignInLimiter::default(),
+        limits: crate::limits::Limits::default(),
+        bootstrap: crate::bootstrap::Bootstrap::disabled(),
     })
 }
 
@@ -263,6 +265,8 @@ pub enum Step {
     ForgotPassword,
     ConfirmForgotPassword,
     SetRole,
+    ResendConfirmation,
+    SetActive,
 }
 
 /// What to do with a failed call: answer with an error, or report success
@@ -289,7 +293,12 @@ pub fn classify(step: Step, code: Option<&str>, detail: &str) -> Outcome {
         )))
     };
     match code.unwrap_or_default() {
-        "UsernameExistsException" | "AliasExistsException" => Fail(E::EmailTaken),
+        // A known email answers like a new one: no enumeration. (Cognito
+        // sends nothing to the owner; the local provider emails them.)
+        "UsernameExistsException" | "AliasExistsException" => match step {
+            SignUp => Succeed,
+            _ => internal(),
+        },
         "InvalidPasswordException" => Fail(E::WeakPassword(POLICY_HINT)),
         "CodeMismatchException" | "ExpiredCodeException" => Fail(E::InvalidCode),
         "TooManyFailedAttemptsException" => Fail(E::TooManyAttempts),
@@ -304,19 +313,22 @@ pub fn classify(step: Step, code: Option<&str>, detail: &str) -> Outcome {
         "UserNotFoundException" => match step {
             SignIn => Fail(E::InvalidCredentials),
             ConfirmSignUp | ConfirmForgotPassword => Fail(E::InvalidCode),
-            ForgotPassword => Succeed,
+            ForgotPassword | ResendConfirmation => Succeed,
             Refresh | SignOut => Fail(E::SessionExpired),
-            SignUp | SetRole => internal(),
+            SignUp | SetRole | SetActive => internal(),
         },
         "NotAuthorizedException" => match step {
+            // "User is disabled" also arrives as NotAuthorized: answering
+            // it like a wrong password keeps it from telling anything.
             SignIn => Fail(E::InvalidCredentials),
             Refresh | SignOut => Fail(E::SessionExpired),
+            ResendConfirmation => Succeed,
             // "Current status is CONFIRMED", a disabled user, or a code for
             // an account that cannot take it: the code is of no use.
             ConfirmSignUp | ConfirmForgotPassword => Fail(E::InvalidCode),
             // Admin-only recovery, a client without the flow, missing IAM
             // permission: configuration, not the user's doing.
-            SignUp | ForgotPassword | SetRole => internal(),
+            SignUp | ForgotPassword | SetRole | SetActive => internal(),
         },
         // RevokeToken: not a refresh token of this client, or already gone.
         "UnauthorizedException" | "UnsupportedTokenTypeException" if step == SignOut => {
@@ -324,8 +336,9 @@ pub fn classify(step: Step, code: Option<&str>, detail: &str) -> Outcome {
         }
         "InvalidParameterException" => match step {
             // No verified email (e.g. never confirmed): same answer as for a
-            // real account, no enumeration.
-            ForgotPassword => Succeed,
+            // real account, no enumeration; likewise a resend for an
+            // already confirmed account.
+            ForgotPassword | ResendConfirmation => Succeed,
             // A code Cognito cannot parse is a wrong code.
             ConfirmSignUp | ConfirmForgotPassword => Fail(E::InvalidCode),
             _ => internal(),
@@ -459,6 +472,7 @@ impl AuthProvider for CognitoProvider {
         email: &Email,
         password: &str,
         name: &DisplayName,
+        _bootstrap: bool,
     ) -> Result<(), ProviderError> {
         check_password_policy(password)?;
         let result = self
@@ -496,6 +510,23 @@ impl AuthProvider for CognitoProvider {
         match result {
             Ok(_) => Ok(()),
             Err(e) => Self::fail(Step::ConfirmSignUp, e),
+        }
+    }
+
+    /// ResendConfirmationCode: Cognito mails a new code. Unknown and already
+    /// confirmed accounts get the same `Ok`.
+    #[tracing::instrument(skip_all, fields(email = %email.as_str()))]
+    async fn resend_confirmation(&self, email: &Email) -> Result<(), ProviderError> {
+        let result = self
+            .client
+            .resend_confirmation_code()
+            .client_id(&self.client_id)
+            .username(email.as_str())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) => Self::fail(Step::ResendConfirmation, e),
         }
     }
 
@@ -608,10 +639,13 @@ impl AuthProvider for CognitoProvider {
             .password(new_password)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) => Self::fail(Step::ConfirmForgotPassword, e),
+        if let Err(e) = result {
+            return Self::fail(Step::ConfirmForgotPassword, e);
         }
+        // A reset ends every session: refresh tokens stop working, and the
+        // access tokens already out expire within their short lifetime.
+        self.global_sign_out(email).await;
+        Ok(())
     }
 
     /// Adds the user to the group of `role`, then removes them from the
@@ -668,6 +702,65 @@ impl AuthProvider for CognitoProvider {
             (Err(e), Role::Member) => Self::fail(Step::SetRole, e),
         }
     }
+
+    /// AdminDisableUser then AdminUserGlobalSignOut, or AdminEnableUser. A
+    /// disabled Cognito user can neither sign in nor refresh, so the disable
+    /// is the step that takes effect; a failure before it changes nothing.
+    #[tracing::instrument(skip_all, fields(user = %user, active))]
+    async fn set_active(
+        &self,
+        user: UserId,
+        email: &Email,
+        active: bool,
+    ) -> Result<(), ProviderError> {
+        if active {
+            let result = self
+                .client
+                .admin_enable_user()
+                .user_pool_id(&self.user_pool_id)
+                .username(email.as_str())
+                .send()
+                .await;
+            return match result {
+                Ok(_) => Ok(()),
+                Err(e) => Self::fail(Step::SetActive, e),
+            };
+        }
+        let result = self
+            .client
+            .admin_disable_user()
+            .user_pool_id(&self.user_pool_id)
+            .username(email.as_str())
+            .send()
+            .await;
+        if let Err(e) = result {
+            return Self::fail(Step::SetActive, e);
+        }
+        self.global_sign_out(email).await;
+        tracing::info!(%user, "Cognito user disabled and signed out everywhere");
+        Ok(())
+    }
+}
+
+impl CognitoProvider {
+    /// AdminUserGlobalSignOut: revokes every refresh token of the user. Its
+    /// failure is logged, not returned: the change that called it (a reset,
+    /// a deactivation) has already happened and must not be reported as
+    /// failed. A deactivated user is refused at the next request anyway (the
+    /// profile says so); after a reset, tokens already out expire with their
+    /// lifetime.
+    async fn global_sign_out(&self, email: &Email) {
+        let result = self
+            .client
+            .admin_user_global_sign_out()
+            .user_pool_id(&self.user_pool_id)
+            .username(email.as_str())
+            .send()
+            .await;
+        if let Err(e) = result {
+            tracing::error!(error = %DisplayErrorContext(&e), "AdminUserGlobalSignOut failed");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -686,7 +779,16 @@ mod tests {
         type Expect = fn(&Outcome) -> bool;
         let cases: &[(Step, &str, Expect)] = &[
             (SignUp, "UsernameExistsException", |o| {
-                matches!(o, Outcome::Fail(E::EmailTaken))
+                matches!(o, Outcome::Succeed)
+            }),
+            (ResendConfirmation, "UserNotFoundException", |o| {
+                matches!(o, Outcome::Succeed)
+            }),
+            (ResendConfirmation, "InvalidParameterException", |o| {
+                matches!(o, Outcome::Succeed)
+            }),
+            (SetActive, "UserNotFoundException", |o| {
+                matches!(o, Outcome::Fail(E::Internal(_)))
             }),
             (SignUp, "InvalidPasswordException", |o| {
                 matches!(o, Outcome::Fail(E::WeakPassword(_)))

@@ -20,15 +20,13 @@
 //! Needs `TASKLANE_MOTO_ENDPOINT` (`scripts/with-moto.sh` sets it). Without
 //! it these tests fail loudly rather than skip.
 
-#![cfg(feature = "ssr")]
-
 use std::sync::{Arc, Mutex};
 
-use app::auth::cognito::{auth_state, CognitoProvider, CognitoSettings};
-use app::auth::provider::{AuthProvider, ProviderError};
-use app::auth::roles::{change_role, RoleChangeError};
-use app::auth::session::AuthState;
-use app::auth::{AuthError, TokenUse};
+use auth::cognito::{auth_state, CognitoProvider, CognitoSettings};
+use auth::provider::{AuthProvider, ProviderError};
+use auth::roles::{change_role, RoleChangeError};
+use auth::session::AuthState;
+use auth::{AuthError, TokenUse};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cognitoidentityprovider::config::interceptors::BeforeDeserializationInterceptorContextRef;
 use aws_sdk_cognitoidentityprovider::config::{
@@ -273,7 +271,7 @@ impl World {
         let email = Email::parse(&format!("{tag}-{}@example.com", unique())).unwrap();
         let name = DisplayName::parse(&format!("User {tag}")).unwrap();
         self.provider()
-            .sign_up(&email, PASSWORD, &name)
+            .sign_up(&email, PASSWORD, &name, false)
             .await
             .expect("sign up");
         self.provider()
@@ -299,7 +297,9 @@ async fn sign_up_confirm_sign_in_change_role_and_refresh() {
     let p = w.provider();
     let v = &w.auth.validator;
 
-    p.sign_up(&email, PASSWORD, &name).await.expect("sign up");
+    p.sign_up(&email, PASSWORD, &name, false)
+        .await
+        .expect("sign up");
     assert!(
         matches!(
             p.sign_in(&email, PASSWORD).await,
@@ -416,12 +416,10 @@ async fn cognito_refusals_map_to_the_same_errors_as_the_local_provider() {
     let p = w.provider();
     let (email, name) = w.signed_up_and_confirmed("errors").await;
 
-    let dup = p
-        .sign_up(&email, PASSWORD, &name)
+    // A known email answers exactly like a new one: no enumeration.
+    p.sign_up(&email, PASSWORD, &name, false)
         .await
-        .expect_err("duplicate");
-    assert!(matches!(dup, ProviderError::EmailTaken), "{dup:?}");
-    assert_eq!(dup.status(), 409);
+        .expect("a known email signs up like a new one");
 
     let wrong = p
         .sign_in(&email, "Wrong-password-42!")
@@ -447,7 +445,7 @@ async fn cognito_refusals_map_to_the_same_errors_as_the_local_provider() {
         Email::parse(&format!("pending-{}@example.com", unique())).unwrap(),
         DisplayName::parse("Pending").unwrap(),
     );
-    p.sign_up(&pending, PASSWORD, &pending_name)
+    p.sign_up(&pending, PASSWORD, &pending_name, false)
         .await
         .expect("sign up");
     let unconfirmed = p
@@ -461,7 +459,7 @@ async fn cognito_refusals_map_to_the_same_errors_as_the_local_provider() {
     assert_eq!(unconfirmed.status(), 403);
 
     let weak = p
-        .sign_up(&stranger, "short", &name)
+        .sign_up(&stranger, "short", &name, false)
         .await
         .expect_err("weak");
     assert!(matches!(weak, ProviderError::WeakPassword(_)), "{weak:?}");
@@ -581,4 +579,47 @@ async fn sign_out_revokes_the_refresh_token() {
     assert_eq!(seen[0].0, "AWSCognitoIdentityProviderService.RevokeToken");
     assert_eq!(seen[0].1["Token"], "the-refresh-token");
     assert_eq!(seen[0].1["ClientId"], "web-client");
+}
+
+/// Deactivation through the one path (`roles::change_active`): the store
+/// first, then AdminDisableUser and a global sign-out at Cognito. The user
+/// can neither sign in nor refresh; reactivation lets them sign in again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deactivation_disables_the_cognito_user_and_ends_their_sessions() {
+    let w = World::new().await;
+    let p = w.provider();
+    let (email, name) = w.signed_up_and_confirmed("gone").await;
+    let id = w.provision(&email, &name).await;
+    let tokens = p.sign_in(&email, PASSWORD).await.expect("sign in");
+    let refresh = tokens.refresh_token.expect("refresh token");
+
+    let off = auth::roles::change_active(w.store.as_ref(), p, admin_actor(), id, false)
+        .await
+        .expect("deactivate");
+    assert!(!off.active);
+    let enabled = |w: &World| {
+        let (admin, pool, email) = (w.admin.clone(), w.pool_id.clone(), email.clone());
+        async move {
+            admin
+                .admin_get_user()
+                .user_pool_id(pool)
+                .username(email.as_str())
+                .send()
+                .await
+                .expect("admin get user")
+                .enabled()
+        }
+    };
+    assert!(!enabled(&w).await, "disabled at Cognito");
+    assert!(matches!(
+        p.sign_in(&email, PASSWORD).await,
+        Err(ProviderError::InvalidCredentials)
+    ));
+    assert!(p.refresh(&refresh).await.is_err(), "sessions ended");
+
+    auth::roles::change_active(w.store.as_ref(), p, admin_actor(), id, true)
+        .await
+        .expect("reactivate");
+    assert!(enabled(&w).await);
+    p.sign_in(&email, PASSWORD).await.expect("back in");
 }

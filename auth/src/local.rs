@@ -31,8 +31,9 @@ use super::jwt::Validator;
 /// The private key's file name inside the data directory.
 pub const KEY_FILE_NAME: &str = "jwt-signing-key.pem";
 
-/// Cognito's default lifetime for ID and access tokens.
-pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(3600);
+/// Ten minutes: short, because only a refresh (which checks the session
+/// family and the account) renews it. Authority is read per request anyway.
+pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(600);
 
 const KEY_BITS: usize = 2048;
 

@@ -1,5 +1,5 @@
-//! Changing a member's role, keeping the store and the identity provider in
-//! agreement.
+//! Changing a member's role or deactivating them, keeping the store and the
+//! identity provider in agreement.
 //!
 //! A role lives in two places: the profile in the store (what the Team page
 //! shows and what guards the last admin) and the provider's groups (what
@@ -32,6 +32,9 @@ pub enum RoleChangeError {
     NotFound,
     #[error("cannot remove the last admin")]
     LastAdmin,
+    /// An admin may not deactivate themselves (another admin can).
+    #[error("cannot deactivate your own account")]
+    OwnAccount,
     /// The profile changed between the read and the write (another admin
     /// acted at the same moment).
     #[error("the profile was changed concurrently")]
@@ -42,11 +45,11 @@ pub enum RoleChangeError {
     #[error("store: {0}")]
     Store(StoreError),
     /// The provider failed and the store could not be put back either.
-    #[error("user {user}: store says {store_role}, provider kept {provider_role}: {reason}")]
+    #[error("user {user}: store says {store_says}, provider kept {provider_says}: {reason}")]
     Inconsistent {
         user: UserId,
-        store_role: Role,
-        provider_role: Role,
+        store_says: String,
+        provider_says: String,
         reason: String,
     },
 }
@@ -54,7 +57,7 @@ pub enum RoleChangeError {
 impl RoleChangeError {
     pub fn status(&self) -> u16 {
         match self {
-            RoleChangeError::Forbidden => 403,
+            RoleChangeError::Forbidden | RoleChangeError::OwnAccount => 403,
             RoleChangeError::NotFound => 404,
             RoleChangeError::LastAdmin | RoleChangeError::Conflict => 409,
             RoleChangeError::Provider(e) => e.status(),
@@ -64,10 +67,13 @@ impl RoleChangeError {
 
     pub fn public_message(&self) -> String {
         match self {
-            RoleChangeError::Forbidden => "Only admins can change roles.".into(),
+            RoleChangeError::Forbidden => "Only admins can manage people.".into(),
+            RoleChangeError::OwnAccount => {
+                "You cannot deactivate your own account: ask another admin.".into()
+            }
             RoleChangeError::NotFound => "That user does not exist.".into(),
             RoleChangeError::LastAdmin => {
-                "This is the last admin. Make someone else an admin first.".into()
+                "This is the last active admin. Make someone else an admin first.".into()
             }
             RoleChangeError::Conflict => {
                 "Someone else changed this user just now. Reload and try again.".into()
@@ -139,8 +145,8 @@ pub async fn change_role(
                 Err(reason) => {
                     let err = RoleChangeError::Inconsistent {
                         user: target,
-                        store_role: new_role,
-                        provider_role: old_role,
+                        store_says: new_role.to_string(),
+                        provider_says: old_role.to_string(),
                         reason: format!("provider: {provider_err}; restoring: {reason}"),
                     };
                     tracing::error!(error = %err, "role change left store and provider apart");
@@ -174,4 +180,74 @@ async fn restore(store: &dyn Store, written: &UserProfile, old_role: Role) -> Re
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())
+}
+
+/// Deactivates (`active = false`) or reactivates `target` on behalf of
+/// `actor`, keeping store and provider in agreement (see the module docs).
+/// Admin-only; an admin cannot deactivate themselves; the last active admin
+/// cannot be deactivated. Reactivation does not bring old sessions back:
+/// the user signs in again.
+#[tracing::instrument(
+    skip(store, provider),
+    fields(actor = %actor.user_id, target = %target, active)
+)]
+pub async fn change_active(
+    store: &dyn Store,
+    provider: &dyn AuthProvider,
+    actor: Actor,
+    target: UserId,
+    active: bool,
+) -> Result<UserProfile, RoleChangeError> {
+    authorize(actor, Action::ManageRoles, TaskRelation::NoTask)
+        .map_err(|_| RoleChangeError::Forbidden)?;
+    if !active && actor.user_id == target {
+        return Err(RoleChangeError::OwnAccount);
+    }
+    let current = store.get_profile(target).await.map_err(from_store)?;
+    if current.active == active {
+        provider
+            .set_active(target, &current.email, active)
+            .await
+            .map_err(RoleChangeError::Provider)?;
+        return Ok(current);
+    }
+    let updated = store
+        .set_active(&current, active)
+        .await
+        .map_err(from_store)?;
+    match provider.set_active(target, &updated.email, active).await {
+        Ok(()) => {
+            tracing::info!(active, "activation changed");
+            Ok(updated)
+        }
+        Err(provider_err) => {
+            tracing::warn!(error = %provider_err, "provider refused the activation change; restoring the store");
+            let restored = match store.set_active(&updated, !active).await {
+                Ok(_) => Ok(()),
+                Err(StoreError::Conflict) => match store.get_profile(target).await {
+                    Ok(fresh) if fresh.active == active => store
+                        .set_active(&fresh, !active)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(e.to_string()),
+                },
+                Err(e) => Err(e.to_string()),
+            };
+            match restored {
+                Ok(()) => Err(RoleChangeError::Provider(provider_err)),
+                Err(reason) => {
+                    let err = RoleChangeError::Inconsistent {
+                        user: target,
+                        store_says: format!("active={active}"),
+                        provider_says: format!("active={}", !active),
+                        reason: format!("provider: {provider_err}; restoring: {reason}"),
+                    };
+                    tracing::error!(error = %err, "activation change left store and provider apart");
+                    Err(err)
+                }
+            }
+        }
+    }
 }

@@ -5,7 +5,7 @@
 //! [`AuthError::public_message`], so the precision cannot help an attacker
 //! probe the validator.
 
-use super::jwt::TokenUse;
+use super::token_use::TokenUse;
 
 /// A rejected token, or a failure to obtain the keys needed to check one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,0 +1,134 @@
+//! The Leptos side of sessions: the caller of this request, resolved once
+//! by [`auth::session::resolve`] and shared by everything the request does,
+//! the guards every server function starts with, and how an error's status
+//! reaches the response.
+
+use std::sync::Arc;
+
+use domain::Role;
+use http::{header, request::Parts, HeaderValue, StatusCode};
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+
+pub use auth::session::{AuthState, Session};
+
+/// The caller of the current request, resolved at most once. Provided fresh
+/// for every request by the router's context function.
+#[derive(Clone, Default)]
+pub struct RequestSession(Arc<tokio::sync::OnceCell<Option<Session>>>);
+
+fn append_cookies(resp: &ResponseOptions, cookies: Vec<String>) {
+    for c in cookies {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            resp.append_header(header::SET_COOKIE, v);
+        }
+    }
+}
+
+pub fn set_session_cookies(
+    resp: &ResponseOptions,
+    tokens: &auth::provider::SessionTokens,
+    secure: bool,
+) {
+    append_cookies(resp, auth::session::session_cookies(tokens, secure));
+}
+
+pub fn clear_session_cookies(resp: &ResponseOptions, secure: bool) {
+    append_cookies(resp, auth::session::clearing_cookies(secure));
+}
+
+/// The refresh token this browser holds, if any.
+pub fn refresh_cookie(parts: &Parts, secure: bool) -> Option<String> {
+    auth::session::read_cookie(&parts.headers, auth::session::cookie_names(secure).1)
+}
+
+async fn resolve_now() -> Option<Session> {
+    let ctx = use_context::<crate::ssr::ServerContext>()?;
+    let parts = use_context::<Parts>()?;
+    let resolution = auth::session::resolve(&ctx.auth, ctx.store.as_ref(), &parts.headers).await;
+    if let Some(resp) = use_context::<ResponseOptions>() {
+        append_cookies(&resp, resolution.set_cookies);
+    }
+    resolution.session
+}
+
+/// The current caller: identity from their tokens, role and active flag from
+/// their profile, read once per request. `None` means anonymous.
+pub async fn current_session() -> Option<Session> {
+    match use_context::<RequestSession>() {
+        Some(cache) => cache.0.get_or_init(resolve_now).await.clone(),
+        None => resolve_now().await,
+    }
+}
+
+/// Whether the current request is a plain HTML form post (no JavaScript).
+/// Such posts must keep the redirect back to the form, which carries the
+/// error; a 4xx status would stop the browser from following it. API
+/// clients and hydrated forms get the real status instead.
+pub fn is_form_post() -> bool {
+    use_context::<Parts>()
+        .and_then(|p| p.headers.get(header::ACCEPT).cloned())
+        .and_then(|v| v.to_str().ok().map(|v| v.contains("text/html")))
+        .unwrap_or(false)
+}
+
+/// Sets the response status unless this is a plain form post.
+pub fn set_status(status: StatusCode) {
+    if let (false, Some(resp)) = (is_form_post(), use_context::<ResponseOptions>()) {
+        resp.set_status(status);
+    }
+}
+
+/// Any signed-in user, else 401.
+pub async fn require_user() -> Result<Session, ServerFnError> {
+    match current_session().await {
+        Some(s) => Ok(s),
+        None => {
+            set_status(StatusCode::UNAUTHORIZED);
+            Err(ServerFnError::new("Please sign in to continue."))
+        }
+    }
+}
+
+/// An admin, else 401 (anonymous) or 403 (member).
+pub async fn require_admin() -> Result<Session, ServerFnError> {
+    let s = require_user().await?;
+    if s.role != Role::Admin {
+        set_status(StatusCode::FORBIDDEN);
+        return Err(ServerFnError::new("Only admins can do that."));
+    }
+    Ok(s)
+}
+
+/// The client address: the socket peer locally, the API Gateway source IP
+/// (passed as `x-forwarded-for` by the Lambda adapter) in production.
+pub fn client_addr(parts: &Parts) -> String {
+    if let Some(ci) = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+    {
+        return ci.0.ip().to_string();
+    }
+    parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Where the request came from, for the first-admin rule.
+pub fn bootstrap_origin(parts: &Parts) -> auth::bootstrap::Origin {
+    let peer_is_loopback = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .is_some_and(|ci| ci.0.ip().is_loopback());
+    let forwarded = ["x-forwarded-for", "forwarded", "x-real-ip"]
+        .iter()
+        .any(|h| parts.headers.contains_key(*h));
+    auth::bootstrap::Origin {
+        peer_is_loopback,
+        forwarded,
+    }
+}
