@@ -68,92 +68,76 @@ pub async fn team(#[server(default)] after: Option<String>) -> Result<TeamPage, 
     })
 }
 
-/// Promotes or demotes someone (admins), through
-/// [`auth::roles::change_role`], which keeps the store's profile and
-/// the identity provider's group in agreement. The form's `version` makes a
-/// change based on a stale Team page a 409 instead of a surprise.
-#[server(endpoint = "team/role")]
-pub async fn change_role(user: String, version: u64, role: Role) -> Result<(), ServerFnError> {
+/// What both Team page actions start with: an admin caller, and the target
+/// profile exactly as the page showed it (the form's `version`), so acting
+/// on a stale list is a 409 instead of a surprise.
+#[cfg(feature = "ssr")]
+async fn team_target(
+    user: &str,
+    version: u64,
+) -> Result<
+    (
+        crate::ssr::ServerContext,
+        domain::Actor,
+        domain::UserProfile,
+    ),
+    ServerFnError,
+> {
     use crate::guard::{actor_for, ctx, fail, store_error, user_id};
-    use domain::Action;
-    use http::StatusCode;
-    let (_, actor) = actor_for(Action::ManageRoles).await?;
+    let (_, actor) = actor_for(domain::Action::ManageRoles).await?;
     let ctx = ctx()?;
-    let id = user_id(&user)?;
     let current = ctx
         .store
-        .get_profile(id)
+        .get_profile(user_id(user)?)
         .await
         .map_err(|e| store_error(e, "User"))?;
     if current.version != version {
         return Err(fail(
-            StatusCode::CONFLICT,
+            http::StatusCode::CONFLICT,
             "This person was changed by someone else. The list has been reloaded: check it and try again.",
         ));
     }
+    Ok((ctx, actor, current))
+}
+
+#[cfg(feature = "ssr")]
+fn team_change_error(e: auth::roles::RoleChangeError) -> ServerFnError {
+    if e.status() >= 500 {
+        tracing::error!(error = %e, "team change failed");
+    }
+    crate::guard::fail(
+        http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+        e.public_message(),
+    )
+}
+
+/// Promotes or demotes someone (admins), through
+/// [`auth::roles::change_role`], which keeps the store's profile and the
+/// identity provider's group in agreement.
+#[server(endpoint = "team/role")]
+pub async fn change_role(user: String, version: u64, role: Role) -> Result<(), ServerFnError> {
+    let (ctx, actor, current) = team_target(&user, version).await?;
     if current.role == role {
         return Ok(());
     }
-    auth::roles::change_role(
-        ctx.store.as_ref(),
-        ctx.auth.provider.as_ref(),
-        actor,
-        id,
-        role,
-    )
-    .await
-    .map_err(|e| {
-        if e.status() >= 500 {
-            tracing::error!(error = %e, user = %id, "role change failed");
-        }
-        fail(
-            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            e.public_message(),
-        )
-    })?;
+    let (store, provider) = (ctx.store.as_ref(), ctx.auth.provider.as_ref());
+    auth::roles::change_role(store, provider, actor, current.id, role)
+        .await
+        .map_err(team_change_error)?;
     Ok(())
 }
 
 /// Deactivates or reactivates someone (admins), through
 /// [`auth::roles::change_active`]: a deactivated person cannot sign in or
 /// act, their sessions end, and they get no notifications; their name stays
-/// on what they did. Same stale-page check as [`change_role`].
+/// on what they did.
 #[server(endpoint = "team/active")]
 pub async fn set_active(user: String, version: u64, active: bool) -> Result<(), ServerFnError> {
-    use crate::guard::{actor_for, ctx, fail, store_error, user_id};
-    use domain::Action;
-    use http::StatusCode;
-    let (_, actor) = actor_for(Action::ManageRoles).await?;
-    let ctx = ctx()?;
-    let id = user_id(&user)?;
-    let current = ctx
-        .store
-        .get_profile(id)
+    let (ctx, actor, current) = team_target(&user, version).await?;
+    let (store, provider) = (ctx.store.as_ref(), ctx.auth.provider.as_ref());
+    auth::roles::change_active(store, provider, actor, current.id, active)
         .await
-        .map_err(|e| store_error(e, "User"))?;
-    if current.version != version {
-        return Err(fail(
-            StatusCode::CONFLICT,
-            "This person was changed by someone else. The list has been reloaded: check it and try again.",
-        ));
-    }
-    auth::roles::change_active(
-        ctx.store.as_ref(),
-        ctx.auth.provider.as_ref(),
-        actor,
-        id,
-        active,
-    )
-    .await
-    .map_err(|e| {
-        if e.status() >= 500 {
-            tracing::error!(error = %e, user = %id, "activation change failed");
-        }
-        fail(
-            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            e.public_message(),
-        )
-    })?;
+        .map_err(team_change_error)?;
     Ok(())
 }
 
