@@ -204,6 +204,29 @@ async fn setup() -> Setup {
     let store = store::DynamoStore::new(store::DynamoStore::local_client(&moto(), None), &table);
     store.create_table().await.expect("create table on moto");
     let (pool_id, client_id, username, access_token) = cognito_member().await;
+    // What the post-confirmation trigger does (moto runs no triggers): the
+    // member's profile, whose role and active flag authorise every request.
+    let user = cognito(
+        "AdminGetUser",
+        json!({ "UserPoolId": pool_id, "Username": username }),
+    )
+    .await;
+    let sub = user["UserAttributes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["Name"] == "sub"))
+        .and_then(|x| x["Value"].as_str())
+        .unwrap_or_else(|| panic!("no sub: {user}"));
+    store::Store::create_profile(
+        &store,
+        domain::NewProfile {
+            id: domain::UserId::parse(sub).expect("sub is a UUID"),
+            email: domain::Email::parse(&username).unwrap(),
+            display_name: domain::DisplayName::parse("Mo Member").unwrap(),
+            role: domain::Role::Member,
+        },
+    )
+    .await
+    .expect("profile");
     Setup {
         table,
         pool_id,
@@ -404,12 +427,12 @@ async fn cognito_tokens_are_validated_and_forgeries_refused() {
     };
 
     // A genuine moto-issued token: the validator fetched moto's JWKS.
-    let res = call(&f, me(vec![format!("tl_access={}", s.access_token)])).await;
+    let res = call(&f, me(vec![format!("__Host-tl_access={}", s.access_token)])).await;
     assert_eq!(res["statusCode"], 200, "{res}");
     let who: Value = serde_json::from_str(&text(&res)).unwrap();
     assert!(who.is_object(), "a valid token is a session: {res}");
     assert_eq!(who["is_admin"], false);
-    // Access tokens carry no email; the session falls back to `username`.
+    // Access tokens carry no email; the profile says who this is.
     assert_eq!(who["email"], s.username.as_str(), "{who}");
 
     // The same token with its payload edited to claim ADMIN: the
@@ -420,7 +443,7 @@ async fn cognito_tokens_are_validated_and_forgeries_refused() {
     claims["cognito:groups"] = json!(["ADMIN"]);
     parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
     let forged = parts.join(".");
-    let res = call(&f, me(vec![format!("tl_access={forged}")])).await;
+    let res = call(&f, me(vec![format!("__Host-tl_access={forged}")])).await;
     assert_eq!(res["statusCode"], 200, "{res}");
     assert_eq!(text(&res), "null", "a forged token is no session: {res}");
 
@@ -430,8 +453,8 @@ async fn cognito_tokens_are_validated_and_forgeries_refused() {
     let res = call(
         &f,
         me(vec![
-            format!("tl_access={forged}"),
-            "tl_refresh=not-a-refresh-token".into(),
+            format!("__Host-tl_access={forged}"),
+            "__Host-tl_refresh=not-a-refresh-token".into(),
         ]),
     )
     .await;
@@ -445,10 +468,10 @@ async fn cognito_tokens_are_validated_and_forgeries_refused() {
     assert_eq!(cookies.len(), 2, "{res}");
     assert!(cookies
         .iter()
-        .any(|c| c.starts_with("tl_access=;") && c.contains("Max-Age=0")));
+        .any(|c| c.starts_with("__Host-tl_access=;") && c.contains("Max-Age=0")));
     assert!(cookies
         .iter()
-        .any(|c| c.starts_with("tl_refresh=;") && c.contains("Max-Age=0")));
+        .any(|c| c.starts_with("__Host-tl_refresh=;") && c.contains("Max-Age=0")));
     assert!(
         cookies
             .iter()
@@ -484,15 +507,15 @@ async fn cognito_tokens_are_validated_and_forgeries_refused() {
     assert_eq!(cookies.len(), 2, "{res}");
     let access = cookies
         .iter()
-        .find_map(|c| c.strip_prefix("tl_access="))
+        .find_map(|c| c.strip_prefix("__Host-tl_access="))
         .and_then(|c| c.split(';').next())
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| panic!("no access cookie: {cookies:?}"))
         .to_owned();
     assert!(cookies
         .iter()
-        .any(|c| c.starts_with("tl_refresh=") && !c.starts_with("tl_refresh=;")));
-    let res = call(&f, me(vec![format!("tl_access={access}")])).await;
+        .any(|c| c.starts_with("tl_refresh=") && !c.starts_with("__Host-tl_refresh=;")));
+    let res = call(&f, me(vec![format!("__Host-tl_access={access}")])).await;
     let who: Value = serde_json::from_str(&text(&res)).unwrap();
     assert_eq!(who["email"], s.username.as_str(), "{res}");
 }
