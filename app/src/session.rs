@@ -2,6 +2,11 @@
 //! by [`auth::session::resolve`] and shared by everything the request does,
 //! the guards every server function starts with, and how an error's status
 //! reaches the response.
+//!
+//! A request carrying session cookies is resolved by [`resolve_first`]
+//! before any handler runs, because resolving may rotate the refresh token:
+//! the new cookies must reach the browser, and a streamed page has sent its
+//! headers before its resources run.
 
 use std::sync::Arc;
 
@@ -42,6 +47,53 @@ pub fn refresh_cookie(parts: &Parts, secure: bool) -> Option<String> {
     auth::session::read_cookie(&parts.headers, auth::session::cookie_names(secure).1)
 }
 
+/// The caller as [`resolve_first`] found them, in the request's extensions.
+#[derive(Clone)]
+pub struct ResolvedSession(pub Option<Session>);
+
+/// Middleware: resolves the caller of any request that carries session
+/// cookies (except for static files, which need no caller), hands the
+/// result to the handler, and adds any renewed cookies to the response,
+/// unless the handler set cookies of the same name (signing in or out).
+pub async fn resolve_first(
+    ctx: crate::ssr::ServerContext,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = req.uri().path();
+    let static_file = path.starts_with("/pkg/")
+        || path.starts_with("/.well-known/")
+        || path.starts_with("/dev/")
+        || path == "/healthz"
+        || path == "/favicon.svg";
+    let (access, refresh) = auth::session::cookie_names(ctx.auth.secure_cookies);
+    let has_session = auth::session::read_cookie(req.headers(), access).is_some()
+        || auth::session::read_cookie(req.headers(), refresh).is_some();
+    if static_file || !has_session {
+        return next.run(req).await;
+    }
+    let resolution = auth::session::resolve(&ctx.auth, ctx.store.as_ref(), req.headers()).await;
+    req.extensions_mut()
+        .insert(ResolvedSession(resolution.session));
+    let mut resp = next.run(req).await;
+    let set_by_handler: Vec<String> = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split('=').next().map(str::to_owned))
+        .collect();
+    for c in resolution.set_cookies {
+        let name = c.split('=').next().unwrap_or_default();
+        if set_by_handler.iter().any(|n| n == name) {
+            continue;
+        }
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
 async fn resolve_now() -> Option<Session> {
     let ctx = use_context::<crate::ssr::ServerContext>()?;
     let parts = use_context::<Parts>()?;
@@ -55,6 +107,14 @@ async fn resolve_now() -> Option<Session> {
 /// The current caller: identity from their tokens, role and active flag from
 /// their profile, read once per request. `None` means anonymous.
 pub async fn current_session() -> Option<Session> {
+    if let Some(resolved) = use_context::<Parts>()
+        .as_ref()
+        .and_then(|p| p.extensions.get::<ResolvedSession>())
+    {
+        return resolved.0.clone();
+    }
+    // No session cookies (anonymous, answered without a read), or a caller
+    // that did not pass through `resolve_first`.
     match use_context::<RequestSession>() {
         Some(cache) => cache.0.get_or_init(resolve_now).await.clone(),
         None => resolve_now().await,

@@ -490,8 +490,14 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A refresh token is `<family id>.<secret>`: the id finds the family in one
-/// read, the secret proves which link of its chain this is.
+/// A new refresh token of family `id`: `<family id>.<secret>`. The id finds
+/// the family in one read; the whole token's hash says which link of its
+/// chain this is.
+fn family_token(id: &str) -> String {
+    format!("{id}.{}", new_refresh_token().0)
+}
+
+/// Splits a presented refresh token, refusing anything not of our shape.
 fn split_refresh(token: &str) -> Option<(&str, &str)> {
     let (family, secret) = token.split_once('.')?;
     let ok = |s: &str| {
@@ -609,22 +615,23 @@ impl AuthProvider for LocalProvider {
         }
         let profile = self.signable(cred.user_id).await?;
         let now = self.now();
-        let (secret, hash) = new_refresh_token();
         let mut id = [0_u8; 16];
         OsRng.fill_bytes(&mut id);
+        let id = hex(&id);
+        let token = family_token(&id);
         let family = SessionFamily {
-            id: hex(&id),
+            id,
             user_id: profile.id,
             email: profile.email.clone(),
-            current_hash: hash,
+            current_hash: refresh_token_hash(&token),
             previous_hash: None,
             rotated_at: now,
             started_at_ms: unix_ms(),
             expires_at: now + REFRESH_TTL_SECS,
             version: 0,
         };
-        let family = self.store.create_session_family(&family).await?;
-        self.mint(&profile, format!("{}.{secret}", family.id))
+        self.store.create_session_family(&family).await?;
+        self.mint(&profile, token)
     }
 
     /// Rotates the refresh token. Only the family's newest token refreshes,
@@ -668,16 +675,16 @@ impl AuthProvider for LocalProvider {
             Err(ProviderError::Internal(e)) => return Err(ProviderError::Internal(e)),
             Err(_) => return Err(self.end_family(&fam, "account deactivated or gone").await),
         };
-        let (secret, hash) = new_refresh_token();
+        let token = family_token(&fam.id);
         let next = SessionFamily {
-            current_hash: hash,
+            current_hash: refresh_token_hash(&token),
             previous_hash: Some(presented.clone()),
             rotated_at: now,
             expires_at: now + REFRESH_TTL_SECS,
             ..fam.clone()
         };
         match self.store.update_session_family(&fam, next).await {
-            Ok(_) => self.mint(&profile, format!("{}.{secret}", fam.id)),
+            Ok(_) => self.mint(&profile, token),
             Err(StoreError::Conflict) => {
                 match self.store.get_session_family(family_id, now).await {
                     Ok(f) if raced(&f) => Err(ProviderError::RefreshRaced),
@@ -696,10 +703,14 @@ impl AuthProvider for LocalProvider {
         let Some((family_id, _)) = split_refresh(refresh_token) else {
             return Ok(());
         };
+        let presented = refresh_token_hash(refresh_token);
         match self.store.get_session_family(family_id, self.now()).await {
-            // Only the holder of the family's newest token can end it by
-            // signing out; an old copy cannot sign the owner out.
-            Ok(f) if f.current_hash == refresh_token_hash(refresh_token) => {
+            // The newest token, or the one it replaced (the request that
+            // signs out may itself have rotated it on the way in).
+            Ok(f)
+                if f.current_hash == presented
+                    || f.previous_hash.as_deref() == Some(presented.as_str()) =>
+            {
                 Ok(self.store.delete_session_family(family_id).await?)
             }
             Ok(_) | Err(StoreError::NotFound) => Ok(()),

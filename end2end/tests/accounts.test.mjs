@@ -79,3 +79,71 @@ test("with JavaScript disabled: sign-up errors show inline and a member can sign
   assert.equal((await page.textContent('[data-testid="whoami"]')).trim(), "member@example.com");
   await ctx.close();
 });
+
+test("an admin deactivates a member: their open session ends at once, sign-in is refused, reactivation lets them back", async () => {
+  const adminCtx = await browser.newContext();
+  const admin = await adminCtx.newPage();
+  await admin.goto(server.url + "/signin");
+  await signIn(admin, "admin@example.com", "Correct-Horse-9");
+  const memberCtx = await browser.newContext();
+  const member = await memberCtx.newPage();
+  await member.goto(server.url + "/signin");
+  await signIn(member, "member@example.com", "Member-Pass-42");
+  await member.goto(server.url + "/my");
+  assert.equal((await member.textContent('[data-testid="whoami"]')).trim(), "member@example.com");
+
+  await admin.goto(server.url + "/team");
+  await waitHydrated(admin);
+  const row = '[data-testid="member"][data-email="member@example.com"]';
+  assert.equal(await admin.getAttribute(row, "data-active"), "true");
+  assert.equal(
+    await admin.locator('[data-testid="member"][data-email="admin@example.com"] [data-testid="toggle-active"]').count(),
+    0,
+    "no button to deactivate yourself",
+  );
+  await admin.click(`${row} [data-testid="toggle-active"]`);
+  await admin.waitForSelector(`${row}[data-active="false"] [data-testid="deactivated"]`);
+
+  await member.goto(server.url + "/my");
+  assert.equal(await member.locator('[data-testid="whoami"]').count(), 0, "the member's session ended");
+  await member.goto(server.url + "/signin");
+  await member.fill("#si-email", "member@example.com");
+  await member.fill("#si-password", "Member-Pass-42");
+  await member.click('form button[type="submit"]');
+  await member.waitForSelector('[data-testid="form-error"]');
+  assert.match(await member.textContent('[data-testid="form-error"]'), /deactivated/);
+
+  await admin.click(`${row} [data-testid="toggle-active"]`);
+  await admin.waitForSelector(`${row}[data-active="true"]`);
+  await member.goto(server.url + "/signin");
+  await signIn(member, "member@example.com", "Member-Pass-42");
+  assert.equal((await member.textContent('[data-testid="whoami"]')).trim(), "member@example.com");
+  await adminCtx.close();
+  await memberCtx.close();
+});
+
+test("a confirmation code can be sent again, and a known email at sign-up reveals nothing", async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(server.url + "/signup");
+  await page.fill("#su-email", "admin@example.com");
+  await page.fill("#su-name", "Someone Else");
+  await page.fill("#su-password", "Another-Pass-42!");
+  await Promise.all([page.waitForURL(/\/confirm\?email=/), page.click('form button[type="submit"]')]);
+  const mail = JSON.stringify(await (await fetch(server.url + "/dev/mailbox.json")).json());
+  assert.match(mail, /Someone tried to create a tasklane account with this email address/);
+
+  await page.goto(server.url + "/signup");
+  await page.fill("#su-email", "late@example.com");
+  await page.fill("#su-name", "Late Comer");
+  await page.fill("#su-password", "Late-Comer-Pass-1");
+  await Promise.all([page.waitForURL(/\/confirm\?email=/), page.click('form button[type="submit"]')]);
+  const first = await latestCode("late@example.com");
+  await Promise.all([page.waitForURL(/resent=1/), page.click('button:has-text("Send a new code")')]);
+  assert.match(await page.textContent('[role="status"]'), /new code is on its way/);
+  const second = await latestCode("late@example.com");
+  await page.fill("#cf-code", second);
+  await Promise.all([page.waitForURL(/\/signin\?confirmed=1/), page.click('form button[type="submit"]')]);
+  assert.ok(first.length === 6 && second.length === 6);
+  await ctx.close();
+});

@@ -276,3 +276,23 @@ fn reminders_once_per_task_per_day() {
     let done = changed(t, ANA, |t| t.status = Status::Done);
     assert!(notifier::classify::reminder(&done, today, datetime!(2026-11-30 08:00 UTC)).is_none());
 }
+
+/// Deactivated people drop out of every audience; people without a profile
+/// too; everyone else gets their own preferences.
+#[test]
+fn deactivated_people_get_no_notifications() {
+    use notifier::recipients::prefs_of;
+    let profile = domain::UserProfile::create(
+        domain::NewProfile {
+            id: user(7),
+            email: domain::Email::parse("gone@example.com").unwrap(),
+            display_name: domain::DisplayName::parse("Gone").unwrap(),
+            role: domain::Role::Member,
+        },
+        datetime!(2026-01-01 0:00 UTC),
+    );
+    assert_eq!(prefs_of(Some(&profile)), Some(profile.prefs));
+    let gone = profile.with_active(false, datetime!(2026-01-02 0:00 UTC));
+    assert_eq!(prefs_of(Some(&gone)), None);
+    assert_eq!(prefs_of(None), None);
+}

@@ -89,6 +89,10 @@ pub fn router(state: AppState) -> Router {
             leptos,
         ))
         .layer(axum::middleware::from_fn(fn_errors::client_errors))
+        .layer(axum::middleware::from_fn({
+            let ctx = state.ctx.clone();
+            move |req, next| app::session::resolve_first(ctx.clone(), req, next)
+        }))
         .layer(axum::middleware::from_fn(csrf::guard))
         .layer(middleware)
 }

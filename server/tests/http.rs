@@ -709,3 +709,193 @@ async fn account_flows_do_not_reveal_who_has_an_account() {
         assert_eq!(a, b, "known and unknown email answer alike");
     }
 }
+
+/// A browser whose access token expired presents only its refresh token.
+/// The server rotates it before any handler runs, so even a streamed page
+/// delivers the new cookies; of 25 such requests at once exactly one gets
+/// the next token, and the others are anonymous without clearing anything
+/// (their browser receives the winner's cookies).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_tokens_rotate_on_the_way_in_and_only_once() {
+    let app = TestApp::spawn().await;
+    let (jar, _) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let refresh_of = |jar: &str| {
+        jar.split("; ")
+            .find(|c| c.starts_with("tl_refresh="))
+            .unwrap()
+            .to_owned()
+    };
+    let r0 = refresh_of(&jar);
+    let page = app
+        .client
+        .get(app.url("/about"))
+        .header("cookie", &r0)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let renewed = support::cookie_jar(&page);
+    let r1 = refresh_of(&renewed);
+    assert_ne!(r0, r1, "a streamed page delivers the rotated token");
+    assert!(renewed.contains("tl_access="), "{renewed}");
+
+    let tries = (0..25).map(|_| {
+        let (app, r1) = (&app, r1.clone());
+        async move {
+            let res = app.post("/api/auth/me", Some(&r1), &[]).await;
+            let set = support::cookie_jar(&res);
+            let me: serde_json::Value = res.json().await.unwrap();
+            (set, me)
+        }
+    });
+    let results = futures::future::join_all(tries).await;
+    let winners: Vec<_> = results
+        .iter()
+        .filter(|(set, _)| set.contains("tl_refresh=") && !set.contains("tl_refresh=;"))
+        .collect();
+    let cleared = results
+        .iter()
+        .filter(|(set, _)| set.contains("tl_refresh=;") || set.ends_with("tl_refresh="))
+        .count();
+    println!(
+        "25 concurrent refreshes over HTTP: {} rotated, {cleared} cleared",
+        winners.len()
+    );
+    assert_eq!(winners.len(), 1, "{results:?}");
+    assert_eq!(cleared, 0, "a race clears nobody's cookies: {results:?}");
+    assert_eq!(winners[0].1["email"], "ada@example.com");
+    let r2 = refresh_of(&winners[0].0);
+    let me: serde_json::Value = app
+        .post("/api/auth/me", Some(&r2), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "ada@example.com", "the one successor works");
+}
+
+/// Signing out, resetting the password and deactivation end sessions: the
+/// refresh token stops working everywhere.
+#[tokio::test]
+async fn sign_out_and_password_reset_end_sessions() {
+    let app = TestApp::spawn().await;
+    let (jar, _) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let refresh = jar
+        .split("; ")
+        .find(|c| c.starts_with("tl_refresh="))
+        .unwrap()
+        .to_owned();
+    let out = app.post("/api/auth/sign_out", Some(&jar), &[]).await;
+    assert!(out.status().is_success() || out.status().is_redirection());
+    let me: serde_json::Value = app
+        .post("/api/auth/me", Some(&refresh), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(me.is_null(), "signed-out refresh token: {me}");
+
+    // Another browser, then a password reset from elsewhere.
+    let other = app.sign_in("ada@example.com", "Correct-Horse-9").await;
+    let other_refresh = other
+        .split("; ")
+        .find(|c| c.starts_with("tl_refresh="))
+        .unwrap()
+        .to_owned();
+    app.post(
+        "/api/auth/forgot",
+        None,
+        &[("email", "ada@example.com".into())],
+    )
+    .await;
+    let code = reset_code(&app).await;
+    let reset = app
+        .post(
+            "/api/auth/reset",
+            None,
+            &[
+                ("email", "ada@example.com".into()),
+                ("code", code),
+                ("password", "A-brand-new-Pass-1".into()),
+            ],
+        )
+        .await;
+    assert!(!reset.status().is_client_error(), "{}", reset.status());
+    let me: serde_json::Value = app
+        .post("/api/auth/me", Some(&other_refresh), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(me.is_null(), "a session from before the reset: {me}");
+}
+
+/// Forty wrong reset codes at once: the limiter refuses most, and of those
+/// that reach the code check at most five are checked; the right code is
+/// then spent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forty_concurrent_wrong_codes_cannot_take_over_an_account() {
+    let app = TestApp::spawn().await;
+    app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    app.post(
+        "/api/auth/forgot",
+        None,
+        &[("email", "ada@example.com".into())],
+    )
+    .await;
+    let right: u32 = reset_code(&app).await.parse().unwrap();
+    let tries = (0..40u32).map(|i| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/auth/reset",
+                None,
+                &[
+                    ("email", "ada@example.com".into()),
+                    ("code", format!("{:06}", (right + 1 + i) % 1_000_000)),
+                    ("password", "Attacker-Pass-123!".into()),
+                ],
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    });
+    let statuses = futures::future::join_all(tries).await;
+    let checked = statuses.iter().filter(|s| **s == 400).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    println!("40 concurrent wrong reset codes over HTTP: {checked} checked, {refused} refused");
+    assert_eq!(checked + refused, 40, "{statuses:?}");
+    assert!(checked <= 5, "{statuses:?}");
+    let bad = app
+        .post(
+            "/api/auth/sign_in",
+            None,
+            &[
+                ("email", "ada@example.com".into()),
+                ("password", "Attacker-Pass-123!".into()),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), 401, "no guess set the attacker's password");
+}
+
+/// The newest password reset code in the dev mailbox.
+async fn reset_code(app: &TestApp) -> String {
+    let mail: serde_json::Value = app
+        .client
+        .get(app.url("/dev/mailbox.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    mail.to_string()
+        .split("reset your password: ")
+        .nth(1)
+        .expect("a reset code")
+        .chars()
+        .take(6)
+        .collect()
+}
