@@ -390,16 +390,20 @@ mod tests {
     }
 
     #[test]
-    fn the_api_reaches_aws_through_the_store_and_role_changes_only() {
-        // Role changes (Team page) are the only provider calls needing IAM.
-        const ROLE_GROUPS: [&str; 2] = [
+    fn the_api_reaches_aws_through_the_store_and_people_changes_only() {
+        // Role changes and deactivation (Team page), and ending sessions on
+        // a password reset, are the only provider calls needing IAM.
+        const MANAGE_PEOPLE: [&str; 5] = [
             "cognito-idp:AdminAddUserToGroup",
             "cognito-idp:AdminRemoveUserFromGroup",
+            "cognito-idp:AdminDisableUser",
+            "cognito-idp:AdminEnableUser",
+            "cognito-idp:AdminUserGlobalSignOut",
         ];
         for action in PERMISSIONS.actions() {
             assert!(
-                store::STORE_ACTIONS.contains(action) || ROLE_GROUPS.contains(action),
-                "{action} is neither a store action nor a role change"
+                store::STORE_ACTIONS.contains(action) || MANAGE_PEOPLE.contains(action),
+                "{action} is neither a store action nor a change to people"
             );
         }
         // The API hands the whole Store trait to server functions.
