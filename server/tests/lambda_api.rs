@@ -514,7 +514,7 @@ async fn cognito_tokens_are_validated_and_forgeries_refused() {
         .to_owned();
     assert!(cookies
         .iter()
-        .any(|c| c.starts_with("tl_refresh=") && !c.starts_with("__Host-tl_refresh=;")));
+        .any(|c| c.starts_with("__Host-tl_refresh=") && !c.starts_with("__Host-tl_refresh=;")));
     let res = call(&f, me(vec![format!("__Host-tl_access={access}")])).await;
     let who: Value = serde_json::from_str(&text(&res)).unwrap();
     assert_eq!(who["email"], s.username.as_str(), "{res}");
