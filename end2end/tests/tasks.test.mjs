@@ -254,13 +254,13 @@ test("the admin edits, clears and reassigns; the team page guards the last admin
   await page.goto(server.url + "/team");
   await waitHydrated(page);
   const adminRow = page.locator('[data-testid="member"][data-email="ada@example.com"]');
-  assert.equal(await adminRow.locator("button").isDisabled(), true, "the last admin cannot be demoted");
+  assert.equal(await adminRow.locator('[data-testid="toggle-role"]').isDisabled(), true, "the last admin cannot be demoted");
   assert.match(await page.textContent("main"), /The last admin cannot be demoted/);
   const moRow = page.locator('[data-testid="member"][data-email="mo@example.com"]');
-  await moRow.locator("button").click();
+  await moRow.locator('[data-testid="toggle-role"]').click();
   await page.waitForFunction(() => document.querySelector('[data-email="mo@example.com"] [data-testid="role"]')?.textContent === "Admin");
-  assert.equal(await adminRow.locator("button").isDisabled(), false, "two admins: either may be demoted");
-  await moRow.locator("button").click();
+  assert.equal(await adminRow.locator('[data-testid="toggle-role"]').isDisabled(), false, "two admins: either may be demoted");
+  await moRow.locator('[data-testid="toggle-role"]').click();
   await page.waitForFunction(() => document.querySelector('[data-email="mo@example.com"] [data-testid="role"]')?.textContent === "Member");
 });
 

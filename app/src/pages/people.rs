@@ -61,7 +61,7 @@ pub fn TeamPage() -> impl IntoView {
                                                 <input type="hidden" name="user" value=m.person.id.clone() />
                                                 <input type="hidden" name="version" value=m.version.to_string() />
                                                 <input type="hidden" name="role" value=target.as_str() />
-                                                <button type="submit" class="secondary small" disabled=guarded
+                                                <button type="submit" class="secondary small" data-testid="toggle-role" disabled=guarded
                                                     title=guarded.then_some("The last admin cannot be demoted")
                                                     aria-describedby=guarded.then_some("last-admin-note")>
                                                     {if is_admin { "Make member" } else { "Make admin" }}
