@@ -650,16 +650,18 @@ async fn sign_in_limits_hold_on_the_account_and_memory_stays_flat() {
     };
     send(40).await;
     let warm = rss_kb();
-    send(200).await;
+    send(300).await;
     let after = rss_kb();
     let grown_mb = after.saturating_sub(warm) / 1024;
     println!(
-        "RSS over 200 posts of 1.5 MB: {} MB -> {} MB",
+        "RSS over 300 posts of 1.5 MB: {} MB -> {} MB",
         warm / 1024,
         after / 1024
     );
-    // Keeping each raw email would have grown it by about 300 MB.
-    assert!(grown_mb < 48, "RSS grew {grown_mb} MB");
+    // Keeping each raw email would grow it by at least 450 MB; allocator
+    // retention and the other tests of this binary (running alongside)
+    // account for tens of MB, so the bound sits well between the two.
+    assert!(grown_mb < 160, "RSS grew {grown_mb} MB");
 }
 
 /// Sign-up, confirm, resend and forgot answer byte for byte the same for
