@@ -58,15 +58,45 @@ export async function startServer(extraEnv = {}) {
   };
 }
 
+/**
+ * Launches Chromium. Every page of every context is watched: a Content
+ * Security Policy violation or an uncaught script error anywhere makes
+ * `browser.close()` (each file's `after` hook) fail with the list, so no
+ * journey passes while the page is broken or blocked. (Plain console errors
+ * are not counted: journeys load 4xx pages and forge refused requests on
+ * purpose.)
+ */
 export async function launchBrowser() {
   const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
   if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: run scripts/setup.sh`);
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath,
     headless: true,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
+  const problems = [];
+  const watch = (page) => {
+    page.on("pageerror", (e) => problems.push(`script error on ${page.url()}: ${e.message}`));
+    page.on("console", (m) => {
+      if (/Content.Security.Policy|Refused to (execute|load|apply|connect|frame|evaluate|compile)/i.test(m.text())) {
+        problems.push(`CSP violation on ${page.url()}: ${m.text()}`);
+      }
+    });
+  };
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const ctx = await newContext(...args);
+    ctx.on("page", watch);
+    return ctx;
+  };
+  const close = browser.close.bind(browser);
+  browser.close = async () => {
+    await close();
+    if (problems.length) throw new Error(`the browser saw ${problems.length} problem(s):\n${problems.join("\n")}`);
+  };
+  browser.problems = problems;
+  return browser;
 }
 
 /** Waits until the page's WASM has hydrated (an Effect sets data-hydrated). */

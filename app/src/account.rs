@@ -94,12 +94,49 @@ mod server {
         parsed.map_err(|e| bad_request(e.to_string()))
     }
 
-    /// Only same-site paths, so `next` cannot send users elsewhere.
-    pub fn safe_next(next: &str) -> &str {
-        if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-            next
-        } else {
-            "/"
+    /// Where to go after signing in: `next` only if, parsed the way a
+    /// browser parses a link on one of our pages, it stays on our origin
+    /// (browsers drop tabs and newlines and read `\\` as `/`, so
+    /// `/\t/evil.example` would be `//evil.example`). The answer is the
+    /// parser's own serialization, percent-encoded, so it is always a valid
+    /// header value. Anything else goes to the home page.
+    pub fn safe_next(next: &str) -> String {
+        const BASE: &str = "https://tasklane.invalid/";
+        let Ok(base) = url::Url::parse(BASE) else {
+            return "/".into();
+        };
+        match base.join(next) {
+            Ok(u) if next.starts_with('/') && u.origin() == base.origin() => {
+                u.as_str()[BASE.len() - 1..].to_owned()
+            }
+            _ => "/".into(),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::safe_next;
+
+        #[test]
+        fn next_stays_on_our_origin() {
+            for (next, want) in [
+                ("/board?col=OPEN", "/board?col=OPEN"),
+                ("/tasks/1#c", "/tasks/1#c"),
+                ("/a b", "/a%20b"),
+                ("//evil.example", "/"),
+                ("/\t/evil.example", "/"),
+                ("/\n/evil.example", "/"),
+                ("/\\evil.example", "/"),
+                ("\\/evil.example", "/"),
+                ("https://evil.example/", "/"),
+                ("javascript:alert(1)", "/"),
+                ("evil.example", "/"),
+                (" /board", "/"),
+                ("/\u{0}x", "/%00x"),
+                ("", "/"),
+            ] {
+                assert_eq!(safe_next(next), want, "{next:?}");
+            }
         }
     }
 }
@@ -179,7 +216,7 @@ pub async fn sign_in(
     if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
         crate::session::set_session_cookies(&resp, &tokens, auth.secure_cookies);
     }
-    leptos_axum::redirect(safe_next(next.as_deref().unwrap_or("/")));
+    leptos_axum::redirect(&safe_next(next.as_deref().unwrap_or("/")));
     Ok(())
 }
 

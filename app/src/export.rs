@@ -18,7 +18,8 @@ use crate::ssr::ServerContext;
 use crate::tasks::view::Directory;
 
 /// Cells a spreadsheet would run as a formula are prefixed with `'`, so a
-/// task titled `=HYPERLINK(...)` stays text (CSV injection).
+/// task titled `=HYPERLINK(...)` stays text (CSV injection). Applied to
+/// every cell of the export.
 fn cell(s: &str) -> String {
     match s.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
@@ -88,21 +89,28 @@ async fn csv_rows() -> Result<String, ServerFnError> {
                 .iter()
                 .filter_map(|u| dir.get(*u).map(|p| p.email.as_str().to_owned()))
                 .collect();
-            w.write_record([
+            let row = [
                 t.id.to_string(),
-                cell(t.title.as_str()),
-                cell(t.description.as_ref().map(|d| d.as_str()).unwrap_or("")),
+                t.title.as_str().to_owned(),
+                t.description
+                    .as_ref()
+                    .map(|d| d.as_str())
+                    .unwrap_or("")
+                    .to_owned(),
                 t.status.as_str().to_owned(),
                 t.priority.as_str().to_owned(),
                 t.due.map(date_text).unwrap_or_default(),
-                cell(&names.join("; ")),
+                names.join("; "),
                 emails.join("; "),
-                cell(&dir.name(t.created_by)),
+                dir.name(t.created_by),
                 when(t.created_at),
                 when(t.updated_at),
                 t.version.to_string(),
-            ])
-            .map_err(internal)?;
+            ];
+            // Every cell, not only the free-text ones: an email address may
+            // start with `=` too.
+            w.write_record(row.iter().map(|c| cell(c)))
+                .map_err(internal)?;
         }
     }
     let bytes = w

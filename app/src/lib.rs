@@ -9,7 +9,6 @@
 // Deeply nested views make deeply nested types.
 #![recursion_limit = "256"]
 pub mod account;
-pub mod api;
 #[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]

@@ -19,4 +19,26 @@ pub struct ServerContext {
 pub fn provide_request_context(ctx: &ServerContext) {
     leptos::prelude::provide_context(ctx.clone());
     leptos::prelude::provide_context(crate::session::RequestSession::default());
+    // A page render has a nonce (leptos_axum makes one per response and puts
+    // it on the hydration scripts): the page's policy allows exactly those.
+    if let (Some(nonce), Some(resp)) = (
+        leptos::nonce::use_nonce(),
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(v) = http::HeaderValue::from_str(&page_csp(&nonce)) {
+            resp.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+}
+
+/// The Content-Security-Policy of a page: scripts only with this
+/// response's nonce (and what they load, `'strict-dynamic'`), WASM
+/// compilation, everything else from our own origin, no inline styles, no
+/// plugins, no framing, forms only to ourselves.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
 }

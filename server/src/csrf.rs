@@ -14,29 +14,46 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-/// Whether the request's provenance headers allow a state change.
-pub fn is_same_origin(method: &Method, headers: &HeaderMap) -> bool {
+/// `scheme://host[:port]` of a URL, as browsers write it in `Origin`
+/// (default ports left out).
+pub fn origin_of(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    match u.origin() {
+        o @ url::Origin::Tuple(..) => Some(o.ascii_serialization()),
+        url::Origin::Opaque(_) => None,
+    }
+}
+
+/// Whether the request's provenance headers allow a state change. Without
+/// `Sec-Fetch-Site`, the whole `Origin` (scheme, host and port) must equal
+/// the public URL's; with no public URL known (a Lambda without
+/// `TASKLANE_PUBLIC_URL`), `https://` plus the `Host`.
+pub fn is_same_origin(method: &Method, headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
     }
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return matches!(site, "same-origin" | "none");
     }
-    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        None => true,
-        Some(origin) => {
-            let host = headers
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
-            !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
-        }
-    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let expected = match public_origin {
+        Some(o) => o.to_owned(),
+        None => match headers.get(header::HOST).and_then(|v| v.to_str().ok()) {
+            Some(host) if !host.is_empty() => format!("https://{host}"),
+            _ => return false,
+        },
+    };
+    origin_of(origin).is_some_and(|o| o.eq_ignore_ascii_case(&expected))
 }
 
-pub async fn guard(req: Request, next: Next) -> Response {
-    if is_same_origin(req.method(), req.headers()) {
+pub async fn guard(
+    public_origin: Option<std::sync::Arc<str>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if is_same_origin(req.method(), req.headers(), public_origin.as_deref()) {
         return next.run(req).await;
     }
     tracing::warn!(
@@ -65,44 +82,83 @@ mod tests {
     #[test]
     fn provenance_rules() {
         let post = Method::POST;
-        assert!(is_same_origin(
-            &post,
-            &h(&[("sec-fetch-site", "same-origin")])
-        ));
-        assert!(is_same_origin(&post, &h(&[("sec-fetch-site", "none")])));
-        assert!(!is_same_origin(
-            &post,
-            &h(&[("sec-fetch-site", "cross-site")])
-        ));
-        assert!(!is_same_origin(
-            &post,
-            &h(&[("sec-fetch-site", "same-site")])
-        ));
-        assert!(is_same_origin(
-            &post,
-            &h(&[
+        let local = Some("http://127.0.0.1:3000");
+        let check =
+            |hs: &[(&'static str, &'static str)], public| is_same_origin(&post, &h(hs), public);
+        assert!(check(&[("sec-fetch-site", "same-origin")], local));
+        assert!(check(&[("sec-fetch-site", "none")], local));
+        assert!(!check(&[("sec-fetch-site", "cross-site")], local));
+        assert!(!check(&[("sec-fetch-site", "same-site")], local));
+        assert!(check(
+            &[
                 ("origin", "http://127.0.0.1:3000"),
                 ("host", "127.0.0.1:3000")
-            ])
-        ));
-        assert!(!is_same_origin(
-            &post,
-            &h(&[
-                ("origin", "https://evil.example"),
-                ("host", "127.0.0.1:3000")
-            ])
-        ));
-        assert!(!is_same_origin(
-            &post,
-            &h(&[("origin", "null"), ("host", "127.0.0.1:3000")])
+            ],
+            local
         ));
         assert!(
-            is_same_origin(&post, &h(&[])),
+            !check(
+                &[
+                    ("origin", "https://127.0.0.1:3000"),
+                    ("host", "127.0.0.1:3000")
+                ],
+                local
+            ),
+            "the scheme counts"
+        );
+        assert!(!check(
+            &[
+                ("origin", "http://127.0.0.1:3001"),
+                ("host", "127.0.0.1:3000")
+            ],
+            local
+        ));
+        assert!(!check(
+            &[
+                ("origin", "https://evil.example"),
+                ("host", "127.0.0.1:3000")
+            ],
+            local
+        ));
+        assert!(!check(
+            &[("origin", "null"), ("host", "127.0.0.1:3000")],
+            local
+        ));
+        // Behind CloudFront the Host is the origin's, the Origin the public
+        // URL's: the public URL decides.
+        let edge = Some("https://tasks.example.com");
+        assert!(check(
+            &[
+                ("origin", "https://tasks.example.com"),
+                ("host", "abc.execute-api.eu-west-1.amazonaws.com")
+            ],
+            edge
+        ));
+        assert!(check(&[("origin", "https://tasks.example.com")], None) == false);
+        assert!(check(
+            &[("origin", "https://h.example"), ("host", "h.example")],
+            None
+        ));
+        assert!(!check(
+            &[("origin", "http://h.example"), ("host", "h.example")],
+            None
+        ));
+        assert!(
+            check(&[], local),
             "non-browser clients carry no ambient cookies to abuse"
         );
         assert!(is_same_origin(
             &Method::GET,
-            &h(&[("sec-fetch-site", "cross-site")])
+            &h(&[("sec-fetch-site", "cross-site")]),
+            local
         ));
+        assert_eq!(
+            origin_of("http://127.0.0.1:3000/x?y").as_deref(),
+            Some("http://127.0.0.1:3000")
+        );
+        assert_eq!(
+            origin_of("https://tasks.example.com:443/").as_deref(),
+            Some("https://tasks.example.com")
+        );
     }
 }

@@ -31,7 +31,14 @@ pub fn mailbox_routes(mailbox: Option<Arc<DevMailbox>>) -> Router {
                 async move {
                     match mb.list(MAILBOX_PAGE).await {
                         Ok(msgs) => (
-                            [(header::CACHE_CONTROL, "no-store")],
+                            [
+                                (header::CACHE_CONTROL, "no-store"),
+                                // Its own inline stylesheet, nothing else.
+                                (
+                                    header::CONTENT_SECURITY_POLICY,
+                                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+                                ),
+                            ],
                             Html(render_mailbox_html(&msgs)),
                         )
                             .into_response(),

@@ -106,6 +106,9 @@ pub struct LambdaConfig {
     /// The user pool and app client whose tokens are accepted.
     pub cognito: CognitoSettings,
     pub secure_cookies: bool,
+    /// `scheme://host[:port]` of `TASKLANE_PUBLIC_URL`: what a browser's
+    /// `Origin` must be for a state change (see `csrf`).
+    pub public_origin: Option<String>,
     pub site_root: PathBuf,
     pub hash_files: bool,
     pub log_format: LogFormat,
@@ -144,10 +147,12 @@ impl LambdaConfig {
         };
 
         let table = required(env::TABLE)?;
-        let secure_cookies = match optional(env::PUBLIC_URL) {
-            Some(url) => !is_loopback_http(&url) && !url.starts_with("http://localhost"),
+        let public_url = optional(env::PUBLIC_URL);
+        let secure_cookies = match &public_url {
+            Some(url) => !is_loopback_http(url) && !url.starts_with("http://localhost"),
             None => true,
         };
+        let public_origin = public_url.as_deref().and_then(crate::csrf::origin_of);
         let site_root = optional(env::SITE_ROOT).map_or_else(default_site_root, PathBuf::from);
         let hash_files = match optional(env::HASH_FILES).as_deref() {
             None | Some("true") => true,
@@ -167,6 +172,7 @@ impl LambdaConfig {
             table,
             cognito,
             secure_cookies,
+            public_origin,
             site_root,
             hash_files,
             log_format,
@@ -226,6 +232,7 @@ pub async fn build_state(config: &LambdaConfig) -> Result<AppState, InitError> {
         },
         site: Arc::new(Site::new(&config.site_root)),
         jwks_json: None,
+        public_origin: config.public_origin.clone(),
     })
 }
 

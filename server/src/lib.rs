@@ -8,6 +8,8 @@ pub mod config;
 pub mod csrf;
 pub mod dev;
 pub mod fn_errors;
+pub mod headers;
+pub mod hosts;
 pub mod lambda;
 pub mod local;
 pub mod post_confirmation;
@@ -21,6 +23,11 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{request_id::MakeRequestUuid, trace::TraceLayer, ServiceBuilderExt};
 
+/// The largest request body accepted (413 above it).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// How long one request may take before it is answered 408.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Everything a request handler may need, built once at start-up.
 #[derive(Clone)]
 pub struct AppState {
@@ -29,6 +36,9 @@ pub struct AppState {
     pub site: Arc<assets::Site>,
     /// The built-in issuer's public keys; `None` when Cognito issues tokens.
     pub jwks_json: Option<Arc<str>>,
+    /// The public URL's origin, which a browser's `Origin` must equal for a
+    /// state change when it sends no `Sec-Fetch-Site`.
+    pub public_origin: Option<String>,
 }
 
 /// Builds the router shared by the local server and the API Lambda.
@@ -50,9 +60,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(leptos.clone());
 
     let middleware = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .set_x_request_id(MakeRequestUuid)
         .layer(TraceLayer::new_for_http())
-        .propagate_x_request_id();
+        .propagate_x_request_id()
+        // A slow or stuck request gets 408 instead of holding a worker.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ));
 
     let jwks = state.jwks_json.clone();
     let export_ctx = state.ctx.clone();
@@ -89,11 +105,15 @@ pub fn router(state: AppState) -> Router {
             leptos,
         ))
         .layer(axum::middleware::from_fn(fn_errors::client_errors))
+        .layer(axum::middleware::from_fn(limit_body))
         .layer(axum::middleware::from_fn({
             let ctx = state.ctx.clone();
             move |req, next| app::session::resolve_first(ctx.clone(), req, next)
         }))
-        .layer(axum::middleware::from_fn(csrf::guard))
+        .layer(axum::middleware::from_fn({
+            let origin: Option<Arc<str>> = state.public_origin.as_deref().map(Arc::from);
+            move |req, next| csrf::guard(origin.clone(), req, next)
+        }))
         .layer(middleware)
 }
 
@@ -103,12 +123,48 @@ pub fn local_router(
     state: AppState,
     mailbox: Option<Arc<notifier::local::DevMailbox>>,
     waker: Arc<tokio::sync::Notify>,
+    hosts: hosts::AllowedHosts,
 ) -> Router {
+    let hosts = Arc::new(hosts);
     router(state)
-        .merge(dev::mailbox_routes(mailbox))
+        .merge(
+            dev::mailbox_routes(mailbox)
+                .route_layer(axum::middleware::from_fn(hosts::loopback_only)),
+        )
         .layer(axum::middleware::from_fn(move |req, next| {
             dev::wake_after_writes(waker.clone(), req, next)
         }))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            hosts::guard(hosts.clone(), req, next)
+        }))
+}
+
+/// Forms and server-function arguments are small (a description is at most
+/// 5,000 characters): a body larger than [`MAX_BODY_BYTES`], announced or
+/// streamed, is answered 413 without being kept.
+async fn limit_body(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let too_large = || (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.").into_response();
+    let announced = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return too_large();
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => {
+            next.run(axum::extract::Request::from_parts(
+                parts,
+                axum::body::Body::from(bytes),
+            ))
+            .await
+        }
+        Err(_) => too_large(),
+    }
 }
 
 async fn healthz() -> impl IntoResponse {

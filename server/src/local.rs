@@ -66,6 +66,29 @@ pub enum LocalError {
     Issuer(String),
     #[error("mail: {0}")]
     Mail(String),
+    #[error("data directory: {0}")]
+    DataDir(String),
+}
+
+/// The data directory holds the database, the signing key and the dev
+/// mailbox (every confirmation and reset code): only its owner may enter
+/// it, and files already in it from an older install are made 0600.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        let mode = if meta.is_dir() { 0o700 } else { 0o600 };
+        if meta.permissions().mode() & 0o777 != mode {
+            std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(mode))?;
+        }
+    }
+    Ok(())
 }
 
 /// Opens or creates everything under `data_dir`.
@@ -76,6 +99,7 @@ pub async fn open(
     mail_from: &str,
     secure_cookies: bool,
 ) -> Result<Local, LocalError> {
+    private_dir(data_dir).map_err(|e| LocalError::DataDir(e.to_string()))?;
     let store = Arc::new(SqliteStore::open(data_dir.join("tasklane.db")).await?);
     let dir = data_dir.to_owned();
     let issuer = tokio::task::spawn_blocking(move || {

@@ -22,7 +22,14 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    std::fs::create_dir_all(&config.data_dir)?;
+    // Every file this process creates (database, WAL, key, mail) is the
+    // owner's alone.
+    // SAFETY: umask only sets the process's file-creation mask; it cannot
+    // fail and touches no memory.
+    unsafe {
+        libc::umask(0o077);
+    }
+    server::local::private_dir(&config.data_dir)?;
     let listener = TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     let base_url = config
@@ -59,6 +66,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         },
         site: Arc::new(Site::new(&config.site_root)),
         jwks_json: Some(local.jwks_json.clone()),
+        public_origin: server::csrf::origin_of(&base_url),
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut worker_stop = stop_rx.clone();
@@ -66,7 +74,8 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         let _ = worker_stop.wait_for(|s| *s).await;
     }));
 
-    let app = server::local_router(state, local.mailbox.clone(), waker);
+    let hosts = server::hosts::AllowedHosts::new(&base_url, addr);
+    let app = server::local_router(state, local.mailbox.clone(), waker, hosts);
     // Tests and scripts read this line to learn the port when binding :0.
     tracing::info!(%addr, %base_url, site_root = %config.site_root.display(), "listening");
     axum::serve(

@@ -15,7 +15,7 @@ async fn healthz_answers_ok() {
 }
 
 #[tokio::test]
-async fn home_page_is_server_rendered_with_server_data() {
+async fn home_page_is_server_rendered_and_tells_nothing_about_the_server() {
     let app = TestApp::spawn().await;
     let res = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -26,8 +26,10 @@ async fn home_page_is_server_rendered_with_server_data() {
     // Leptos marks text-node boundaries with <!> for hydration.
     let body = res.text().await.unwrap().replace("<!>", "");
     assert!(body.contains("Welcome to tasklane"), "{body}");
-    // The Suspense resolved on the server: the server function's answer is in the HTML.
-    assert!(body.contains("storage: test"), "{body}");
+    assert!(
+        !body.contains(env!("CARGO_PKG_VERSION")) && !body.contains("storage"),
+        "no version or backend on the page: {body}"
+    );
     assert!(
         body.contains("/pkg/tasklane.js"),
         "hydration script missing: {body}"
@@ -121,38 +123,38 @@ async fn server_function_round_trips_and_rejects_bad_input() {
     let app = TestApp::spawn().await;
     let ok = app
         .client
-        .post(app.url("/api/greet"))
+        .post(app.url("/api/auth/me"))
         .header("accept", "application/json")
-        .form(&[("name", "  Ada  ")])
         .send()
         .await
         .unwrap();
     assert_eq!(ok.status(), 200);
-    assert_eq!(ok.json::<String>().await.unwrap(), "Hello, Ada!");
-
-    let bad = app
-        .client
-        .post(app.url("/api/greet"))
-        .header("accept", "application/json")
-        .form(&[("name", "   ")])
-        .send()
-        .await
-        .unwrap();
-    assert!(bad.status().is_server_error() || bad.status().is_client_error());
-    assert!(bad.text().await.unwrap().contains("Please enter a name."));
+    assert!(ok.json::<serde_json::Value>().await.unwrap().is_null());
 
     let malformed = app
         .client
-        .post(app.url("/api/greet"))
+        .post(app.url("/api/auth/sign_in"))
         .header("accept", "application/json")
         .header("content-type", "application/x-www-form-urlencoded")
         .body("nope=%%%")
         .send()
         .await
         .unwrap();
+    assert_eq!(
+        malformed.status(),
+        400,
+        "malformed input is the client's fault"
+    );
+    let gone = app
+        .client
+        .post(app.url("/api/greet"))
+        .form(&[("name", "x")])
+        .send()
+        .await
+        .unwrap();
     assert!(
-        !malformed.status().is_success(),
-        "malformed input must not succeed"
+        gone.status().is_client_error(),
+        "the scaffold greet is gone"
     );
 }
 
@@ -189,9 +191,8 @@ async fn cross_site_posts_are_refused_before_any_server_function_runs() {
     assert_eq!(res.status(), 403);
     let res = app
         .client
-        .post(app.url("/api/greet"))
+        .post(app.url("/api/auth/me"))
         .header("origin", "https://evil.example")
-        .form(&[("name", "x")])
         .send()
         .await
         .unwrap();
@@ -632,7 +633,8 @@ async fn sign_in_limits_hold_on_the_account_and_memory_stays_flat() {
             .and_then(|v| v.split_whitespace().next()?.parse().ok())
             .unwrap()
     }
-    let big = "x".repeat(1_500_000);
+    // Just under the body limit, so each reaches the limiter.
+    let big = "x".repeat(250_000);
     let send = |n: usize| {
         let (app, big) = (&app, &big);
         async move {
@@ -648,17 +650,17 @@ async fn sign_in_limits_hold_on_the_account_and_memory_stays_flat() {
             }
         }
     };
-    send(40).await;
+    send(60).await;
     let warm = rss_kb();
-    send(300).await;
+    send(1_200).await;
     let after = rss_kb();
     let grown_mb = after.saturating_sub(warm) / 1024;
     println!(
-        "RSS over 300 posts of 1.5 MB: {} MB -> {} MB",
+        "RSS over 1,200 posts of 250 KB: {} MB -> {} MB",
         warm / 1024,
         after / 1024
     );
-    // Keeping each raw email would grow it by at least 450 MB; allocator
+    // Keeping each raw email would grow it by at least 300 MB; allocator
     // retention and the other tests of this binary (running alongside)
     // account for tens of MB, so the bound sits well between the two.
     assert!(grown_mb < 160, "RSS grew {grown_mb} MB");
@@ -900,4 +902,389 @@ async fn reset_code(app: &TestApp) -> String {
         .chars()
         .take(6)
         .collect()
+}
+
+/// The web surface against hostile requests: a rebinding-style Host, a
+/// cross-origin Origin with the right host but the wrong scheme, redirect
+/// targets that browsers would turn into another origin, a control
+/// character in `next`, and an oversized body.
+#[tokio::test]
+async fn hostile_hosts_origins_redirects_and_bodies_get_clear_4xx() {
+    let app = TestApp::spawn().await;
+    let port = app.addr.port();
+    let rebound = app
+        .client
+        .get(app.url("/dev/mailbox.json"))
+        .header("host", format!("rebind.evil.example:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 421, "a foreign Host is refused");
+    let localhost = app
+        .client
+        .get(format!("http://localhost:{port}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(localhost.status(), 200, "loopback names of a loopback bind");
+
+    let wrong_scheme = app
+        .client
+        .post(app.url("/api/auth/me"))
+        .header("origin", format!("https://127.0.0.1:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_scheme.status(), 403, "the whole Origin must match");
+    let right = app
+        .client
+        .post(app.url("/api/auth/me"))
+        .header("origin", format!("http://127.0.0.1:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+
+    app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    for (next, want) in [
+        ("/\t/evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example", "/"),
+        ("/board\u{1}x", "/board%01x"),
+        ("/my?x=1", "/my?x=1"),
+    ] {
+        let res = app
+            .client
+            .post(app.url("/api/auth/sign_in"))
+            .header("accept", "text/html")
+            .form(&[
+                ("email", "ada@example.com"),
+                ("password", "Correct-Horse-9"),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .expect("the connection survives any next");
+        assert!(res.status().is_redirection(), "{next:?}: {}", res.status());
+        assert_eq!(
+            res.headers()["location"].to_str().unwrap(),
+            want,
+            "{next:?}"
+        );
+    }
+
+    let huge = app
+        .post(
+            "/api/auth/sign_in",
+            None,
+            &[("email", "x".repeat(300_000)), ("password", "p".into())],
+        )
+        .await;
+    assert_eq!(huge.status(), 413);
+}
+
+/// The data directory (database, signing key, dev mailbox) is its owner's
+/// alone.
+#[tokio::test]
+async fn the_data_directory_is_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = std::env::temp_dir().join(format!("tasklane-private-{}", support::unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(dir.join("old.db"), b"x").unwrap();
+    std::fs::set_permissions(dir.join("old.db"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    server::local::private_dir(&dir).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("old.db")), 0o600);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Every response carries the security headers; a page's policy allows
+/// exactly the scripts that carry this response's nonce; anything personal
+/// is not stored.
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::spawn().await;
+    let (jar, _) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let get = |path: &'static str| {
+        let (app, jar) = (&app, jar.clone());
+        async move {
+            app.client
+                .get(app.url(path))
+                .header("cookie", jar)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let mut seen = Vec::new();
+    for res in [
+        get("/board").await,
+        get("/signin").await,
+        get("/no/such/page").await,
+        get("/healthz").await,
+        get("/pkg/tasklane.0123456789abcdef.wasm").await,
+        app.post("/api/tasks/board", Some(&jar), &[]).await,
+        app.post("/api/tasks/get", Some(&jar), &[("id", "nope".into())])
+            .await,
+    ] {
+        let status = res.status().as_u16();
+        let h = res.headers().clone();
+        let url = res.url().path().to_owned();
+        for (name, want) in [
+            ("x-content-type-options", "nosniff"),
+            ("x-frame-options", "DENY"),
+            ("referrer-policy", "same-origin"),
+        ] {
+            assert_eq!(
+                h.get(name).map(|v| v.to_str().unwrap()),
+                Some(want),
+                "{name} on {url}"
+            );
+        }
+        assert!(h.contains_key("permissions-policy"), "{url}");
+        let csp = h["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(csp.contains("frame-ancestors 'none'"), "{url}: {csp}");
+        let body = res.text().await.unwrap();
+        if body.contains("<!DOCTYPE html>") {
+            let nonce = csp
+                .split("'nonce-")
+                .nth(1)
+                .and_then(|r| r.split('\'').next())
+                .unwrap_or_else(|| panic!("a page's policy has a nonce: {url}: {csp}"));
+            assert!(nonce.len() >= 16, "{nonce}");
+            assert!(
+                !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval'"),
+                "{csp}"
+            );
+            let scripts = body.matches("<script").count();
+            let nonced = body.matches(&format!("nonce=\"{nonce}\"")).count();
+            assert!(
+                scripts > 0 && nonced >= scripts,
+                "{url}: {scripts} scripts, {nonced} with the nonce"
+            );
+        } else {
+            assert!(csp.starts_with("default-src 'none'"), "{url}: {csp}");
+        }
+        if !url.starts_with("/pkg/") {
+            assert_eq!(h["cache-control"], "no-store", "{url} ({status})");
+        }
+        seen.push(url);
+    }
+    let first = get("/board").await.headers()["content-security-policy"].clone();
+    let second = get("/board").await.headers()["content-security-policy"].clone();
+    assert_ne!(first, second, "a fresh nonce per response");
+    println!("security headers checked on {seen:?}");
+}
+
+/// Hostile input for every server function, generated: wrong types, huge
+/// and empty strings, control characters, invalid UTF-8 and percent-encoding,
+/// deep and repeated keys, wrong content types; anonymous and signed in.
+/// The figure to reach: no 5xx, no dropped connection, no panic. Totals per
+/// function are printed (`cargo test --release -p server --test http fuzz
+/// -- --nocapture`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fuzz_every_server_function_with_hostile_input() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static PANICS: AtomicUsize = AtomicUsize::new(0);
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICS.fetch_add(1, Ordering::SeqCst);
+        default_hook(info);
+    }));
+
+    const PER_FUNCTION: usize = 1_000;
+    let app = TestApp::spawn().await;
+    let (jar, _) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_owned())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    assert!(paths.len() >= 20, "server functions found: {paths:?}");
+
+    let runs = paths.iter().enumerate().map(|(i, path)| {
+        let (app, jar) = (&app, jar.clone());
+        async move {
+            let mut runner = TestRunner::new_with_rng(
+                Config::default(),
+                TestRng::from_seed(RngAlgorithm::ChaCha, &[i as u8 + 1; 32]),
+            );
+            let strategy = hostile::request();
+            let (mut by_class, mut dropped) = ([0usize; 6], Vec::new());
+            for n in 0..PER_FUNCTION {
+                let req = strategy.new_tree(&mut runner).unwrap().current();
+                let signed_in = n % 2 == 1 && !path.starts_with("/api/auth/");
+                let mut r = app.client.post(app.url(path)).body(req.body.clone());
+                if let Some(ct) = req.content_type {
+                    r = r.header("content-type", ct);
+                }
+                if let Some(accept) = req.accept {
+                    r = r.header("accept", accept);
+                }
+                if signed_in {
+                    r = r.header("cookie", jar.clone());
+                }
+                match r.send().await {
+                    Ok(res) => by_class[(res.status().as_u16() / 100) as usize] += 1,
+                    Err(e) => dropped.push(format!("{req:?}: {e}")),
+                }
+            }
+            (path.clone(), by_class, dropped)
+        }
+    });
+    let results = futures::future::join_all(runs).await;
+    let mut failures = Vec::new();
+    println!(
+        "{:<34} {:>6} {:>6} {:>6} {:>6} {:>7}",
+        "server function", "2xx", "3xx", "4xx", "5xx", "dropped"
+    );
+    for (path, c, dropped) in &results {
+        println!(
+            "{path:<34} {:>6} {:>6} {:>6} {:>6} {:>7}",
+            c[2],
+            c[3],
+            c[4],
+            c[5],
+            dropped.len()
+        );
+        if c[5] > 0 || !dropped.is_empty() {
+            failures.push(format!(
+                "{path}: {} 5xx, dropped {:?}",
+                c[5],
+                dropped.iter().take(3).collect::<Vec<_>>()
+            ));
+        }
+    }
+    let total: usize = results
+        .iter()
+        .map(|(_, c, d)| c.iter().sum::<usize>() + d.len())
+        .sum();
+    let panics = PANICS.load(Ordering::SeqCst);
+    println!(
+        "fuzz: {} functions × {PER_FUNCTION} = {total} requests, {} with 5xx or dropped, {panics} panics",
+        results.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty() && panics == 0, "{failures:#?}");
+}
+
+mod hostile {
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    pub struct Request {
+        pub content_type: Option<&'static str>,
+        pub accept: Option<&'static str>,
+        pub body: Vec<u8>,
+    }
+
+    const NAMES: &[&str] = &[
+        "id",
+        "version",
+        "title",
+        "description",
+        "priority",
+        "due",
+        "status",
+        "assignees[]",
+        "assignees",
+        "body",
+        "after",
+        "q",
+        "role",
+        "active",
+        "user",
+        "display_name",
+        "email",
+        "password",
+        "code",
+        "next",
+        "setup",
+        "col",
+        "limit",
+        "prefs[ASSIGNED_email]",
+        "name",
+        "sort",
+        "assignee",
+        "all",
+    ];
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => "\\PC{0,40}",
+            2 => "[\\x00-\\x1f\\x7f]{1,20}",
+            1 => Just(String::new()),
+            1 => (1usize..300_000).prop_map(|n| "x".repeat(n)),
+            1 => prop::sample::select(vec![
+                "18446744073709551616", "-1", "1e309", "NaN", "true", "null", "[]", "{}",
+                "0", "OPEN", "ADMIN", "2026-02-31", "../../etc/passwd",
+                "<script>alert(1)</script>", "' OR 1=1 --", "ada@example.com",
+                "00000000-0000-0000-0000-000000000000", "//evil.example",
+            ]).prop_map(str::to_owned),
+        ]
+    }
+
+    fn encode(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    fn form() -> impl Strategy<Value = Vec<u8>> {
+        let name = prop_oneof![4 => prop::sample::select(NAMES).prop_map(str::to_owned), 1 => "\\PC{0,12}"];
+        prop::collection::vec((name, value()), 0..8).prop_map(|pairs| {
+            pairs
+                .iter()
+                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+                .collect::<Vec<_>>()
+                .join("&")
+                .into_bytes()
+        })
+    }
+
+    fn broken() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            // Invalid UTF-8 and stray percent signs.
+            prop::collection::vec(any::<u8>(), 0..2_000),
+            Just(b"id=%zz&version=%&title=%E0%A4%A".to_vec()),
+            Just(b"title=%FF%FE%FD&id=%C3%28".to_vec()),
+            // Deep and repeated keys.
+            (1usize..300).prop_map(|d| format!("{}=1", "a[".repeat(d)).into_bytes()),
+            (1usize..3_000).prop_map(|n| "id=1&".repeat(n).into_bytes()),
+            (1usize..500).prop_map(|n| "assignees[]=x&".repeat(n).into_bytes()),
+        ]
+    }
+
+    pub fn request() -> impl Strategy<Value = Request> {
+        let content_type = prop::sample::select(vec![
+            Some("application/x-www-form-urlencoded"),
+            Some("application/x-www-form-urlencoded"),
+            Some("application/json"),
+            Some("multipart/form-data; boundary=x"),
+            Some("text/plain"),
+            None,
+        ]);
+        let accept = prop::sample::select(vec![None, Some("application/json"), Some("text/html")]);
+        (
+            content_type,
+            accept,
+            prop_oneof![3 => form(), 1 => broken()],
+        )
+            .prop_map(|(content_type, accept, body)| Request {
+                content_type,
+                accept,
+                body,
+            })
+    }
 }

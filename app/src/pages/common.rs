@@ -96,3 +96,27 @@ pub fn use_hydrated() -> ReadSignal<bool> {
     Effect::new(move |_| set.set(true));
     hydrated
 }
+
+/// Text for the children of an element whose content the HTML parser reads
+/// as text up to its closing tag (`<title>`, `<textarea>`). Leptos writes
+/// such children unescaped on the server, so user text like
+/// `</title><script>…` would end the element and run; escaped, the browser
+/// decodes it back to the very characters typed. In the browser the text
+/// goes into the DOM as text, so it is left as it is. User text never goes
+/// into `<script>` or `<style>`, where no escaping helps.
+pub fn raw_text_safe(s: &str) -> String {
+    if cfg!(feature = "ssr") {
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                c => out.push(c),
+            }
+        }
+        out
+    } else {
+        s.to_owned()
+    }
+}

@@ -92,7 +92,7 @@ fn TaskBody(task: TaskView, actions: TaskActions) -> impl IntoView {
     let delete_err = Signal::derive(move || action_error(actions.delete.value().get()));
     let saved = Signal::derive(move || matches!(actions.update.value().get(), Some(Ok(_))));
     view! {
-        <Title text=tv.title.clone() />
+        <Title text=super::raw_text_safe(&tv.title) />
         <article class="task-detail" data-testid="task-detail" data-version=tv.version.to_string()>
             <section class="card">
                 <p class="muted small"><a href="/board">"← Board"</a></p>
@@ -209,7 +209,7 @@ fn EditSection(
                 <label for="e-title">"Title"</label>
                 <input id="e-title" name="title" required maxlength="200" value=task.title.clone() />
                 <label for="e-desc">"Description"</label>
-                <textarea id="e-desc" name="description" rows="5" maxlength="5000">{task.description.clone()}</textarea>
+                <textarea id="e-desc" name="description" rows="5" maxlength="5000" prop:value=task.description.clone()>{super::raw_text_safe(&task.description)}</textarea>
                 <div class="row">
                     <div class="field">
                         <label for="e-priority">"Priority"</label>

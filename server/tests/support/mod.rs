@@ -50,15 +50,13 @@ impl TestApp {
             .site_root(dir.to_string_lossy().into_owned())
             .hash_files(false)
             .build();
-        let local = server::local::open(
-            &dir.join("data"),
-            "http://127.0.0.1",
-            None,
-            "t <t@localhost>",
-            false,
-        )
-        .await
-        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let base_url = format!("http://{addr}");
+        let local =
+            server::local::open(&dir.join("data"), &base_url, None, "t <t@localhost>", false)
+                .await
+                .unwrap();
         let state = AppState {
             leptos,
             ctx: ServerContext {
@@ -68,10 +66,10 @@ impl TestApp {
             },
             site: Arc::new(Site::new(&dir)),
             jwks_json: Some(local.jwks_json.clone()),
+            public_origin: server::csrf::origin_of(&base_url),
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = server::local_router(state, local.mailbox.clone(), local.worker.waker())
+        let hosts = server::hosts::AllowedHosts::new(&base_url, addr);
+        let app = server::local_router(state, local.mailbox.clone(), local.worker.waker(), hosts)
             .into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let client = reqwest::Client::builder()

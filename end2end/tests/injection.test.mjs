@@ -1,0 +1,95 @@
+// Stored injection in Chromium: breakout payloads for every raw-text
+// context (`</title>`, `</textarea>`, `</script>`, `</style>`), SVG and
+// event-handler forms go into every user-controlled field that reaches a
+// page (task titles, descriptions, comments, display names); every page
+// that shows them is opened with JavaScript on and off, and no injected
+// script may run while the text shows literally.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, launchBrowser, waitHydrated, signUp, signIn, eventually } from "../lib.mjs";
+
+let server, browser;
+const mark = (where) => `window.__pwned=(window.__pwned||[]).concat('${where}')`;
+const TITLE = `</title><script>${mark("title")}</script><img src=x onerror="${mark("title-img")}">`;
+const DESC = `</textarea><script>${mark("desc")}</script><svg onload="${mark("desc-svg")}"></style><img src=x onerror="${mark("desc-img")}">`;
+const COMMENT = `</script><script>${mark("comment")}</script><svg/onload=${mark("comment-svg")}>`;
+const NAME = `</style><script>${mark("name")}</script>`;
+const ADMIN = { email: "ada@example.com", name: `Ada ${NAME}`.slice(0, 100), password: "Correct-Horse-9" };
+const MEMBER = { email: "mo@example.com", name: `Mo <img src=x onerror="${mark("member")}">`.slice(0, 100), password: "Member-Pass-42" };
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  for (const u of [ADMIN, MEMBER]) await signUp(server, page, u);
+  await ctx.close();
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) assert.equal(await server.stop(), 0, "server exits 0 on SIGTERM");
+});
+
+async function assertInert(page, where) {
+  const pwned = await page.evaluate(() => window.__pwned ?? null);
+  assert.equal(pwned, null, `an injected script ran on ${where}: ${JSON.stringify(pwned)}`);
+}
+
+test("hostile titles, descriptions, comments and names stay text on every page, with and without JavaScript", async () => {
+  const adminCtx = await browser.newContext();
+  const admin = await adminCtx.newPage();
+  await signIn(server, admin, ADMIN.email, ADMIN.password);
+  await admin.goto(server.url + "/tasks/new");
+  await waitHydrated(admin);
+  await admin.fill("#n-title", TITLE);
+  await admin.fill("#n-desc", DESC);
+  await admin.getByLabel("Mo", { exact: false }).check();
+  await Promise.all([admin.waitForURL(/\/tasks\/[0-9a-f-]{36}$/), admin.click('[data-testid="create-form"] button[type="submit"]')]);
+  const taskUrl = admin.url();
+  await admin.waitForSelector('[data-testid="task-title"]');
+
+  const memberCtx = await browser.newContext();
+  const member = await memberCtx.newPage();
+  await signIn(server, member, MEMBER.email, MEMBER.password);
+  await member.goto(taskUrl);
+  await waitHydrated(member);
+  await member.fill("#comment-body", COMMENT);
+  await member.click('#comment-body ~ div button[type="submit"]');
+  await member.waitForSelector('[data-testid="comments"] .comment-body');
+  assert.equal((await member.textContent('[data-testid="comments"] .comment-body')).trim(), COMMENT);
+  await eventually(
+    async () => (await (await fetch(server.url + "/dev/mailbox.json")).json()).length >= 3,
+    "notification mails",
+  );
+
+  for (const js of [true, false]) {
+    const ctxA = await browser.newContext({ javaScriptEnabled: js });
+    const a = await ctxA.newPage();
+    await signIn(server, a, ADMIN.email, ADMIN.password);
+    const ctxM = await browser.newContext({ javaScriptEnabled: js });
+    const m = await ctxM.newPage();
+    await signIn(server, m, MEMBER.email, MEMBER.password);
+    for (const [page, path] of [
+      [a, new URL(taskUrl).pathname], [a, "/board"], [a, "/my"], [a, "/dashboard"], [a, "/team"],
+      [a, "/notifications"], [a, "/profile"], [m, new URL(taskUrl).pathname], [m, "/board"], [m, "/my"],
+      [m, "/notifications"], [m, "/profile"],
+    ]) {
+      await page.goto(server.url + path);
+      if (js) await waitHydrated(page);
+      await assertInert(page, `${path} (js ${js})`);
+    }
+    await a.goto(taskUrl);
+    assert.equal(await a.title(), `${TITLE} · tasklane`, "the title shows literally");
+    assert.equal((await a.textContent('[data-testid="task-title"]')).trim(), TITLE);
+    assert.equal(await a.inputValue("#e-desc"), DESC, "the description edits literally");
+    assert.match(await a.textContent('[data-testid="task-detail"]'), /<\/script><script>/);
+    await a.goto(server.url + "/team");
+    assert.match(await a.textContent('[data-testid="team"]'), /<\/style><script>/);
+    await assertInert(a, "/team again");
+    await ctxA.close();
+    await ctxM.close();
+  }
+  await adminCtx.close();
+  await memberCtx.close();
+});
