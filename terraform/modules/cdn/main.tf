@@ -155,9 +155,25 @@ data "aws_cloudfront_origin_request_policy" "all_viewer_except_host" {
 
 resource "aws_cloudfront_response_headers_policy" "security" {
   name    = "${var.name}-security-headers"
-  comment = "HSTS, nosniff, frame denial, referrer policy"
+  comment = "HSTS, nosniff, frame denial, referrer policy, CSP"
+
+  # The same headers the application sets (server/src/headers.rs). Pages
+  # carry a CSP with a per-response nonce that CloudFront cannot know, so
+  # the origin's policy wins (override = false); assets from S3 get the
+  # locked-down one.
+  custom_headers_config {
+    items {
+      header   = "Permissions-Policy"
+      value    = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
+      override = false
+    }
+  }
 
   security_headers_config {
+    content_security_policy {
+      content_security_policy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+      override                = false
+    }
     strict_transport_security {
       access_control_max_age_sec = 63072000
       include_subdomains         = true
@@ -172,7 +188,7 @@ resource "aws_cloudfront_response_headers_policy" "security" {
       override     = true
     }
     referrer_policy {
-      referrer_policy = "strict-origin-when-cross-origin"
+      referrer_policy = "same-origin"
       override        = true
     }
     xss_protection {
