@@ -35,9 +35,18 @@ pub async fn client_errors(req: Request, next: Next) -> Response {
     let (mut parts, body) = resp.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_ERROR_BODY).await {
         Ok(b) => b,
+        // Only an error that quotes the client's own (huge) input is this
+        // long, e.g. "unknown variant `<300 KB>`": the client's fault, and
+        // not worth echoing back. The old Content-Length no longer applies
+        // (keeping it made hyper drop the connection).
         Err(_) => {
-            parts.status = StatusCode::INTERNAL_SERVER_ERROR;
-            return Response::from_parts(parts, Body::empty());
+            tracing::info!("malformed server function request (oversized error elided)");
+            parts.status = StatusCode::BAD_REQUEST;
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            return Response::from_parts(
+                parts,
+                Body::from("Args|the request's arguments could not be read"),
+            );
         }
     };
     if is_decoding_error(&bytes) {
