@@ -160,22 +160,41 @@ pub async fn require_admin() -> Result<Session, ServerFnError> {
     Ok(s)
 }
 
-/// The client address: the socket peer locally, the API Gateway source IP
-/// (passed as `x-forwarded-for` by the Lambda adapter) in production.
+/// The client's address as established by the edge, put in the request's
+/// extensions by the API Lambda once the request proved it came through
+/// CloudFront (`server::lambda::through_cloudfront`). Headers a client can
+/// write (`X-Forwarded-For`) are never used for limits: anyone could start
+/// a fresh budget per request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
+/// The key the per-client limits count under: the edge-established address
+/// on AWS, the socket peer locally, `unknown` when neither exists (all such
+/// requests then share one budget, which fails safe).
 pub fn client_addr(parts: &Parts) -> String {
-    if let Some(ci) = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-    {
-        return ci.0.ip().to_string();
+    let ip = parts.extensions.get::<ClientAddr>().map(|c| c.0).or_else(|| {
+        parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|ci| ci.0.ip())
+    });
+    ip.map_or_else(|| "unknown".into(), limit_key)
+}
+
+/// One budget per IPv4 address, and per /64 for IPv6: a single IPv6
+/// subscriber usually holds a whole /64, so counting addresses would give
+/// them 2^64 budgets.
+pub fn limit_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
     }
-    parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_owned())
-        .unwrap_or_else(|| "unknown".into())
 }
 
 /// Where the request came from, for the first-admin rule.
@@ -190,5 +209,35 @@ pub fn bootstrap_origin(parts: &Parts) -> auth::bootstrap::Origin {
     auth::bootstrap::Origin {
         peer_is_loopback,
         forwarded,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_share_a_budget_per_64() {
+        let a: std::net::IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: std::net::IpAddr = "2001:db8:1:2:ffff:1:2:3".parse().unwrap();
+        let c: std::net::IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(limit_key(a), limit_key(b));
+        assert_ne!(limit_key(a), limit_key(c));
+        assert_eq!(limit_key("::ffff:198.51.100.9".parse().unwrap()), "198.51.100.9");
+        assert_eq!(limit_key("198.51.100.9".parse().unwrap()), "198.51.100.9");
+    }
+
+    #[test]
+    fn forwarded_for_is_never_the_client() {
+        let (mut parts, ()) = http::Request::builder()
+            .header("x-forwarded-for", "203.0.113.50")
+            .body(())
+            .unwrap()
+            .into_parts();
+        assert_eq!(client_addr(&parts), "unknown");
+        parts
+            .extensions
+            .insert(ClientAddr("198.51.100.7".parse().unwrap()));
+        assert_eq!(client_addr(&parts), "198.51.100.7");
     }
 }

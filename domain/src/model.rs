@@ -401,6 +401,47 @@ impl NotificationPrefs {
         };
         *slot = prefs;
     }
+
+    /// Keeps every in-app notification, drops every email.
+    pub fn email_off(&mut self) {
+        for p in [
+            &mut self.assigned,
+            &mut self.unassigned,
+            &mut self.status_changed,
+            &mut self.commented,
+            &mut self.due_soon,
+            &mut self.overdue,
+        ] {
+            p.email = false;
+        }
+    }
+}
+
+/// Why email to an address stopped, as SES reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionReason {
+    /// A permanent bounce: the mailbox does not exist or refuses mail.
+    Bounce,
+    /// The recipient reported a message as spam.
+    Complaint,
+}
+
+impl SuppressionReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionReason::Bounce => "bounce",
+            SuppressionReason::Complaint => "complaint",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MailSuppressed {
+    pub reason: SuppressionReason,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -420,6 +461,12 @@ pub struct UserProfile {
     pub sessions_not_before_ms: i64,
     #[serde(default)]
     pub prefs: NotificationPrefs,
+    /// Set when SES reported the address undeliverable or the recipient
+    /// marked our mail as spam: nothing more is emailed to it (sending on
+    /// would hurt the account's reputation and get sending paused), and
+    /// the Team page says so, so an admin can sort it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_suppressed: Option<MailSuppressed>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -457,6 +504,7 @@ impl UserProfile {
             role: new.role,
             active: true,
             sessions_not_before_ms: 0,
+            mail_suppressed: None,
             prefs: NotificationPrefs::default(),
             created_at: now,
             updated_at: now,
@@ -504,6 +552,28 @@ impl UserProfile {
         next.version += 1;
         next.updated_at = now;
         next
+    }
+
+    /// The profile with email to it stopped for `reason`; `None` if that is
+    /// already recorded (so a repeated bounce report writes nothing).
+    pub fn with_mail_suppressed(
+        &self,
+        reason: SuppressionReason,
+        now: OffsetDateTime,
+    ) -> Option<UserProfile> {
+        if self.mail_suppressed.is_some_and(|s| s.reason == reason) {
+            return None;
+        }
+        let mut next = self.clone();
+        next.mail_suppressed = Some(MailSuppressed { reason, at: now });
+        next.version += 1;
+        next.updated_at = now;
+        Some(next)
+    }
+
+    /// Whether email may be sent to this user at all (preferences aside).
+    pub fn mail_deliverable(&self) -> bool {
+        self.active && self.mail_suppressed.is_none()
     }
 
     /// Counted by the last-admin guard: an admin who can act.

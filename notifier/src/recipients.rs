@@ -73,9 +73,15 @@ pub fn recipients(
 
 /// A user's preferences as [`recipients`] wants them: `None` (not a
 /// recipient) for users without a profile and for deactivated users, who
-/// get nothing.
+/// get nothing; no email at all to an address SES reported undeliverable
+/// or complained about (in-app notifications go on).
 pub fn prefs_of(profile: Option<&domain::UserProfile>) -> Option<NotificationPrefs> {
-    profile.filter(|p| p.active).map(|p| p.prefs)
+    let p = profile.filter(|p| p.active)?;
+    let mut prefs = p.prefs;
+    if !p.mail_deliverable() {
+        prefs.email_off();
+    }
+    Some(prefs)
 }
 
 /// The event kinds that carry a user subject (assigned/unassigned).

@@ -17,7 +17,8 @@ use aws_lambda_events::event::sns::SnsEvent;
 use aws_sdk_dynamodbstreams::types::{AttributeValue as StreamValue, ShardIteratorType};
 use aws_sdk_sns::config::Credentials;
 use domain::{
-    DisplayName, Email, EventKind, NewProfile, NewTask, Priority, Role, Status, TaskTitle, UserId,
+    DisplayName, Email, EventKind, NewProfile, NewTask, Priority, Role, Status, SuppressionReason,
+    TaskTitle, UserId,
 };
 use notifier::aws::{
     self, handle_sns, handle_stream_batch, permissions, run_reminders, EmailDeps, Publisher,
@@ -60,6 +61,7 @@ struct World {
     queue_url: String,
     subscription_arn: String,
     mail_from: String,
+    configuration_set: String,
 }
 
 impl World {
@@ -120,6 +122,14 @@ impl World {
             .send()
             .await
             .expect("verify sender identity");
+        // What Terraform creates: the set every message is sent with.
+        let configuration_set = format!("tasklane-{id}");
+        aws_sdk_sesv2::Client::new(&conf)
+            .create_configuration_set()
+            .configuration_set_name(&configuration_set)
+            .send()
+            .await
+            .expect("create configuration set");
         World {
             conf,
             store,
@@ -127,6 +137,7 @@ impl World {
             queue_url,
             subscription_arn,
             mail_from,
+            configuration_set,
         }
     }
 
@@ -154,6 +165,7 @@ impl World {
             ses: aws::sesv2_client(&self.conf, &permissions::EMAIL_FORMATTER),
             mail_from: mail_from.to_owned(),
             public_url: "https://tasks.example.com".to_owned(),
+            configuration_set: self.configuration_set.clone(),
         }
     }
 
@@ -489,6 +501,103 @@ async fn assignment_flows_from_stream_to_sns_to_ses_exactly_once() {
         .await
         .expect("notifications");
     assert_eq!(notes.items.len(), 1, "replay must not renotify");
+}
+
+/// SES's reports arrive on the same function through SNS: a permanent
+/// bounce or a complaint stops email to that person (in-app goes on), a
+/// transient bounce changes nothing, an unknown address is ignored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bounces_and_complaints_stop_email_to_that_person_only() {
+    let w = World::new().await;
+    let (admin, _) = w.user("Ada Admin", Role::Admin).await;
+    let (ana, ana_email) = w.user("Ana", Role::Member).await;
+    let (bo, bo_email) = w.user("Bo", Role::Member).await;
+    let (cy, cy_email) = w.user("Cy", Role::Member).await;
+
+    // The reports, as SES's event publishing writes them, through SNS.
+    let sns = aws_sdk_sns::Client::new(&w.conf);
+    let report = |body: Value| {
+        let sns = sns.clone();
+        let topic = w.topic_arn.clone();
+        async move {
+            sns.publish()
+                .topic_arn(topic)
+                .message(body.to_string())
+                .send()
+                .await
+                .expect("publish report");
+        }
+    };
+    let bounce = |addr: &str, kind: &str| {
+        json!({
+            "eventType": "Bounce",
+            "bounce": {
+                "bounceType": kind, "bounceSubType": "General",
+                "bouncedRecipients": [{ "emailAddress": addr, "status": "5.1.1" }],
+                "timestamp": "2026-12-02T00:00:00.000Z", "feedbackId": "f"
+            },
+            "mail": { "messageId": "m", "destination": [addr], "source": "noreply@example.com" }
+        })
+    };
+    report(bounce(&ana_email.to_ascii_uppercase(), "Permanent")).await;
+    report(bounce(&bo_email, "Transient")).await;
+    report(json!({
+        "eventType": "Complaint",
+        "complaint": { "complainedRecipients": [{ "emailAddress": cy_email }], "feedbackId": "c" },
+        "mail": { "messageId": "m2", "destination": [cy_email] }
+    }))
+    .await;
+    report(bounce("nobody@example.com", "Permanent")).await;
+    for envelope in w.drain_queue().await {
+        handle_sns(&w.email_deps(&w.mail_from), w.sns_event(&envelope))
+            .await
+            .expect("report handled");
+    }
+    let suppressed = |id| {
+        let store = w.store.clone();
+        async move { store.get_profile(id).await.unwrap().mail_suppressed.map(|m| m.reason) }
+    };
+    assert_eq!(suppressed(ana).await, Some(SuppressionReason::Bounce));
+    assert_eq!(suppressed(bo).await, None, "a full mailbox is not a dead one");
+    assert_eq!(suppressed(cy).await, Some(SuppressionReason::Complaint));
+
+    // Everyone is assigned: only Bo is mailed; all three are told in-app.
+    let task = w
+        .store
+        .create_task(NewTask {
+            title: title("Rotate the keys"),
+            description: None,
+            priority: Priority::High,
+            due: None,
+            assignees: vec![],
+            created_by: admin,
+        })
+        .await
+        .expect("create task");
+    w.store
+        .set_assignees(&task, &[ana, bo, cy], &[], admin)
+        .await
+        .expect("assign");
+    let ok = handle_stream_batch(&w.stream_deps(), w.stream_batch().await).await;
+    assert!(ok.batch_item_failures.is_empty(), "{ok:?}");
+    let envelopes = w.drain_queue().await;
+    assert!(!envelopes.is_empty());
+    for envelope in &envelopes {
+        handle_sns(&w.email_deps(&w.mail_from), w.sns_event(envelope))
+            .await
+            .expect("email handler");
+    }
+    assert!(mail_to(&ana_email).is_empty(), "bounced: not mailed again");
+    assert!(mail_to(&cy_email).is_empty(), "complained: not mailed again");
+    assert_eq!(mail_to(&bo_email).len(), 1);
+    for user in [ana, bo, cy] {
+        let notes = w
+            .store
+            .list_notifications(user, PageRequest::default())
+            .await
+            .expect("notifications");
+        assert_eq!(notes.items.len(), 1, "in-app goes on for {user}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

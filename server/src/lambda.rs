@@ -16,9 +16,11 @@ use store::{DynamoStore, Permissions};
 
 use crate::{assets::Site, telemetry::LogFormat, AppState};
 
-/// Names of the environment variables the API Lambda reads. Terraform
-/// (`module "fn_api"`) sets the required ones; `scripts/check-infra.py`
-/// holds the two to each other.
+/// Names of the environment variables the API Lambda reads. [`REQUIRED_ENV`]
+/// and [`OPTIONAL_ENV`] are what `terraform/lambdas.json` publishes, and the
+/// configuration reader refuses to read anything else (see
+/// `store::permissions::declared`), so Terraform's check of the function's
+/// environment map and the code cannot drift apart.
 pub mod env {
     /// The single table (name, not ARN).
     pub const TABLE: &str = "TASKLANE_TABLE";
@@ -28,10 +30,14 @@ pub mod env {
     /// (`TASKLANE_COGNITO_USER_POOL_ID`, `TASKLANE_COGNITO_CLIENT_ID`,
     /// optional `TASKLANE_JWT_ISSUER`, `TASKLANE_JWKS_URL`).
     pub const REGION: &str = "AWS_REGION";
-    /// Optional: the address people use. Only plain-HTTP localhost turns
-    /// `Secure` cookies off; unset, cookies are `Secure` (API Gateway and
-    /// CloudFront only speak HTTPS).
+    /// The address people use (CloudFront's or the custom domain): CSRF
+    /// compares a state change's `Origin` with it. Only plain-HTTP
+    /// localhost turns `Secure` cookies off.
     pub const PUBLIC_URL: &str = "TASKLANE_PUBLIC_URL";
+    /// The value CloudFront sends in [`super::ORIGIN_SECRET_HEADER`]: a
+    /// request without it did not come through the CDN (someone called
+    /// the execute-api URL directly) and is refused.
+    pub const ORIGIN_SECRET: &str = "TASKLANE_ORIGIN_SECRET";
     /// Optional: where built site files live inside the package, for the
     /// few requests that reach the function instead of S3. Default: `site`
     /// next to the executable.
@@ -44,6 +50,38 @@ pub mod env {
     /// which CloudWatch Logs Insights queries.
     pub const LOG_FORMAT: &str = "TASKLANE_LOG_FORMAT";
 }
+
+/// What Terraform must set on the function.
+pub const REQUIRED_ENV: &[&str] = &[
+    env::TABLE,
+    auth::cognito::env::USER_POOL_ID,
+    auth::cognito::env::CLIENT_ID,
+    env::PUBLIC_URL,
+    env::ORIGIN_SECRET,
+];
+
+/// What Terraform may set on the function. Variables the Lambda runtime
+/// itself provides (`AWS_REGION`) are neither.
+pub const OPTIONAL_ENV: &[&str] = &[
+    env::SITE_ROOT,
+    env::HASH_FILES,
+    env::LOG_FORMAT,
+    auth::cognito::env::ISSUER,
+    auth::cognito::env::JWKS_URL,
+];
+
+/// The header CloudFront adds to every request it forwards to the API
+/// origin, carrying [`env::ORIGIN_SECRET`].
+pub const ORIGIN_SECRET_HEADER: &str = "x-tasklane-origin-secret";
+
+/// CloudFront's record of the viewer's address (`ip:port`), forwarded by
+/// the origin request policy. Trusted only on requests carrying the origin
+/// secret: anyone else could write it.
+pub const VIEWER_ADDRESS_HEADER: &str = "cloudfront-viewer-address";
+
+/// Shorter secrets could be guessed by whoever can reach the execute-api
+/// URL; Terraform generates 48 characters.
+const MIN_ORIGIN_SECRET_LEN: usize = 32;
 
 /// What the API function may do on AWS: everything the store sends for
 /// the server functions (reads, one-item and transactional writes, and
@@ -109,6 +147,8 @@ pub struct LambdaConfig {
     /// `scheme://host[:port]` of `TASKLANE_PUBLIC_URL`: what a browser's
     /// `Origin` must be for a state change (see `csrf`).
     pub public_origin: Option<String>,
+    /// What CloudFront presents in [`ORIGIN_SECRET_HEADER`].
+    pub origin_secret: OriginSecret,
     pub site_root: PathBuf,
     pub hash_files: bool,
     pub log_format: LogFormat,
@@ -117,14 +157,13 @@ pub struct LambdaConfig {
 impl LambdaConfig {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let region = std::env::var(env::REGION).ok();
-        let cognito = CognitoSettings::from_env(region.as_deref())?;
-        Self::with_cognito(cognito, |name| std::env::var(name).ok())
+        Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Reads variables through `get`, so tests need not touch the process
     /// environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = store::permissions::declared(REQUIRED_ENV, OPTIONAL_ENV, &[env::REGION], get);
         let region = get(env::REGION);
         let cognito = CognitoSettings::from_lookup(region.as_deref(), &get)?;
         Self::with_cognito(cognito, get)
@@ -147,12 +186,22 @@ impl LambdaConfig {
         };
 
         let table = required(env::TABLE)?;
-        let public_url = optional(env::PUBLIC_URL);
-        let secure_cookies = match &public_url {
-            Some(url) => !is_loopback_http(url) && !url.starts_with("http://localhost"),
-            None => true,
-        };
-        let public_origin = public_url.as_deref().and_then(crate::csrf::origin_of);
+        let public_url = required(env::PUBLIC_URL)?;
+        let secure_cookies = !is_loopback_http(&public_url) && !public_url.starts_with("http://localhost");
+        let public_origin = Some(crate::csrf::origin_of(&public_url).ok_or_else(|| {
+            ConfigError::Invalid {
+                var: env::PUBLIC_URL,
+                reason: format!("{public_url:?} is not an http(s) URL"),
+            }
+        })?);
+        let origin_secret = required(env::ORIGIN_SECRET)?;
+        if origin_secret.len() < MIN_ORIGIN_SECRET_LEN {
+            return Err(ConfigError::Invalid {
+                var: env::ORIGIN_SECRET,
+                reason: format!("shorter than {MIN_ORIGIN_SECRET_LEN} characters"),
+            });
+        }
+        let origin_secret = OriginSecret(Arc::from(origin_secret));
         let site_root = optional(env::SITE_ROOT).map_or_else(default_site_root, PathBuf::from);
         let hash_files = match optional(env::HASH_FILES).as_deref() {
             None | Some("true") => true,
@@ -173,11 +222,87 @@ impl LambdaConfig {
             cognito,
             secure_cookies,
             public_origin,
+            origin_secret,
             site_root,
             hash_files,
             log_format,
         })
     }
+}
+
+/// The shared secret between CloudFront and the function. Its `Debug`
+/// never prints it, so configuration dumps in logs stay safe.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OriginSecret(Arc<str>);
+
+impl std::fmt::Debug for OriginSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OriginSecret(..)")
+    }
+}
+
+/// The API's outermost layer: a request that does not carry the origin
+/// secret did not come through CloudFront (so it skipped the WAF, the
+/// security-header policy and the caching) and is refused before it costs
+/// a store read. A request that does gets its client address from
+/// CloudFront's viewer address, which limits then count under.
+pub async fn through_cloudfront(
+    axum::extract::State(secret): axum::extract::State<OriginSecret>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let presented = req
+        .headers()
+        .get(ORIGIN_SECRET_HEADER)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if !auth::bootstrap::constant_time_eq(presented, secret.0.as_bytes()) {
+        tracing::warn!(path = %req.uri().path(), "refused a request that did not come through CloudFront");
+        return (http::StatusCode::FORBIDDEN, "Forbidden").into_response();
+    }
+    // Handlers never see the secret, so no log or error can repeat it.
+    req.headers_mut().remove(ORIGIN_SECRET_HEADER);
+    if let Some(ip) = req
+        .headers()
+        .get(VIEWER_ADDRESS_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(viewer_ip)
+    {
+        req.extensions_mut().insert(app::session::ClientAddr(ip));
+    }
+    next.run(req).await
+}
+
+/// The address in a `CloudFront-Viewer-Address` value: `ip:port`, where an
+/// IPv6 address is written without brackets.
+pub fn viewer_ip(value: &str) -> Option<std::net::IpAddr> {
+    let value = value.trim();
+    let (ip, port) = value.rsplit_once(':')?;
+    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    ip.trim_start_matches('[').trim_end_matches(']').parse().ok()
+}
+
+/// The function's whole HTTP service: the shared router behind the
+/// CloudFront gate, with named stages removed from paths.
+pub fn service(
+    state: AppState,
+    secret: OriginSecret,
+) -> impl tower::Service<
+    lambda_http::Request,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future = impl Send,
+> + Clone {
+    let app = crate::router(state).layer(axum::middleware::from_fn_with_state(
+        secret,
+        through_cloudfront,
+    ));
+    tower::ServiceBuilder::new()
+        .map_request(strip_stage)
+        .service(app)
 }
 
 fn is_loopback_http(url: &str) -> bool {
@@ -337,6 +462,11 @@ mod tests {
         ("TASKLANE_TABLE", "t"),
         ("TASKLANE_COGNITO_USER_POOL_ID", "eu-west-1_AbC123"),
         ("TASKLANE_COGNITO_CLIENT_ID", "client"),
+        ("TASKLANE_PUBLIC_URL", "https://tasks.example.com"),
+        (
+            "TASKLANE_ORIGIN_SECRET",
+            "0123456789abcdef0123456789abcdef0123456789abcdef",
+        ),
         ("AWS_REGION", "eu-west-1"),
     ];
 
@@ -357,19 +487,23 @@ mod tests {
 
     #[test]
     fn refuses_missing_and_malformed_settings() {
-        for missing in [
-            "TASKLANE_TABLE",
-            "TASKLANE_COGNITO_USER_POOL_ID",
-            "TASKLANE_COGNITO_CLIENT_ID",
-        ] {
+        for missing in REQUIRED_ENV {
             let pairs: Vec<_> = BASE
                 .iter()
                 .copied()
-                .filter(|(k, _)| *k != missing)
+                .filter(|(k, _)| k != missing)
                 .collect();
             let err = LambdaConfig::from_lookup(lookup(&pairs)).unwrap_err();
             assert!(err.to_string().contains(missing), "{err}");
         }
+        let mut pairs = BASE.to_vec();
+        pairs[4] = ("TASKLANE_ORIGIN_SECRET", "short");
+        let err = LambdaConfig::from_lookup(lookup(&pairs)).unwrap_err();
+        assert!(err.to_string().contains("TASKLANE_ORIGIN_SECRET"), "{err}");
+        let mut pairs = BASE.to_vec();
+        pairs[3] = ("TASKLANE_PUBLIC_URL", "tasks.example.com");
+        let err = LambdaConfig::from_lookup(lookup(&pairs)).unwrap_err();
+        assert!(err.to_string().contains("TASKLANE_PUBLIC_URL"), "{err}");
         let mut pairs = BASE.to_vec();
         pairs[1] = ("TASKLANE_COGNITO_USER_POOL_ID", "nounderscore");
         assert!(LambdaConfig::from_lookup(lookup(&pairs)).is_err());
@@ -379,21 +513,56 @@ mod tests {
     }
 
     #[test]
+    fn optional_settings_may_all_be_absent_and_all_be_read() {
+        // Every optional variable set: all of them are declared reads.
+        let mut pairs = BASE.to_vec();
+        pairs.extend([
+            ("LEPTOS_SITE_ROOT", "/var/task/site"),
+            ("LEPTOS_HASH_FILES", "false"),
+            ("TASKLANE_LOG_FORMAT", "text"),
+            ("TASKLANE_JWT_ISSUER", "https://issuer.example.com"),
+            ("TASKLANE_JWKS_URL", "https://issuer.example.com/jwks.json"),
+        ]);
+        assert_eq!(pairs.len(), BASE.len() + OPTIONAL_ENV.len());
+        let c = LambdaConfig::from_lookup(lookup(&pairs)).unwrap();
+        assert!(!c.hash_files);
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.cognito.issuer, "https://issuer.example.com");
+    }
+
+    #[test]
+    #[should_panic(expected = "TASKLANE_SURPRISE")]
+    fn reading_an_undeclared_variable_is_a_programming_error() {
+        let get = store::permissions::declared(REQUIRED_ENV, OPTIONAL_ENV, &[env::REGION], |_| None);
+        get("TASKLANE_SURPRISE");
+    }
+
+    #[test]
     fn plain_http_localhost_turns_secure_cookies_off() {
         let mut pairs = BASE.to_vec();
-        pairs.push(("TASKLANE_PUBLIC_URL", "http://127.0.0.1:9000"));
+        pairs[3] = ("TASKLANE_PUBLIC_URL", "http://127.0.0.1:9000");
         assert!(
             !LambdaConfig::from_lookup(lookup(&pairs))
                 .unwrap()
                 .secure_cookies
         );
-        pairs.pop();
-        pairs.push(("TASKLANE_PUBLIC_URL", "https://tasks.example.com"));
-        assert!(
-            LambdaConfig::from_lookup(lookup(&pairs))
-                .unwrap()
-                .secure_cookies
+        let c = LambdaConfig::from_lookup(lookup(BASE)).unwrap();
+        assert!(c.secure_cookies);
+        assert_eq!(c.public_origin.as_deref(), Some("https://tasks.example.com"));
+        assert!(!format!("{c:?}").contains("0123456789abcdef"), "the secret is never printed");
+    }
+
+    #[test]
+    fn viewer_addresses_of_both_families() {
+        assert_eq!(viewer_ip("198.51.100.10:46532"), Some("198.51.100.10".parse().unwrap()));
+        assert_eq!(
+            viewer_ip("2001:db8:1:2::7:46532"),
+            Some("2001:db8:1:2::7".parse().unwrap())
         );
+        assert_eq!(viewer_ip("[2001:db8::7]:443"), Some("2001:db8::7".parse().unwrap()));
+        for bad in ["", "198.51.100.10", "198.51.100.10:", "evil:80", "1.2.3.4:x"] {
+            assert_eq!(viewer_ip(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

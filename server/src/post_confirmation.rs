@@ -37,6 +37,12 @@ pub const PERMISSIONS: store::Permissions = store::Permissions::new(
     &["dynamodb:PutItem", "cognito-idp:AdminAddUserToGroup"],
 );
 
+/// What Terraform must set on the function (the user pool comes with each
+/// event).
+pub const REQUIRED_ENV: &[&str] = &["TASKLANE_TABLE"];
+/// What Terraform may set on the function.
+pub const OPTIONAL_ENV: &[&str] = &["TASKLANE_LOG_FORMAT"];
+
 /// A Cognito client on `conf` limited to `permissions`.
 pub fn cognito_client(
     conf: &aws_config::SdkConfig,

@@ -16,7 +16,7 @@ use std::{
 
 use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::{json, Value};
-use support::emulator::{http_event, lambda_env, Emulator, Outcome};
+use support::emulator::{http_event, lambda_env, Emulator, Outcome, ORIGIN_SECRET};
 
 fn moto() -> String {
     std::env::var("TASKLANE_MOTO_ENDPOINT").unwrap_or_else(|_| {
@@ -237,10 +237,15 @@ async fn setup() -> Setup {
 }
 
 fn function_env(s: &Setup, site: &Site) -> Vec<(String, String)> {
-    vec![
+    let mut env: Vec<(String, String)> = vec![
         ("TASKLANE_TABLE".into(), s.table.clone()),
         ("TASKLANE_COGNITO_USER_POOL_ID".into(), s.pool_id.clone()),
         ("TASKLANE_COGNITO_CLIENT_ID".into(), s.client_id.clone()),
+        (
+            "TASKLANE_PUBLIC_URL".into(),
+            "https://d111111abcdef8.cloudfront.net".into(),
+        ),
+        ("TASKLANE_ORIGIN_SECRET".into(), ORIGIN_SECRET.into()),
         (
             "TASKLANE_JWKS_URL".into(),
             format!("{}/{}/.well-known/jwks.json", moto(), s.pool_id),
@@ -257,7 +262,14 @@ fn function_env(s: &Setup, site: &Site) -> Vec<(String, String)> {
         ("AWS_REGION".into(), "us-east-1".into()),
         ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
         ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
-    ]
+    ];
+    // The function runs with a cleared environment; the record of the
+    // actions its permission guard lets through must still reach the test
+    // command's unused-permission check.
+    if let Ok(dir) = std::env::var("TASKLANE_PERMISSIONS_SEEN") {
+        env.push(("TASKLANE_PERMISSIONS_SEEN".into(), dir));
+    }
+    env
 }
 
 async fn spawn(env: Vec<(String, String)>, site: Site) -> Function {
@@ -348,6 +360,55 @@ async fn ssr_page_server_data_and_json_logs() {
             .any(|l| l["fields"]["message"] == "lambda-api ready"),
         "{lines:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_cloudfront_may_call_and_limits_count_its_viewer_address() {
+    let (f, _) = start().await;
+    // Straight to the execute-api URL: no secret, or a guessed one.
+    for event in [
+        http_event("GET", "/", "$default").without_header("x-tasklane-origin-secret"),
+        http_event("GET", "/", "$default").header("x-tasklane-origin-secret", "guess"),
+        http_event("POST", "/api/auth/me", "$default")
+            .header("x-tasklane-origin-secret", &ORIGIN_SECRET[..ORIGIN_SECRET.len() - 1])
+            .header("sec-fetch-site", "same-origin")
+            .body(""),
+    ] {
+        let res = call(&f, event.build()).await;
+        assert_eq!(res["statusCode"], 403, "{res}");
+        assert_eq!(text(&res), "Forbidden");
+    }
+
+    // The account-flow limits count per viewer address (10 forgotten
+    // passwords per client per 15 minutes; malformed input counts too),
+    // whatever X-Forwarded-For a client makes up.
+    let forgot = |viewer: &str, n: usize| {
+        http_event("POST", "/api/auth/forgot", "$default")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .header("cloudfront-viewer-address", viewer)
+            .header("x-forwarded-for", &format!("192.0.2.{n}"))
+            .body("email=not-an-address")
+            .build()
+    };
+    for n in 0..10 {
+        let res = call(&f, forgot("198.51.100.77:4000", n)).await;
+        assert_eq!(res["statusCode"], 400, "attempt {n}: {res}");
+    }
+    let res = call(&f, forgot("198.51.100.77:4001", 10)).await;
+    assert_eq!(res["statusCode"], 429, "{res}");
+    // Another viewer has a budget of its own.
+    let res = call(&f, forgot("198.51.100.78:4000", 11)).await;
+    assert_eq!(res["statusCode"], 400, "{res}");
+    // IPv6 viewers share one budget per /64.
+    for n in 0..10 {
+        let viewer = format!("2001:db8:7:7::{n:x}:443");
+        let res = call(&f, forgot(&viewer, n)).await;
+        assert_eq!(res["statusCode"], 400, "attempt {n}: {res}");
+    }
+    let res = call(&f, forgot("2001:db8:7:7:ffff::1:443", 10)).await;
+    assert_eq!(res["statusCode"], 429, "{res}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -563,4 +624,170 @@ async fn configuration_errors_are_reported_as_init_errors() {
         "a function that cannot start exits non-zero"
     );
     assert_eq!(f.emulator.polls(), 0, "it never asked for an event");
+}
+
+/// `terraform/lambdas.json`: every Lambda's declared AWS actions and the
+/// environment variables it reads, from the constants the code itself is
+/// held to (its permission guard, its `declared` environment lookup).
+/// Terraform builds each role's policy and checks each function's
+/// environment map from this file, so the two cannot disagree; this test
+/// fails when the committed file is stale. `TASKLANE_BLESS=1` rewrites it.
+mod deployment_contract {
+    use std::collections::BTreeSet;
+    use std::path::{Path, PathBuf};
+
+    use serde_json::{json, Map, Value};
+    use store::Permissions;
+
+    struct Function {
+        name: &'static str,
+        permissions: Permissions,
+        required: &'static [&'static str],
+        optional: &'static [&'static str],
+    }
+
+    fn functions() -> Vec<Function> {
+        use notifier::aws::{env as notifier_env, permissions as notifier_permissions};
+        vec![
+            Function {
+                name: "api",
+                permissions: server::lambda::PERMISSIONS,
+                required: server::lambda::REQUIRED_ENV,
+                optional: server::lambda::OPTIONAL_ENV,
+            },
+            Function {
+                name: "post-confirmation",
+                permissions: server::post_confirmation::PERMISSIONS,
+                required: server::post_confirmation::REQUIRED_ENV,
+                optional: server::post_confirmation::OPTIONAL_ENV,
+            },
+            Function {
+                name: "stream-processor",
+                permissions: notifier_permissions::STREAM_PROCESSOR,
+                required: notifier_env::STREAM_PROCESSOR_REQUIRED,
+                optional: notifier_env::STREAM_PROCESSOR_OPTIONAL,
+            },
+            Function {
+                name: "email-formatter",
+                permissions: notifier_permissions::EMAIL_FORMATTER,
+                required: notifier_env::EMAIL_FORMATTER_REQUIRED,
+                optional: notifier_env::EMAIL_FORMATTER_OPTIONAL,
+            },
+            Function {
+                name: "reminders",
+                permissions: notifier_permissions::REMINDERS,
+                required: notifier_env::REMINDERS_REQUIRED,
+                optional: notifier_env::REMINDERS_OPTIONAL,
+            },
+        ]
+    }
+
+    fn workspace() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    }
+
+    /// Every `lambda-*` binary in the workspace, from the source tree (a
+    /// binary is `src/bin/<name>.rs` or a `[[bin]]` entry), so a new Lambda
+    /// without an entry here fails instead of deploying with no contract.
+    fn lambda_binaries() -> BTreeSet<String> {
+        let root = workspace();
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        let members: Vec<String> = manifest
+            .split("members = [")
+            .nth(1)
+            .and_then(|rest| rest.split(']').next())
+            .expect("workspace members")
+            .split(',')
+            .map(|m| m.trim().trim_matches('"').to_owned())
+            .filter(|m| !m.is_empty())
+            .collect();
+        let mut found = BTreeSet::new();
+        for member in members {
+            let dir = root.join(&member);
+            if let Ok(entries) = std::fs::read_dir(dir.join("src/bin")) {
+                for e in entries.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if let Some(bin) = name.strip_suffix(".rs") {
+                        if bin.starts_with("lambda-") {
+                            found.insert(bin.to_owned());
+                        }
+                    }
+                }
+            }
+            let cargo = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+            for line in cargo.lines() {
+                let line = line.trim();
+                if let Some(v) = line.strip_prefix("name = \"lambda-") {
+                    found.insert(format!("lambda-{}", v.trim_end_matches('"')));
+                }
+            }
+        }
+        found
+    }
+
+    fn sorted(items: &[&str]) -> Vec<String> {
+        let set: BTreeSet<&str> = items.iter().copied().collect();
+        assert_eq!(set.len(), items.len(), "duplicates in {items:?}");
+        set.into_iter().map(str::to_owned).collect()
+    }
+
+    fn render() -> String {
+        let mut out = Map::new();
+        for f in functions() {
+            let binary = f.permissions.function();
+            assert_eq!(binary, format!("lambda-{}", f.name), "binary name of {}", f.name);
+            for v in f.required.iter().chain(f.optional) {
+                assert!(
+                    v.starts_with("TASKLANE_") || v.starts_with("LEPTOS_"),
+                    "{}: {v} is not the application's to set (the Lambda runtime owns AWS_*)",
+                    f.name
+                );
+            }
+            let overlap: Vec<_> = f.required.iter().filter(|v| f.optional.contains(v)).collect();
+            assert!(overlap.is_empty(), "{}: both required and optional: {overlap:?}", f.name);
+            out.insert(
+                f.name.to_owned(),
+                json!({
+                    "binary": binary,
+                    "actions": sorted(f.permissions.actions()),
+                    "environment": {
+                        "required": sorted(f.required),
+                        "optional": sorted(f.optional),
+                    },
+                }),
+            );
+        }
+        let mut text = serde_json::to_string_pretty(&Value::Object(out)).unwrap();
+        text.push('\n');
+        text
+    }
+
+    #[test]
+    fn every_lambda_binary_has_a_contract() {
+        let declared: BTreeSet<String> = functions()
+            .iter()
+            .map(|f| f.permissions.function().to_owned())
+            .collect();
+        assert_eq!(declared, lambda_binaries());
+    }
+
+    #[test]
+    fn terraform_reads_the_current_contract() {
+        let path = workspace().join("terraform/lambdas.json");
+        let want = render();
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        if have == want {
+            return;
+        }
+        if std::env::var("TASKLANE_BLESS").as_deref() == Ok("1") {
+            std::fs::write(&path, &want).unwrap();
+            return;
+        }
+        panic!(
+            "{} is stale: the code declares\n{want}\nRun `TASKLANE_BLESS=1 cargo test -p server \
+             --test lambda_api deployment_contract` and commit the file (Terraform builds the \
+             roles and checks the environments from it).",
+            path.display()
+        );
+    }
 }

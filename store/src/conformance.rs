@@ -37,6 +37,7 @@ macro_rules! conformance_suite {
             last_admin_is_guarded,
             deactivation_counts_as_losing_an_admin,
             users_listed_by_email,
+            mail_suppression_by_email,
             notifications_newest_first_and_mark_read,
             idempotency_markers,
             tampered_cursors_are_rejected,
@@ -611,6 +612,62 @@ pub async fn deactivation_counts_as_losing_an_admin(s: Arc<dyn Store>) {
         s.end_sessions(&kept).await,
         Err(StoreError::Conflict)
     ));
+}
+
+/// SES names addresses, not users: the profile is found by its normalized
+/// email (and only by an exact match), suppression is version-checked and
+/// recorded once per reason.
+pub async fn mail_suppression_by_email(s: Arc<dyn Store>) {
+    let ann = s
+        .create_profile(profile("ann@example.com", Role::Member))
+        .await
+        .unwrap();
+    s.create_profile(profile("ann@example.com.evil", Role::Member))
+        .await
+        .unwrap();
+    let found = s
+        .profile_by_email(&Email::parse("  Ann@Example.COM ").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(found.id, ann.id);
+    assert!(matches!(
+        s.profile_by_email(&Email::parse("an@example.com").unwrap()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(found.mail_suppressed.is_none() && found.mail_deliverable());
+
+    let bounced = s
+        .suppress_mail(&found, domain::SuppressionReason::Bounce)
+        .await
+        .unwrap();
+    assert_eq!(bounced.version, found.version + 1);
+    let stored = s.get_profile(ann.id).await.unwrap();
+    assert_eq!(stored, bounced);
+    assert!(!stored.mail_deliverable());
+    assert_eq!(
+        stored.mail_suppressed.map(|m| m.reason),
+        Some(domain::SuppressionReason::Bounce)
+    );
+    // Reported again: nothing written.
+    let again = s
+        .suppress_mail(&stored, domain::SuppressionReason::Bounce)
+        .await
+        .unwrap();
+    assert_eq!(again.version, stored.version);
+    // From a stale read: a conflict, never a lost change.
+    assert!(matches!(
+        s.suppress_mail(&found, domain::SuppressionReason::Complaint)
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let complained = s
+        .suppress_mail(&stored, domain::SuppressionReason::Complaint)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_profile(ann.id).await.unwrap().mail_suppressed,
+        complained.mail_suppressed
+    );
 }
 
 pub async fn users_listed_by_email(s: Arc<dyn Store>) {

@@ -623,6 +623,35 @@ pub(crate) async fn list_users<B: Backend>(b: &B, page: PageRequest) -> Result<P
     .await
 }
 
+pub(crate) async fn profile_by_email<B: Backend>(
+    b: &B,
+    email: &domain::Email,
+) -> Result<UserProfile> {
+    let sk = format!("EMAIL#{email}");
+    let (items, _) = b
+        .query(Query {
+            index: Index::Gsi1,
+            pk: keys::USERS.to_owned(),
+            sk: SkCond::Between(sk.clone(), sk),
+            forward: true,
+            limit: 1,
+            start: None,
+        })
+        .await?;
+    items.first().ok_or(StoreError::NotFound)?.entity()
+}
+
+pub(crate) async fn suppress_mail<B: Backend>(
+    b: &B,
+    cur: &UserProfile,
+    reason: domain::SuppressionReason,
+) -> Result<UserProfile> {
+    match cur.with_mail_suppressed(reason, now()) {
+        Some(next) => guarded_profile_write(b, cur, next).await,
+        None => Ok(cur.clone()),
+    }
+}
+
 pub(crate) async fn create_notification<B: Backend>(
     b: &B,
     new: NewNotification,
@@ -828,6 +857,19 @@ macro_rules! impl_store {
                 page: $crate::PageRequest,
             ) -> $crate::Result<$crate::Page<domain::UserProfile>> {
                 $crate::engine::list_users(self, page).await
+            }
+            async fn profile_by_email(
+                &self,
+                email: &domain::Email,
+            ) -> $crate::Result<domain::UserProfile> {
+                $crate::engine::profile_by_email(self, email).await
+            }
+            async fn suppress_mail(
+                &self,
+                current: &domain::UserProfile,
+                reason: domain::SuppressionReason,
+            ) -> $crate::Result<domain::UserProfile> {
+                $crate::engine::suppress_mail(self, current, reason).await
             }
             async fn create_notification(
                 &self,

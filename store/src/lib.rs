@@ -191,6 +191,17 @@ pub trait Store: credentials::Credentials + Send + Sync {
     async fn end_sessions(&self, current: &UserProfile) -> Result<UserProfile>;
     /// Everyone, ordered by email.
     async fn list_users(&self, page: PageRequest) -> Result<Page<UserProfile>>;
+    /// The profile with this (normalized) email, one index read; how SES's
+    /// bounce and complaint reports, which name addresses, find a user.
+    async fn profile_by_email(&self, email: &domain::Email) -> Result<UserProfile>;
+    /// Stops email to the user for `reason` (version-checked; `Conflict`
+    /// if the profile changed since `current` was read). Recording the
+    /// same reason again writes nothing.
+    async fn suppress_mail(
+        &self,
+        current: &UserProfile,
+        reason: domain::SuppressionReason,
+    ) -> Result<UserProfile>;
 
     // --- notifications ---------------------------------------------------
     async fn create_notification(&self, new: NewNotification) -> Result<Notification>;

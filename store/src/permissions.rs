@@ -12,9 +12,14 @@
 //!   it is sent, so the binary cannot exceed it in production, and the moto
 //!   tests (which build their clients with the same constant) fail if the
 //!   declaration is too narrow for what the code does;
-//! * `scripts/check-infra.py` reads the declaration and requires the
-//!   function's IAM role to grant exactly those actions, and every declared
-//!   action to be reachable in the code the binary links.
+//! * a test (`server/tests/lambda_api.rs`, `deployment_contract`) writes
+//!   every function's declaration, with the environment variables it reads,
+//!   to `terraform/lambdas.json`, from which Terraform builds the function's
+//!   IAM policy and checks its environment map, so the two cannot disagree;
+//! * with `TASKLANE_PERMISSIONS_SEEN` set (the test command sets it), the
+//!   guard records every action it let through, and the test command fails
+//!   when a declared action was never exercised by any test: a declaration
+//!   cannot keep a grant the code no longer needs.
 //!
 //! Actions are named as IAM names them (`dynamodb:PutItem`), so the
 //! declaration, the role and the checker speak one language. Operations IAM
@@ -28,8 +33,7 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 
 /// What one Lambda function may do on AWS. Declare it as a `const` next to
-/// the function's code; `scripts/check-infra.py` finds it by the function's
-/// binary name.
+/// the function's code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Permissions {
     function: &'static str,
@@ -182,7 +186,9 @@ impl Intercept for PermissionGuard {
             return Err(refuse(format!("an IAM action of service {service:?}")).into());
         };
         for action in required_actions(prefix, &operation, context.input()) {
-            if !self.permissions.allows(&action) {
+            if self.permissions.allows(&action) {
+                seen::record(self.permissions.function, &action);
+            } else {
                 tracing::error!(
                     function = self.permissions.function,
                     %service,
@@ -194,6 +200,69 @@ impl Intercept for PermissionGuard {
             }
         }
         Ok(())
+    }
+}
+
+/// The record of actions guards let through, for the unused-permission
+/// check of the test command. Off unless `TASKLANE_PERMISSIONS_SEEN` names
+/// a directory; then each process appends `function action` lines, each
+/// pair once, to its own file there (processes never share a file, so no
+/// locking is needed).
+mod seen {
+    use std::collections::HashSet;
+    use std::io::Write;
+    use std::sync::{Mutex, OnceLock};
+
+    const VAR: &str = "TASKLANE_PERMISSIONS_SEEN";
+
+    struct Log {
+        file: std::fs::File,
+        written: HashSet<(&'static str, String)>,
+    }
+
+    pub(super) fn record(function: &'static str, action: &str) {
+        static LOG: OnceLock<Option<Mutex<Log>>> = OnceLock::new();
+        let log = LOG.get_or_init(|| {
+            let dir = std::env::var_os(VAR)?;
+            let path = std::path::Path::new(&dir).join(format!("{}.txt", std::process::id()));
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .unwrap_or_else(|e| panic!("{VAR}: cannot open {}: {e}", path.display()));
+            Some(Mutex::new(Log {
+                file,
+                written: HashSet::new(),
+            }))
+        });
+        let Some(log) = log else { return };
+        let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
+        if log.written.insert((function, action.to_owned())) {
+            writeln!(log.file, "{function} {action}")
+                .unwrap_or_else(|e| panic!("{VAR}: cannot record {function} {action}: {e}"));
+        }
+    }
+}
+
+/// Wraps a function's environment lookup so that reading a variable it did
+/// not declare panics. The declarations are what `terraform/lambdas.json`
+/// publishes; with every read going through this, a variable the code
+/// reads but Terraform does not know about fails the configuration tests
+/// instead of surfacing as a missing setting in production. `runtime` are
+/// variables the Lambda platform sets itself (`AWS_REGION`), which
+/// Terraform neither sets nor may set.
+pub fn declared<F: Fn(&str) -> Option<String>>(
+    required: &'static [&'static str],
+    optional: &'static [&'static str],
+    runtime: &'static [&'static str],
+    get: F,
+) -> impl Fn(&str) -> Option<String> {
+    move |name| {
+        assert!(
+            required.contains(&name) || optional.contains(&name) || runtime.contains(&name),
+            "the code reads {name}, which its REQUIRED_ENV/OPTIONAL_ENV do not declare"
+        );
+        get(name)
     }
 }
 

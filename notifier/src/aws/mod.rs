@@ -46,27 +46,42 @@ use time::{Duration, OffsetDateTime};
 
 use crate::classify::{ClassifyError, Event};
 
-pub use email::{handle_sns, EmailDeps};
+pub use email::{handle_sns, EmailConfig, EmailDeps, EmailTally};
 pub use reminders::{run_reminders, ReminderDeps, ReminderReport};
 pub use stream::{handle_stream_batch, StreamDeps};
 
-/// Names of the environment variables the binaries read; the Terraform
-/// module sets exactly these.
+/// Names of the environment variables the binaries read, and which of them
+/// each function needs: published in `terraform/lambdas.json`, from which
+/// Terraform checks each function's environment map.
 pub mod env {
     pub const TABLE: &str = "TASKLANE_TABLE";
     pub const TOPIC_ARN: &str = "TASKLANE_TOPIC_ARN";
+    /// The sender, a full address (`Tasklane <noreply@example.com>`) at
+    /// the verified SES identity: SES refuses a bare domain.
     pub const MAIL_FROM: &str = "TASKLANE_MAIL_FROM";
     pub const PUBLIC_URL: &str = "TASKLANE_PUBLIC_URL";
+    /// The SES configuration set every message is sent with: it publishes
+    /// bounces and complaints (back to this function) and keeps SES's own
+    /// suppression list.
+    pub const SES_CONFIGURATION_SET: &str = "TASKLANE_SES_CONFIGURATION_SET";
     /// `text` for human-readable logs; anything else (or unset) is JSON,
     /// which CloudWatch Logs Insights can query.
     pub const LOG_FORMAT: &str = "TASKLANE_LOG_FORMAT";
+
+    pub const STREAM_PROCESSOR_REQUIRED: &[&str] = &[TABLE, TOPIC_ARN];
+    pub const STREAM_PROCESSOR_OPTIONAL: &[&str] = &[LOG_FORMAT];
+    pub const EMAIL_FORMATTER_REQUIRED: &[&str] =
+        &[TABLE, MAIL_FROM, PUBLIC_URL, SES_CONFIGURATION_SET];
+    pub const EMAIL_FORMATTER_OPTIONAL: &[&str] = &[LOG_FORMAT];
+    pub const REMINDERS_REQUIRED: &[&str] = &[TABLE, TOPIC_ARN];
+    pub const REMINDERS_OPTIONAL: &[&str] = &[LOG_FORMAT];
 }
 
 /// What each notification Lambda may do on AWS. The binaries build every
 /// SDK client through these (so a call outside them is refused before it
 /// is sent), the moto tests build theirs the same way (so a declaration
-/// too narrow for the code fails a test), and `scripts/check-infra.py`
-/// requires each function's IAM role to grant exactly these actions.
+/// too narrow for the code fails a test), and `terraform/lambdas.json`
+/// publishes them for Terraform to build each role from.
 pub mod permissions {
     use store::Permissions;
 
@@ -119,6 +134,8 @@ pub fn sesv2_client(conf: &SdkConfig, permissions: &store::Permissions) -> aws_s
 pub enum AwsError {
     #[error("environment variable {0} is not set")]
     MissingEnv(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    InvalidEnv { name: &'static str, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

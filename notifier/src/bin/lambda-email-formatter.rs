@@ -1,11 +1,12 @@
-//! The email-formatter Lambda: SNS → SES v2 email + in-app notification.
+//! The email-formatter Lambda: SNS → SES v2 email + in-app notification,
+//! and SES bounce/complaint reports → suppressed addresses.
 //! A returned error makes Lambda retry, then park the event in the DLQ.
 
 use std::sync::Arc;
 
 use aws_lambda_events::event::sns::SnsEvent;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use notifier::aws::{self, env, EmailDeps};
+use notifier::aws::{self, EmailConfig, EmailDeps};
 use store::DynamoStore;
 
 /// Every SDK client below is limited to these (see notifier::aws::permissions).
@@ -14,15 +15,14 @@ const PERMISSIONS: store::Permissions = aws::permissions::EMAIL_FORMATTER;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     aws::init_logging();
-    let table = aws::required_env(env::TABLE)?;
-    let mail_from = aws::required_env(env::MAIL_FROM)?;
-    let public_url = aws::required_env(env::PUBLIC_URL)?;
+    let config = EmailConfig::from_lookup(|name| std::env::var(name).ok())?;
     let conf = aws::sdk_config().await;
     let deps = Arc::new(EmailDeps {
-        store: DynamoStore::new(PERMISSIONS.dynamodb(&conf), table),
+        store: DynamoStore::new(PERMISSIONS.dynamodb(&conf), config.table),
         ses: aws::sesv2_client(&conf, &PERMISSIONS),
-        mail_from,
-        public_url: public_url.trim_end_matches('/').to_owned(),
+        mail_from: config.mail_from,
+        public_url: config.public_url,
+        configuration_set: config.configuration_set,
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SnsEvent>| {
         let deps = Arc::clone(&deps);

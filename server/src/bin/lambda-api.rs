@@ -34,10 +34,12 @@ async fn run() -> std::process::ExitCode {
             .map_or(telemetry::LogFormat::Json, |c| c.log_format),
     );
     let state = match config.map_err(lambda::InitError::from) {
-        Ok(config) => lambda::build_state(&config).await,
+        Ok(config) => lambda::build_state(&config)
+            .await
+            .map(|state| (state, config.origin_secret)),
         Err(e) => Err(e),
     };
-    let state = match state {
+    let (state, secret) = match state {
         Ok(state) => state,
         Err(e) => {
             tracing::error!(error = %e, "lambda-api cannot start");
@@ -51,11 +53,7 @@ async fn run() -> std::process::ExitCode {
         site_root = %state.leptos.site_root,
         "lambda-api ready"
     );
-    let app = server::router(state);
-    let service = tower::ServiceBuilder::new()
-        .map_request(lambda::strip_stage)
-        .service(app);
-    match lambda_http::run(service).await {
+    match lambda_http::run(lambda::service(state, secret)).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "Lambda runtime loop ended");

@@ -286,6 +286,12 @@ async fn init_error(State(shared): State<Shared>, headers: HeaderMap, body: Byte
 
 /// An API Gateway HTTP API (payload format 2.0) event, as the `$default`
 /// route sends it to the integration.
+/// What the deployed CloudFront sends the API in `x-tasklane-origin-secret`
+/// (the function's `TASKLANE_ORIGIN_SECRET`).
+pub const ORIGIN_SECRET: &str = "emulated-origin-secret-0123456789abcdef";
+
+/// An event as API Gateway delivers it for a request CloudFront forwarded:
+/// with the origin secret and the viewer's address.
 pub fn http_event(method: &str, raw_path: &str, stage: &str) -> HttpEvent {
     HttpEvent {
         method: method.to_owned(),
@@ -300,6 +306,8 @@ pub fn http_event(method: &str, raw_path: &str, stage: &str) -> HttpEvent {
             ("user-agent".into(), "emulator".into()),
             ("x-forwarded-for".into(), "203.0.113.7".into()),
             ("x-forwarded-proto".into(), "https".into()),
+            ("x-tasklane-origin-secret".into(), ORIGIN_SECRET.into()),
+            ("cloudfront-viewer-address".into(), "198.51.100.20:51000".into()),
         ],
         cookies: Vec::new(),
         body: None,
@@ -318,9 +326,16 @@ pub struct HttpEvent {
 }
 
 impl HttpEvent {
+    /// Sets a header, replacing one of the same name.
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers
-            .push((name.to_ascii_lowercase(), value.to_owned()));
+        let name = name.to_ascii_lowercase();
+        self.headers.retain(|(k, _)| *k != name);
+        self.headers.push((name, value.to_owned()));
+        self
+    }
+    pub fn without_header(mut self, name: &str) -> Self {
+        let name = name.to_ascii_lowercase();
+        self.headers.retain(|(k, _)| *k != name);
         self
     }
     /// API Gateway v2 moves the request's cookies out of the headers into
