@@ -1,6 +1,6 @@
 output "url" {
-  description = "The app, through CloudFront."
-  value       = module.cdn.url
+  description = "The app's public URL (custom domain, else CloudFront)."
+  value       = local.public_url
 }
 
 output "assets_bucket" {
@@ -9,6 +9,10 @@ output "assets_bucket" {
 
 output "distribution_id" {
   value = module.cdn.distribution_id
+}
+
+output "distribution_domain" {
+  value = module.cdn.domain_name
 }
 
 output "api_endpoint" {
@@ -32,13 +36,18 @@ output "topic_arn" {
 }
 
 output "ses_dkim_tokens" {
-  value = module.notifications.ses_dkim_tokens
+  description = "For a domain identity: <token>._domainkey.<domain> CNAME <token>.dkim.amazonses.com."
+  value       = module.notifications.ses_dkim_tokens
+}
+
+output "ses_configuration_set" {
+  value = module.notifications.ses_configuration_set_name
+}
+
+output "alarm_topic_arn" {
+  value = module.monitoring.alarm_topic_arn
 }
 
 output "dead_letter_queues" {
-  value = {
-    email     = module.notifications.email_dlq_arn
-    stream    = module.notifications.stream_dlq_arn
-    reminders = module.notifications.reminders_dlq_arn
-  }
+  value = module.notifications.dlq_names
 }
