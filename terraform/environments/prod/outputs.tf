@@ -52,3 +52,8 @@ output "alarm_topic_arn" {
 output "dead_letter_queues" {
   value = module.stack.dead_letter_queues
 }
+
+output "ses_identity_verified" {
+  description = "false: verify the SES identity, then deploy again (Cognito switches to SES)."
+  value       = module.stack.ses_identity_verified
+}

@@ -46,13 +46,15 @@ resource "aws_cognito_user_pool" "this" {
 
   # Codes and password resets go out through the app's own SES identity and
   # configuration set (Cognito's built-in sender allows 50 mails a day and
-  # bypasses the bounce/complaint suppression). SES must have verified the
-  # identity before Cognito accepts it (terraform/README.md, "SES").
+  # bypasses the bounce/complaint suppression). Cognito refuses an identity
+  # SES has not verified yet, so until it is (DNS records or a link, which
+  # can take a while after the first apply) the pool uses the built-in
+  # sender, and the next apply after verification switches it.
   email_configuration {
-    email_sending_account = "DEVELOPER"
-    source_arn            = var.ses_identity_arn
-    from_email_address    = var.mail_from
-    configuration_set     = var.ses_configuration_set_name
+    email_sending_account = var.ses_identity_verified ? "DEVELOPER" : "COGNITO_DEFAULT"
+    source_arn            = var.ses_identity_verified ? var.ses_identity_arn : null
+    from_email_address    = var.ses_identity_verified ? var.mail_from : null
+    configuration_set     = var.ses_identity_verified ? var.ses_configuration_set_name : null
   }
 
   # Threat protection (adaptive authentication, compromised credentials)

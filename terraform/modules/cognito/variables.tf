@@ -22,8 +22,13 @@ variable "threat_protection" {
 }
 
 variable "ses_identity_arn" {
-  description = "Verified SES identity Cognito sends from."
+  description = "SES identity Cognito sends from once it is verified."
   type        = string
+}
+
+variable "ses_identity_verified" {
+  description = "Whether SES has verified the identity (until then Cognito uses its built-in sender)."
+  type        = bool
 }
 
 variable "mail_from" {

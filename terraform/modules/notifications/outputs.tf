@@ -51,3 +51,8 @@ output "dlq_names" {
     reminders = aws_sqs_queue.reminders_dlq.name
   }
 }
+
+output "ses_identity_verified" {
+  description = "SES has verified the sending identity (re-read on every plan)."
+  value       = aws_sesv2_email_identity.sender.verified_for_sending_status
+}

@@ -51,3 +51,8 @@ output "alarm_topic_arn" {
 output "dead_letter_queues" {
   value = module.notifications.dlq_names
 }
+
+output "ses_identity_verified" {
+  description = "false: mail is not sent yet and Cognito uses its built-in sender; verify, then deploy again."
+  value       = module.notifications.ses_identity_verified
+}
