@@ -92,7 +92,7 @@ variable "api_throttling_rate_limit" {
 }
 
 variable "waf_rate_limit" {
-  description = "Requests per client IP per 5 minutes before WAF blocks it."
+  description = "Requests (other than /pkg/ assets) per client IP per 5 minutes before WAF blocks that IP; a team behind one NAT address shares it."
   type        = number
   default     = 1000
 }

@@ -29,12 +29,14 @@ resource "aws_kms_key" "alarms" {
         Resource  = "*"
       },
       {
+        # No source condition: an alarm that cannot encrypt is dropped
+        # silently, and CloudWatch only uses the key for alarms of this
+        # account that name this topic.
         Sid       = "CloudWatchAlarms"
         Effect    = "Allow"
         Principal = { Service = "cloudwatch.amazonaws.com" }
         Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
         Resource  = "*"
-        Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
       },
     ]
   })

@@ -59,8 +59,8 @@ resource "aws_route53_record" "site" {
 }
 
 # --- WAF (prod) --------------------------------------------------------------------
-# A per-client rate limit in front of everything (sign-in and sign-up
-# included), then AWS's common and known-bad-input rule sets.
+# A per-client-address rate limit on pages and server functions (sign-in and
+# sign-up included), then AWS's common and known-bad-input rule sets.
 resource "aws_wafv2_web_acl" "site" {
   #checkov:skip=CKV2_AWS_31:No WAF request logging: it would ship every request (cookies included) to a us-east-1 log destination with its own key and retention; the rules' CloudWatch metrics and sampled requests are enabled below, and the API access logs record every dynamic request.
   count       = var.waf_enabled ? 1 : 0
@@ -81,10 +81,32 @@ resource "aws_wafv2_web_acl" "site" {
       block {}
     }
 
+    # Hashed bundles under /pkg/ do not count: a page load fetches several,
+    # and people in one office share an address.
     statement {
       rate_based_statement {
         limit              = var.waf_rate_limit
         aggregate_key_type = "IP"
+
+        scope_down_statement {
+          not_statement {
+            statement {
+              byte_match_statement {
+                search_string         = "/pkg/"
+                positional_constraint = "STARTS_WITH"
+
+                field_to_match {
+                  uri_path {}
+                }
+
+                text_transformation {
+                  priority = 0
+                  type     = "NONE"
+                }
+              }
+            }
+          }
+        }
       }
     }
 

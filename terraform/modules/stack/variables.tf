@@ -121,7 +121,7 @@ variable "waf_enabled" {
 }
 
 variable "waf_rate_limit" {
-  description = "Requests per client IP per 5 minutes before WAF blocks it."
+  description = "Requests (other than /pkg/ assets) per client IP per 5 minutes before WAF blocks that IP; a team behind one NAT address shares it."
   type        = number
   default     = 1000
 }
