@@ -151,9 +151,9 @@ data "aws_cloudfront_cache_policy" "disabled" {
 # the app reads, and CloudFront-Viewer-Address, the client address the app
 # rate-limits by (a viewer cannot forge it; the app trusts it only on a
 # request that also carries the origin secret). A header list, not
-# Managed-AllViewerExceptHostHeader: that policy adds no CloudFront-*
-# headers, and the policies that add them also forward Host, which API
-# Gateway refuses (it must see its own host name).
+# Managed-AllViewerExceptHostHeader: an "all except" policy cannot add
+# CloudFront-* headers, and "all viewer and CloudFront" also forwards Host,
+# which API Gateway refuses (it must see its own host name).
 resource "aws_cloudfront_origin_request_policy" "api" {
   name    = "${var.name}-api"
   comment = "API: cookies, query strings, app headers, viewer address"

@@ -37,6 +37,11 @@ variable "ses_sandbox_recipients" {
   description = "While the SES account is in the sandbox: addresses to verify so they can receive mail."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = !contains([for a in var.ses_sandbox_recipients : lower(a)], lower(var.ses_identity))
+    error_message = "ses_sandbox_recipients must not repeat ses_identity (that identity exists already)."
+  }
 }
 
 # --- people ----------------------------------------------------------------------
