@@ -1,6 +1,11 @@
 # HTTP API in front of the api Lambda: payload format 2.0, one `$default`
 # route and the `$default` stage (no stage prefix in paths, so the router sees
 # the same paths as locally), auto-deploy, throttling and JSON access logs.
+# Clients reach it only through CloudFront: the function refuses requests
+# without the origin secret CloudFront adds (modules/cdn).
+
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
 
 resource "aws_apigatewayv2_api" "this" {
   name          = var.name
@@ -9,16 +14,21 @@ resource "aws_apigatewayv2_api" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "access" {
+  #checkov:skip=CKV_AWS_338:Retention is var.log_retention_days, chosen per environment (30 days dev, 90 prod): access logs carry client addresses, and keeping them a year would keep personal data nobody reads.
   name              = "/aws/apigateway/${var.name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
 }
 
+# The invoke ARN is built from the function's ARN, which the caller derives
+# from the function's name before the function exists (see modules/stack),
+# so nothing here waits for the function: the function's environment names
+# the public URL, which can be the distribution in front of this API.
 resource "aws_apigatewayv2_integration" "lambda" {
   api_id                 = aws_apigatewayv2_api.this.id
   integration_type       = "AWS_PROXY"
   integration_method     = "POST"
-  integration_uri        = var.function_invoke_arn
+  integration_uri        = "arn:${data.aws_partition.current.partition}:apigateway:${data.aws_region.current.name}:lambda:path/2015-03-31/functions/${var.function_arn}/invocations"
   payload_format_version = "2.0"
   timeout_milliseconds   = 29000
 }
@@ -65,6 +75,9 @@ resource "aws_apigatewayv2_stage" "default" {
   }
 }
 
+# Lambda refuses a permission for a function that does not exist yet, so this
+# one takes the created function's name (var.function_name), unlike the
+# integration above.
 resource "aws_lambda_permission" "invoke" {
   statement_id  = "AllowApiGatewayInvoke"
   action        = "lambda:InvokeFunction"

@@ -147,10 +147,31 @@ data "aws_cloudfront_cache_policy" "disabled" {
   name = "Managed-CachingDisabled"
 }
 
-# Cookies, query strings and all viewer headers except Host (API Gateway
-# must see its own host name).
-data "aws_cloudfront_origin_request_policy" "all_viewer_except_host" {
-  name = "Managed-AllViewerExceptHostHeader"
+# What the API receives: every cookie and query string, the viewer headers
+# the app reads, and CloudFront-Viewer-Address, the client address the app
+# rate-limits by (a viewer cannot forge it; the app trusts it only on a
+# request that also carries the origin secret). A header list, not
+# Managed-AllViewerExceptHostHeader: an "all except" policy cannot add
+# CloudFront-* headers, and "all viewer and CloudFront" also forwards Host,
+# which API Gateway refuses (it must see its own host name).
+resource "aws_cloudfront_origin_request_policy" "api" {
+  name    = "${var.name}-api"
+  comment = "API: cookies, query strings, app headers, viewer address"
+
+  cookies_config {
+    cookie_behavior = "all"
+  }
+
+  headers_config {
+    header_behavior = "whitelist"
+    headers {
+      items = concat(var.api_forwarded_headers, ["CloudFront-Viewer-Address"])
+    }
+  }
+
+  query_strings_config {
+    query_string_behavior = "all"
+  }
 }
 
 resource "aws_cloudfront_response_headers_policy" "security" {
@@ -206,13 +227,13 @@ locals {
 
 resource "aws_cloudfront_distribution" "site" {
   #checkov:skip=CKV_AWS_374:No geo restriction: a team task manager used by members wherever they are; there is no legal or licensing reason to block countries.
-  #checkov:skip=CKV_AWS_68:No WAF web ACL in dev: it costs a fixed monthly fee; the API stage is throttled (modules/api-gateway) and sign-in is rate limited by the application. Attach one with var.web_acl_id for production.
-  #checkov:skip=CKV2_AWS_47:Follows from CKV_AWS_68 (no WAF web ACL, so no Log4j managed rule group); the origin is Rust, not a JVM.
-  #checkov:skip=CKV_AWS_86:CloudFront standard logging needs an ACL-enabled log bucket; dev relies on the API Gateway JSON access logs and CloudFront metrics. Enable for production.
+  #checkov:skip=CKV_AWS_68:The web ACL is var.web_acl_id: prod attaches one (modules/stack, rate-based rule and AWS managed rules); dev has none because it costs a fixed monthly fee, and its API stage is throttled and sign-in rate limited by the application.
+  #checkov:skip=CKV2_AWS_47:Follows from CKV_AWS_68: prod's web ACL carries AWSManagedRulesKnownBadInputsRuleSet (the Log4j rules); dev has no web ACL, and the origin is Rust, not a JVM.
+  #checkov:skip=CKV_AWS_86:CloudFront standard logging needs an ACL-enabled log bucket (ACLs are disabled on every bucket here); the API Gateway JSON access logs record every dynamic request, and CloudFront metrics and WAF sampled requests cover the rest.
   #checkov:skip=CKV_AWS_310:No origin failover: each path pattern has exactly one origin (S3 for assets, the regional API for pages); there is no secondary to fail over to.
   #checkov:skip=CKV_AWS_305:No default root object: "/" is a server-rendered page handled by the API origin, not an S3 object.
-  #checkov:skip=CKV_AWS_174:With the default *.cloudfront.net certificate CloudFront fixes the TLS policy itself; when var.acm_certificate_arn is set the viewer certificate below uses TLSv1.2_2021.
-  #checkov:skip=CKV2_AWS_42:Dev runs on the distribution's *.cloudfront.net name; a custom certificate is used when var.acm_certificate_arn and var.aliases are set.
+  #checkov:skip=CKV_AWS_174:With the default *.cloudfront.net certificate CloudFront fixes the TLS policy itself; with a custom domain (var.acm_certificate_arn) the viewer certificate below uses TLSv1.2_2021.
+  #checkov:skip=CKV2_AWS_42:Without a custom domain the distribution runs on its *.cloudfront.net name and certificate; with domain_name set (modules/stack) it uses an ACM certificate for it.
   enabled         = true
   is_ipv6_enabled = true
   http_version    = "http2and3"
@@ -231,6 +252,13 @@ resource "aws_cloudfront_distribution" "site" {
     origin_id   = local.api_origin_id
     domain_name = var.api_domain
 
+    # The API function refuses requests without it: only requests that came
+    # through this distribution (and its WAF) reach the app.
+    custom_header {
+      name  = "x-tasklane-origin-secret"
+      value = var.origin_secret
+    }
+
     custom_origin_config {
       http_port              = 80
       https_port             = 443
@@ -246,7 +274,7 @@ resource "aws_cloudfront_distribution" "site" {
     allowed_methods            = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
     cached_methods             = ["GET", "HEAD"]
     cache_policy_id            = data.aws_cloudfront_cache_policy.disabled.id
-    origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id
+    origin_request_policy_id   = aws_cloudfront_origin_request_policy.api.id
     response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
     compress                   = true
   }
@@ -263,8 +291,7 @@ resource "aws_cloudfront_distribution" "site" {
     compress                   = true
   }
 
-  # Files copied from public/ to the site root (one behaviour per file;
-  # scripts/check-infra.py checks that every file in public/ has one).
+  # Files copied from public/ to the site root (one behaviour per file).
   dynamic "ordered_cache_behavior" {
     for_each = var.static_files
     content {

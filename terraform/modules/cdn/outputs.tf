@@ -13,3 +13,8 @@ output "domain_name" {
 output "url" {
   value = "https://${aws_cloudfront_distribution.site.domain_name}"
 }
+
+output "hosted_zone_id" {
+  description = "Route 53 zone of CloudFront distributions (for alias records)."
+  value       = aws_cloudfront_distribution.site.hosted_zone_id
+}

@@ -40,3 +40,20 @@ variable "web_acl_id" {
   type        = string
   default     = null
 }
+
+variable "origin_secret" {
+  description = "Value of the x-tasklane-origin-secret header CloudFront adds to API requests."
+  type        = string
+  sensitive   = true
+}
+
+variable "api_forwarded_headers" {
+  description = "Viewer headers the app reads (CloudFront-Viewer-Address is always added; an origin request policy holds at most 10)."
+  type        = list(string)
+  default     = ["Accept", "Accept-Language", "Content-Type", "Origin", "Referer", "Sec-Fetch-Site", "User-Agent"]
+
+  validation {
+    condition     = length(var.api_forwarded_headers) <= 9
+    error_message = "At most 9 headers: CloudFront allows 10 per origin request policy and CloudFront-Viewer-Address is one of them."
+  }
+}

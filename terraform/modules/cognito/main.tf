@@ -1,6 +1,7 @@
 # The user pool: email as the user name, a 12-character password policy with
 # every character class, email verification by code, the ADMIN and MEMBER
-# groups, the post-confirmation trigger, and an app client without a secret
+# groups (ADMIN is what the post-confirmation trigger gives the first admin),
+# the post-confirmation trigger, and an app client without a secret
 # for USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH (the server calls Cognito on
 # the user's behalf and keeps tokens in HttpOnly cookies).
 
@@ -43,15 +44,26 @@ resource "aws_cognito_user_pool" "this" {
     email_message        = "Your tasklane confirmation code is {####}"
   }
 
+  # Codes and password resets go out through the app's own SES identity and
+  # configuration set (Cognito's built-in sender allows 50 mails a day and
+  # bypasses the bounce/complaint suppression). Cognito refuses an identity
+  # SES has not verified yet, so until it is (DNS records or a link, which
+  # can take a while after the first apply) the pool uses the built-in
+  # sender, and the next apply after verification switches it.
   email_configuration {
-    email_sending_account = "COGNITO_DEFAULT"
+    email_sending_account = var.ses_identity_verified ? "DEVELOPER" : "COGNITO_DEFAULT"
+    source_arn            = var.ses_identity_verified ? var.ses_identity_arn : null
+    from_email_address    = var.ses_identity_verified ? var.mail_from : null
+    configuration_set     = var.ses_identity_verified ? var.ses_configuration_set_name : null
   }
 
-  # Threat protection ("advanced security") needs the Plus feature plan;
-  # ENFORCED is refused by a pool on the default Essentials plan, so it is a
-  # variable (OFF by default) to turn on once the plan allows it.
+  # Threat protection (adaptive authentication, compromised credentials)
+  # needs the Plus feature plan, which is billed per active user: prod turns
+  # both on (threat_protection), dev stays on Essentials.
+  user_pool_tier = var.threat_protection ? "PLUS" : "ESSENTIALS"
+
   user_pool_add_ons {
-    advanced_security_mode = var.advanced_security_mode
+    advanced_security_mode = var.threat_protection ? "ENFORCED" : "OFF"
   }
 
   schema {

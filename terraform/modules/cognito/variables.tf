@@ -15,10 +15,29 @@ variable "deletion_protection" {
   default = true
 }
 
-variable "advanced_security_mode" {
-  description = "OFF, AUDIT or ENFORCED (AUDIT/ENFORCED need the Cognito Plus feature plan)."
+variable "threat_protection" {
+  description = "Plus feature plan with threat protection ENFORCED (billed per monthly active user)."
+  type        = bool
+  default     = false
+}
+
+variable "ses_identity_arn" {
+  description = "SES identity Cognito sends from once it is verified."
   type        = string
-  default     = "OFF"
+}
+
+variable "ses_identity_verified" {
+  description = "Whether SES has verified the identity (until then Cognito uses its built-in sender)."
+  type        = bool
+}
+
+variable "mail_from" {
+  description = "From address of Cognito's mails (at the SES identity)."
+  type        = string
+}
+
+variable "ses_configuration_set_name" {
+  type = string
 }
 
 variable "access_token_minutes" {

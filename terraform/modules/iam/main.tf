@@ -1,12 +1,17 @@
-# One execution role per Lambda, each with one inline policy built from a
-# policy document named after the function (data.aws_iam_policy_document.<fn>).
-#
-# scripts/check-infra.py reads these documents and compares them with the Rust
-# code: statements whose sid starts with "Platform" are what the Lambda
-# platform needs whatever the code does (logs, X-Ray, stream polling, KMS for
-# encrypted resources, on-failure destinations) and must match the table of
-# platform statements in that script; every other action must be one the
-# function's code calls, on the ARN of the resource it calls it on.
+# One execution role per Lambda, each with one inline policy made of two
+# parts:
+#   - code statements, generated from terraform/lambdas.json, which a Rust
+#     test writes from the functions' own permission declarations (the same
+#     declarations their SDK clients are guarded with), so the role and the
+#     code cannot disagree: one statement per service prefix, on that
+#     service's resources of this stack;
+#   - platform statements (sid "Platform..."), written here because the
+#     Lambda platform needs them whatever the code does: logs, X-Ray, KMS
+#     through the services that encrypt with it, stream polling, on-failure
+#     destinations.
+
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
 
 data "aws_iam_policy_document" "assume_lambda" {
   statement {
@@ -23,22 +28,84 @@ data "aws_iam_policy_document" "assume_lambda" {
   }
 }
 
-data "aws_caller_identity" "current" {}
-data "aws_region" "current" {}
-
 locals {
-  functions = toset(["api", "post-confirmation", "stream-processor", "email-formatter", "reminders"])
+  lambdas   = jsondecode(file(coalesce(var.lambdas_file, "${path.module}/../../lambdas.json")))
+  functions = toset(keys(local.lambdas))
 
-  policies = {
-    "api"               = data.aws_iam_policy_document.api.json
-    "post-confirmation" = data.aws_iam_policy_document.post_confirmation.json
-    "stream-processor"  = data.aws_iam_policy_document.stream_processor.json
-    "email-formatter"   = data.aws_iam_policy_document.email_formatter.json
-    "reminders"         = data.aws_iam_policy_document.reminders.json
+  # The only resources a code action may be granted on, per service prefix.
+  # A prefix missing here fails the plan (precondition below) instead of
+  # falling back to "*".
+  code_resources = {
+    # wildcard: "/index/*" is this table's own GSIs (GSI1-3), not other tables.
+    "dynamodb" = [var.table_arn, "${var.table_arn}/index/*"]
+    "sns"      = [var.topic_arn]
+    # SES v2 authorizes SendEmail on the sending identity and on the
+    # configuration set; in the sandbox also on each recipient's identity.
+    "ses"         = concat([var.ses_identity_arn, var.ses_configuration_set_arn], var.ses_recipient_identity_arns)
+    "cognito-idp" = [var.user_pool_arn]
+  }
+
+  # fn => { service prefix => [actions] }
+  code_actions = {
+    for fn, d in local.lambdas : fn => { for a in d.actions : split(":", a)[0] => a... }
+  }
+
+  unknown_services = flatten([
+    for fn, by in local.code_actions : [
+      for s in keys(by) : "${fn}: ${s}" if !contains(keys(local.code_resources), s)
+    ]
+  ])
+
+  malformed_actions = flatten([
+    for fn, d in local.lambdas : [
+      for a in d.actions : "${fn}: ${a}" if !can(regex("^[a-z0-9-]+:[A-Za-z0-9]+$", a))
+    ]
+  ])
+
+  platform = {
+    "api"               = data.aws_iam_policy_document.platform_api.json
+    "post-confirmation" = data.aws_iam_policy_document.platform_post_confirmation.json
+    "stream-processor"  = data.aws_iam_policy_document.platform_stream_processor.json
+    "email-formatter"   = data.aws_iam_policy_document.platform_email_formatter.json
+    "reminders"         = data.aws_iam_policy_document.platform_reminders.json
   }
 
   dynamodb_via = "dynamodb.${data.aws_region.current.name}.amazonaws.com"
   sns_via      = "sns.${data.aws_region.current.name}.amazonaws.com"
+}
+
+# What each function's code calls, exactly as lambdas.json declares it.
+data "aws_iam_policy_document" "code" {
+  for_each = local.functions
+
+  dynamic "statement" {
+    for_each = local.code_actions[each.key]
+    content {
+      sid       = "Code${replace(title(replace(statement.key, "-", " ")), " ", "")}"
+      actions   = sort(statement.value)
+      resources = local.code_resources[statement.key]
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = length(local.unknown_services) == 0
+      error_message = "terraform/lambdas.json declares actions of services modules/iam has no resources for (${join(", ", local.unknown_services)}): add that service's resources to local.code_resources in modules/iam; nothing is granted on \"*\"."
+    }
+    precondition {
+      condition     = length(local.malformed_actions) == 0
+      error_message = "terraform/lambdas.json has actions that are not a plain service:Action (wildcards are refused): ${join(", ", local.malformed_actions)}."
+    }
+    precondition {
+      condition     = setunion(local.functions, keys(local.platform)) == setintersection(local.functions, keys(local.platform))
+      error_message = "terraform/lambdas.json declares the functions [${join(", ", sort(local.functions))}] but modules/iam has platform statements for [${join(", ", sort(keys(local.platform)))}]: they must be the same set."
+    }
+  }
+}
+
+data "aws_iam_policy_document" "fn" {
+  for_each                = local.functions
+  source_policy_documents = [data.aws_iam_policy_document.code[each.key].json, local.platform[each.key]]
 }
 
 resource "aws_iam_role" "fn" {
@@ -51,41 +118,21 @@ resource "aws_iam_role_policy" "fn" {
   for_each = local.functions
   name     = "${var.name_prefix}-${each.key}"
   role     = aws_iam_role.fn[each.key].id
-  policy   = local.policies[each.key]
+  policy   = data.aws_iam_policy_document.fn[each.key].json
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for f in local.functions : contains(keys(var.log_group_arns), f)])
+      error_message = "log_group_arns must name a log group for every function in terraform/lambdas.json (${join(", ", sort(local.functions))})."
+    }
+  }
 }
 
-# --- api: SSR pages and server functions ------------------------------------
-data "aws_iam_policy_document" "api" {
-  statement {
-    sid = "TableReadWrite"
-    # Exactly server::lambda::PERMISSIONS (scripts/check-infra.py).
-    actions = [
-      "dynamodb:BatchWriteItem",
-      "dynamodb:ConditionCheckItem",
-      "dynamodb:DeleteItem",
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:Query",
-      "dynamodb:UpdateItem",
-    ]
-    # wildcard: "/index/*" is the table's own GSIs (GSI1-3), not other tables.
-    resources = [var.table_arn, "${var.table_arn}/index/*"]
-  }
+# --- platform statements ---------------------------------------------------
+# Every function reads the table (or its stream), which is encrypted with the
+# table's CMK, and writes its own log group and X-Ray segments.
 
-  statement {
-    sid = "ManagePeople"
-    # Team page role changes and deactivation (auth::roles::change_role,
-    # change_active), and ending every session on deactivation and reset.
-    actions = [
-      "cognito-idp:AdminAddUserToGroup",
-      "cognito-idp:AdminDisableUser",
-      "cognito-idp:AdminEnableUser",
-      "cognito-idp:AdminRemoveUserFromGroup",
-      "cognito-idp:AdminUserGlobalSignOut",
-    ]
-    resources = [var.user_pool_arn]
-  }
-
+data "aws_iam_policy_document" "platform_api" {
   statement {
     sid       = "PlatformTableKey"
     actions   = ["kms:Decrypt", "kms:DescribeKey"]
@@ -113,20 +160,7 @@ data "aws_iam_policy_document" "api" {
   }
 }
 
-# --- post-confirmation: Cognito trigger -------------------------------------
-data "aws_iam_policy_document" "post_confirmation" {
-  statement {
-    sid       = "ProfileCreate"
-    actions   = ["dynamodb:PutItem"]
-    resources = [var.table_arn]
-  }
-
-  statement {
-    sid       = "MemberGroup"
-    actions   = ["cognito-idp:AdminAddUserToGroup"]
-    resources = [var.user_pool_arn]
-  }
-
+data "aws_iam_policy_document" "platform_post_confirmation" {
   statement {
     sid       = "PlatformTableKey"
     actions   = ["kms:Decrypt", "kms:DescribeKey"]
@@ -153,25 +187,9 @@ data "aws_iam_policy_document" "post_confirmation" {
   }
 }
 
-# --- stream-processor: DynamoDB stream -> events -> SNS ---------------------
-data "aws_iam_policy_document" "stream_processor" {
-  statement {
-    sid = "TableReadAndMarkers"
-    # Exactly notifier::aws::permissions::STREAM_PROCESSOR.
-    actions = [
-      "dynamodb:PutItem",
-      "dynamodb:Query",
-    ]
-    # wildcard: "/index/*" is the table's own GSIs.
-    resources = [var.table_arn, "${var.table_arn}/index/*"]
-  }
-
-  statement {
-    sid       = "PublishEvents"
-    actions   = ["sns:Publish"]
-    resources = [var.topic_arn]
-  }
-
+# The event source mapping polls the stream with the function's role, and
+# sends records it gives up on to the on-failure queue with it too.
+data "aws_iam_policy_document" "platform_stream_processor" {
   statement {
     sid = "PlatformStreamRead"
     actions = [
@@ -207,6 +225,7 @@ data "aws_iam_policy_document" "stream_processor" {
     }
   }
 
+  # Publishing to the CMK-encrypted topic.
   statement {
     sid       = "PlatformTopicKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
@@ -233,22 +252,9 @@ data "aws_iam_policy_document" "stream_processor" {
   }
 }
 
-# --- email-formatter: SNS -> SES v2 ------------------------------------------
-data "aws_iam_policy_document" "email_formatter" {
-  statement {
-    sid       = "SendEmail"
-    actions   = ["ses:SendEmail"]
-    resources = [var.ses_identity_arn]
-  }
-
-  # Reads the task, its comments and the recipients' profiles; writes in-app
-  # notifications and delivery markers. Base table only: no index is queried.
-  statement {
-    sid       = "TableReadWrite"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
-    resources = [var.table_arn]
-  }
-
+# Lambda's asynchronous invoke sends events that exhausted their retries to
+# the on-failure destination with the function's role.
+data "aws_iam_policy_document" "platform_email_formatter" {
   statement {
     sid       = "PlatformTableKey"
     actions   = ["kms:Decrypt", "kms:DescribeKey"]
@@ -281,24 +287,7 @@ data "aws_iam_policy_document" "email_formatter" {
   }
 }
 
-# --- reminders: daily, GSI3 -> due-soon/overdue events -> SNS ---------------
-data "aws_iam_policy_document" "reminders" {
-  statement {
-    sid = "DueTasksAndMarkers"
-    actions = [
-      "dynamodb:PutItem",
-      "dynamodb:Query",
-    ]
-    # wildcard: "/index/*" is the table's own GSIs (the reminders query GSI3).
-    resources = [var.table_arn, "${var.table_arn}/index/*"]
-  }
-
-  statement {
-    sid       = "PublishEvents"
-    actions   = ["sns:Publish"]
-    resources = [var.topic_arn]
-  }
-
+data "aws_iam_policy_document" "platform_reminders" {
   statement {
     sid       = "PlatformTableKey"
     actions   = ["kms:Decrypt", "kms:DescribeKey"]
@@ -310,6 +299,7 @@ data "aws_iam_policy_document" "reminders" {
     }
   }
 
+  # Publishing to the CMK-encrypted topic.
   statement {
     sid       = "PlatformTopicKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
@@ -319,6 +309,13 @@ data "aws_iam_policy_document" "reminders" {
       variable = "kms:ViaService"
       values   = [local.sns_via]
     }
+  }
+
+  # A scheduled run that still fails after its retries goes to the DLQ.
+  statement {
+    sid       = "PlatformFailureDestination"
+    actions   = ["sqs:SendMessage"]
+    resources = [var.reminders_dlq_arn]
   }
 
   statement {

@@ -3,6 +3,12 @@ variable "name_prefix" {
   type        = string
 }
 
+variable "lambdas_file" {
+  description = "The functions' declarations written by the Rust test (binary, actions, environment)."
+  type        = string
+  default     = null
+}
+
 variable "table_arn" {
   type = string
 }
@@ -16,7 +22,8 @@ variable "table_kms_key_arn" {
 }
 
 variable "topic_arn" {
-  type = string
+  description = "The app's events topic (code sns:* actions are granted on it)."
+  type        = string
 }
 
 variable "topic_kms_key_arn" {
@@ -25,6 +32,16 @@ variable "topic_kms_key_arn" {
 
 variable "ses_identity_arn" {
   type = string
+}
+
+variable "ses_configuration_set_arn" {
+  type = string
+}
+
+variable "ses_recipient_identity_arns" {
+  description = "Recipient identities verified for the SES sandbox (SES authorizes SendEmail on them while the account is in the sandbox)."
+  type        = list(string)
+  default     = []
 }
 
 variable "user_pool_arn" {
@@ -36,6 +53,10 @@ variable "email_dlq_arn" {
 }
 
 variable "stream_dlq_arn" {
+  type = string
+}
+
+variable "reminders_dlq_arn" {
   type = string
 }
 

@@ -13,3 +13,7 @@ output "invoke_arn" {
 output "log_group_arn" {
   value = aws_cloudwatch_log_group.this.arn
 }
+
+output "log_group_name" {
+  value = aws_cloudwatch_log_group.this.name
+}

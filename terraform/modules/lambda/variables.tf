@@ -1,3 +1,14 @@
+variable "key" {
+  description = "The function's key in terraform/lambdas.json (api, post-confirmation, ...)."
+  type        = string
+}
+
+variable "lambdas_file" {
+  description = "Path of lambdas.json; null uses terraform/lambdas.json."
+  type        = string
+  default     = null
+}
+
 variable "function_name" {
   description = "Full function name, e.g. tasklane-dev-api."
   type        = string
@@ -9,7 +20,7 @@ variable "description" {
 }
 
 variable "zip_path" {
-  description = "cargo-lambda output: <target>/lambda/<bin>/bootstrap.zip."
+  description = "cargo-lambda output: <dist>/lambda/<binary>/bootstrap.zip."
   type        = string
 }
 
@@ -19,7 +30,7 @@ variable "role_arn" {
 }
 
 variable "environment" {
-  description = "Environment variables; scripts/check-infra.py checks them against what the binary reads."
+  description = "Environment variables; checked against the function's declaration in lambdas.json."
   type        = map(string)
   default     = {}
 }
@@ -42,7 +53,7 @@ variable "reserved_concurrency" {
 
 variable "log_retention_days" {
   type    = number
-  default = 365
+  default = 30
 }
 
 variable "kms_key_arn" {

@@ -2,6 +2,8 @@
 #   table stream --(event source mapping)--> stream-processor --> SNS topic
 #   SNS topic --(subscription)--> email-formatter --> SES v2
 #   EventBridge Scheduler (daily) --> reminders --> SNS topic
+#   SES configuration set --(bounces, complaints)--> ses-events topic
+#     --> email-formatter (marks the address suppressed in the store)
 # Every asynchronous hop has finite retries and a dead-letter destination.
 
 data "aws_caller_identity" "current" {}
@@ -24,6 +26,16 @@ resource "aws_kms_key" "topic" {
         Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
         Action    = "kms:*"
         Resource  = "*"
+      },
+      {
+        # SES publishes bounce and complaint events to the ses-events topic,
+        # which is encrypted with this key; only on behalf of this account.
+        Sid       = "SesEventPublishing"
+        Effect    = "Allow"
+        Principal = { Service = "ses.amazonaws.com" }
+        Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
       },
     ]
   })
@@ -58,7 +70,8 @@ resource "aws_sqs_queue" "reminders_dlq" {
   message_retention_seconds = 1209600
 }
 
-# SNS moves messages it could not deliver to the email-formatter here.
+# SNS moves messages it could not deliver to the email-formatter here (from
+# either topic it is subscribed to).
 data "aws_iam_policy_document" "email_dlq" {
   statement {
     sid       = "SnsRedrive"
@@ -71,7 +84,7 @@ data "aws_iam_policy_document" "email_dlq" {
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = [aws_sns_topic.events.arn]
+      values   = [aws_sns_topic.events.arn, aws_sns_topic.ses_events.arn]
     }
   }
 }
@@ -97,6 +110,25 @@ resource "aws_lambda_permission" "sns_email" {
   function_name = var.email_function_name
   principal     = "sns.amazonaws.com"
   source_arn    = aws_sns_topic.events.arn
+}
+
+# SES bounce and complaint events reach the same function, which tells them
+# from notification events by their shape.
+resource "aws_sns_topic_subscription" "ses_events" {
+  topic_arn = aws_sns_topic.ses_events.arn
+  protocol  = "lambda"
+  endpoint  = var.email_function_arn
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.email_dlq.arn
+  })
+}
+
+resource "aws_lambda_permission" "sns_ses_events" {
+  statement_id  = "AllowSesEventsInvoke"
+  action        = "lambda:InvokeFunction"
+  function_name = var.email_function_name
+  principal     = "sns.amazonaws.com"
+  source_arn    = aws_sns_topic.ses_events.arn
 }
 
 # SNS invokes asynchronously: a failed send is retried a finite number of
@@ -208,9 +240,132 @@ resource "aws_scheduler_schedule" "reminders" {
   }
 }
 
-# --- SES v2 sending identity -------------------------------------------------
-# A domain (verified by the DKIM CNAMEs in the dkim_tokens output) or a single
-# address (verified by the link SES mails to it).
+# The schedule invokes asynchronously. The function fails the invocation when
+# any task's reminder could not be sent; a retry skips what was already sent
+# (idempotent per task, day and kind), and a run that still fails lands in
+# the reminders DLQ beside the scheduler's own undeliverable invocations.
+resource "aws_lambda_function_event_invoke_config" "reminders" {
+  function_name                = var.reminders_function_name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 3600
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.reminders_dlq.arn
+    }
+  }
+}
+
+# --- SES v2 -------------------------------------------------------------------
+# The sending identity: a domain (verified by the DKIM CNAMEs in the
+# ses_dkim_tokens output, created here when ses_dkim_zone_id is set) or a
+# single address (verified by the link SES mails to it). Mail sent from it
+# uses the configuration set unless a sender names another.
 resource "aws_sesv2_email_identity" "sender" {
-  email_identity = var.ses_identity
+  email_identity         = var.ses_identity
+  configuration_set_name = aws_sesv2_configuration_set.mail.configuration_set_name
+}
+
+resource "aws_route53_record" "dkim" {
+  for_each = var.ses_dkim_zone_id != "" && !strcontains(var.ses_identity, "@") ? toset(["0", "1", "2"]) : toset([])
+  zone_id  = var.ses_dkim_zone_id
+  name     = "${aws_sesv2_email_identity.sender.dkim_signing_attributes[0].tokens[tonumber(each.key)]}._domainkey.${var.ses_identity}"
+  type     = "CNAME"
+  ttl      = 1800
+  records  = ["${aws_sesv2_email_identity.sender.dkim_signing_attributes[0].tokens[tonumber(each.key)]}.dkim.amazonses.com"]
+}
+
+# While the account is in the SES sandbox only verified addresses receive
+# mail: each address listed here gets a verification link from SES.
+resource "aws_sesv2_email_identity" "sandbox_recipient" {
+  for_each       = toset(var.ses_sandbox_recipients)
+  email_identity = each.value
+}
+
+# Bounced and complained-about addresses are suppressed by SES itself (no
+# further sends, no further damage to the account's reputation), and their
+# events go to the ses-events topic so the app can show them.
+resource "aws_sesv2_configuration_set" "mail" {
+  configuration_set_name = var.name
+
+  delivery_options {
+    # Notifications carry task titles and comments: never in clear text
+    # between mail servers.
+    tls_policy = "REQUIRE"
+  }
+
+  reputation_options {
+    reputation_metrics_enabled = true
+  }
+
+  sending_options {
+    sending_enabled = true
+  }
+
+  suppression_options {
+    suppressed_reasons = ["BOUNCE", "COMPLAINT"]
+  }
+}
+
+# Only what the app acts on: a DELIVERY event per mail would invoke the
+# formatter for every notification sent, for nothing it shows.
+resource "aws_sesv2_configuration_set_event_destination" "sns" {
+  configuration_set_name = aws_sesv2_configuration_set.mail.configuration_set_name
+  event_destination_name = "ses-events"
+
+  event_destination {
+    enabled              = true
+    matching_event_types = ["BOUNCE", "COMPLAINT"]
+
+    sns_destination {
+      topic_arn = aws_sns_topic.ses_events.arn
+    }
+  }
+
+  depends_on = [aws_sns_topic_policy.ses_events]
+}
+
+resource "aws_sns_topic" "ses_events" {
+  name              = "${var.name}-ses-events"
+  kms_master_key_id = aws_kms_key.topic.arn
+}
+
+data "aws_iam_policy_document" "ses_events" {
+  statement {
+    sid       = "SesPublish"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.ses_events.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["ses.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+
+  # The topic policy replaces SNS's default one; the account keeps managing
+  # and subscribing through its own IAM policies.
+  statement {
+    sid = "AccountManage"
+    actions = [
+      "sns:GetTopicAttributes",
+      "sns:SetTopicAttributes",
+      "sns:Subscribe",
+      "sns:ListSubscriptionsByTopic",
+      "sns:DeleteTopic",
+    ]
+    resources = [aws_sns_topic.ses_events.arn]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "ses_events" {
+  arn    = aws_sns_topic.ses_events.arn
+  policy = data.aws_iam_policy_document.ses_events.json
 }

@@ -55,3 +55,19 @@ variable "ses_identity" {
   description = "Sender domain (example.com) or address (noreply@example.com)."
   type        = string
 }
+
+variable "reminders_function_name" {
+  type = string
+}
+
+variable "ses_dkim_zone_id" {
+  description = "Route 53 zone of a domain ses_identity: the DKIM CNAMEs are created there. Empty: create them by hand from the ses_dkim_tokens output."
+  type        = string
+  default     = ""
+}
+
+variable "ses_sandbox_recipients" {
+  description = "Addresses to verify as recipients while the SES account is in the sandbox (SES mails each a verification link)."
+  type        = list(string)
+  default     = []
+}
