@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the README commands: where caches live, how to print progress,
 # which toolchain builds the site. Sourced, never run.
 set -euo pipefail

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every tool the build and the tests need. Idempotent: each step checks
 # first and says what it skipped, so a second run takes seconds.
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
 # sudo only when not root: containers and this kind of dev box run as root
@@ -43,7 +44,7 @@ else
     work="$TASKLANE_HOME/wasm-std"; rm -rf "$work"; mkdir -p "$work/src"
     printf '[package]\nname = "wasmstd"\nversion = "0.0.0"\nedition = "2021"\n[lib]\npath = "src/lib.rs"\n[profile.release]\npanic = "abort"\n' > "$work/Cargo.toml"
     : > "$work/src/lib.rs"
-    (cd "$work" && RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 RUSTUP_TOOLCHAIN= CARGO_TARGET_DIR="$work/target" /usr/bin/cargo build --release \
+    (cd "$work" && RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 RUSTUP_TOOLCHAIN='' CARGO_TARGET_DIR="$work/target" /usr/bin/cargo build --release \
       --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort)
     $SUDO mkdir -p "$sysroot_lib"
     find "$work/target/wasm32-unknown-unknown/release/deps" -name '*.rlib' ! -name 'libwasmstd-*' \
