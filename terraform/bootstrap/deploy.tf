@@ -46,6 +46,7 @@ data "aws_iam_policy_document" "deploy_core" {
     ]
     resources = [
       "${local.arn_prefix}:dynamodb:${local.regional}:table/${local.named}",
+      # wildcard: the tables' indexes and streams.
       "${local.arn_prefix}:dynamodb:${local.regional}:table/${local.named}/*",
     ]
   }
@@ -115,6 +116,7 @@ data "aws_iam_policy_document" "deploy_core" {
       "logs:PutMetricFilter", "logs:DeleteMetricFilter",
     ]
     resources = [
+      # wildcard: "<group>:*" is the group's log streams.
       "${local.arn_prefix}:logs:${local.regional}:log-group:/aws/lambda/${local.named}",
       "${local.arn_prefix}:logs:${local.regional}:log-group:/aws/lambda/${local.named}:*",
       "${local.arn_prefix}:logs:${local.regional}:log-group:/aws/apigateway/${local.named}",
@@ -131,6 +133,7 @@ data "aws_iam_policy_document" "deploy_core" {
       "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
       "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
     ]
+    # wildcard: see the comment above the actions.
     resources = ["*"]
   }
 
@@ -158,6 +161,7 @@ data "aws_iam_policy_document" "deploy_core" {
       "kms:UntagResource", "kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
       "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias",
     ]
+    # wildcard: key ids are generated; the condition keeps this to app-tagged keys.
     resources = ["${local.arn_prefix}:kms:${local.regional}:key/*"]
     condition {
       test     = "StringEquals"
@@ -191,6 +195,7 @@ data "aws_iam_policy_document" "deploy_core" {
       "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
     ]
     resources = [
+      # wildcard: "<state bucket>/*" is every state object.
       aws_iam_role.plan.arn, aws_iam_role.deploy.arn, local.github_oidc_arn,
       local.state_bucket_arn, "${local.state_bucket_arn}/*", aws_dynamodb_table.lock.arn, aws_kms_key.state.arn,
       aws_kms_alias.state.arn,
@@ -225,6 +230,7 @@ data "aws_iam_policy_document" "deploy_services" {
       "scheduler:TagResource", "scheduler:UntagResource", "scheduler:ListTagsForResource",
     ]
     resources = [
+      # wildcard: a schedule of any group named "<prefix>-*".
       "${local.arn_prefix}:scheduler:${local.regional}:schedule/*/${local.named}",
       "${local.arn_prefix}:scheduler:${local.regional}:schedule-group/default",
     ]
@@ -274,6 +280,7 @@ data "aws_iam_policy_document" "deploy_services" {
       "cognito-idp:SetRiskConfiguration", "cognito-idp:SetLogDeliveryConfiguration",
       "cognito-idp:AddCustomAttributes", "cognito-idp:TagResource", "cognito-idp:UntagResource",
     ]
+    # wildcard: pool ids are generated; the condition keeps this to app-tagged pools.
     resources = ["${local.arn_prefix}:cognito-idp:${local.regional}:userpool/*"]
     condition {
       test     = "StringEquals"
@@ -317,6 +324,7 @@ data "aws_iam_policy_document" "deploy_services" {
       "cloudfront:UpdateOriginAccessControl", "cloudfront:DeleteOriginAccessControl",
       "cloudfront:ListOriginAccessControls",
     ]
+    # wildcard: see the comment above the actions.
     resources = ["*"]
   }
 

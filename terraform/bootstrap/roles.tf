@@ -78,7 +78,8 @@ data "aws_iam_policy_document" "state_read_lock" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["${local.prefix}/*"]
+      # wildcard: every environment's state key under "<prefix>/".
+      values = ["${local.prefix}/*"]
     }
   }
   statement {
@@ -110,6 +111,21 @@ resource "aws_iam_role_policy" "deploy_state" {
   name   = "terraform-state"
   role   = aws_iam_role.deploy.id
   policy = data.aws_iam_policy_document.state_read_lock.json
+}
+
+# Only the deploy role writes state (plan never does).
+data "aws_iam_policy_document" "state_write" {
+  statement {
+    sid       = "StateWrite"
+    actions   = ["s3:PutObject"]
+    resources = [local.state_objects]
+  }
+}
+
+resource "aws_iam_role_policy" "deploy_state_write" {
+  name   = "terraform-state-write"
+  role   = aws_iam_role.deploy.id
+  policy = data.aws_iam_policy_document.state_write.json
 }
 
 # --- plan: read every resource's configuration, no data ----------------------------
