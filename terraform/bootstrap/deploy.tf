@@ -77,6 +77,13 @@ data "aws_iam_policy_document" "deploy_core" {
     }
   }
   statement {
+    sid = "EventSourceMappingsTags"
+    # The environments' default_tags reach event source mappings too.
+    actions = ["lambda:TagResource", "lambda:UntagResource", "lambda:ListTags"]
+    # wildcard: mapping ARNs end in a generated UUID.
+    resources = ["${local.arn_prefix}:lambda:${local.regional}:event-source-mapping:*"]
+  }
+  statement {
     sid = "EventSourceMappingsRead"
     # wildcard: reads of mapping configuration; these calls accept no
     # resource-level restriction.
