@@ -1,8 +1,8 @@
 // Test harness: starts the release server on a free loopback port with a
-// fresh data directory, and launches Debian's Chromium through playwright-core.
+// fresh data directory, and launches Chromium through playwright-core.
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, mkdirSync, existsSync, readFileSync } from "node:fs";
+import { tmpdir, homedir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -59,6 +59,22 @@ export async function startServer(extraEnv = {}) {
 }
 
 /**
+ * The browser scripts/setup.sh chose (an existing Chromium or Chrome, or
+ * Debian's): CHROMIUM_PATH if set, else the path setup.sh recorded under
+ * $TASKLANE_HOME, which test.sh's own environment does not carry when setup
+ * ran in the same invocation.
+ */
+function chromiumPath() {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  const home = process.env.TASKLANE_HOME || join(homedir(), ".cache", "tasklane");
+  try {
+    const recorded = readFileSync(join(home, "chromium-path"), "utf8").trim();
+    if (recorded) return recorded;
+  } catch { /* setup.sh has not run yet: fall through */ }
+  return "/usr/bin/chromium";
+}
+
+/**
  * Launches Chromium. Every page of every context is watched: a Content
  * Security Policy violation or an uncaught script error anywhere makes
  * `browser.close()` (each file's `after` hook) fail with the list, so no
@@ -67,7 +83,7 @@ export async function startServer(extraEnv = {}) {
  * purpose.)
  */
 export async function launchBrowser() {
-  const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+  const executablePath = chromiumPath();
   if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: run scripts/setup.sh`);
   const browser = await chromium.launch({
     executablePath,

@@ -1,77 +1,249 @@
 #!/usr/bin/env bash
-# The AWS path: build every Lambda, build the site, upload the assets, apply
-# Terraform (terraform/environments/dev).
-#   scripts/deploy.sh            build + upload + terraform apply (asks to confirm)
-#   scripts/deploy.sh --plan     build, then terraform plan only (nothing uploaded)
-# Building is scripts/package-lambdas.sh (arm64 zips via cargo-lambda from
-# PyPI, which it installs, and the site staged for S3), run before anything
-# is applied so a failed build changes nothing.
-#   AUTO_APPROVE=1 scripts/deploy.sh   no confirmation prompt (CI)
-# Needs: the aws CLI with credentials, terraform >= 1.6, and
-# terraform/environments/dev/backend.hcl
-# (printed by terraform/scripts/bootstrap-backend.sh) plus terraform.tfvars.
+# The AWS path, one command after the one-time bootstrap
+# (terraform/bootstrap/README.md):
+#   scripts/deploy.sh [dev|prod]                 build, upload assets, apply, prune, smoke check
+#   scripts/deploy.sh [dev|prod] --plan          build, then terraform plan only (nothing uploaded)
+#   scripts/deploy.sh [dev|prod] --write-config  write backend.hcl / terraform.tfvars from the
+#                                                environment (CI; see below) and stop
+#   AUTO_APPROVE=1 scripts/deploy.sh prod        no confirmation prompt (CI)
+#   KEEP_DEPLOYS=3                               deploys whose hashed assets stay in the bucket
+# The environment defaults to dev; its Terraform root is terraform/environments/<env>,
+# which needs backend.hcl (from the bootstrap's `backend_hcl` output) and
+# terraform.tfvars (from terraform.tfvars.example).
+#
+# Order matters, because a page already open in a browser keeps asking for the
+# hashed bundle its HTML named:
+#   1. build everything (scripts/package-lambdas.sh) so a failed build changes nothing;
+#   2. upload the new hashed assets next to the old ones (no --delete), and the
+#      non-hashed public files;
+#   3. terraform apply: only now does the Lambda render pages naming the new
+#      assets; then record a manifest object listing this deploy's files;
+#   4. prune hashed assets that no manifest of the last KEEP_DEPLOYS deploys
+#      lists (and that are older than an hour);
+#   5. smoke check: `/` through CloudFront, and the hashed asset it references.
+# On the first deploy there is no bucket yet, so 3 runs before 2: nobody can
+# have a page of a stack that did not exist open, and applying the whole stack
+# (rather than -target=module.cdn, which drags in the API and every Lambda it
+# depends on anyway) keeps one code path for the infrastructure.
+#
+# Needs: the aws CLI with credentials, terraform >= 1.6, curl, and what
+# scripts/package-lambdas.sh needs (scripts/setup.sh run).
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
+env_name=dev
 mode=apply
-[ "${1:-}" = "--plan" ] && mode=plan
-ENV_DIR="$ROOT/terraform/environments/dev"
+for arg in "$@"; do
+  case "$arg" in
+    --plan) mode=plan ;;
+    --write-config) mode=config ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -*) die "unknown option $arg (see scripts/deploy.sh --help)" ;;
+    *) env_name="$arg" ;;
+  esac
+done
+[[ "$env_name" =~ ^[a-z][a-z0-9-]*$ ]] || die "environment name '$env_name' must be lower-case letters, digits and dashes"
+ENV_DIR="$ROOT/terraform/environments/$env_name"
+[ -d "$ENV_DIR" ] || die "no Terraform root at terraform/environments/$env_name (environments: $(cd "$ROOT/terraform/environments" && echo */ | tr -d /))"
+KEEP_DEPLOYS="${KEEP_DEPLOYS:-3}"
+[[ "$KEEP_DEPLOYS" =~ ^[1-9][0-9]*$ ]] || die "KEEP_DEPLOYS must be a positive integer"
+
+# --- CI: config files from repository/environment variables -------------------
+# The values are what terraform/bootstrap printed (state bucket, lock table) and
+# the environment's settings; files already present (committed or written by
+# an operator) are left alone. The state key layout matches the bootstrap's
+# backend_hcl output.
+if [ "$mode" = config ]; then
+  need() { [ -n "${!1:-}" ] || die "$1 is empty: set it as a GitHub variable (terraform/bootstrap/README.md)"; }
+  if [ -f "$ENV_DIR/backend.hcl" ]; then
+    step "terraform/environments/$env_name/backend.hcl exists: kept"
+  else
+    need TF_STATE_BUCKET; need TF_LOCK_TABLE; need AWS_REGION
+    cat > "$ENV_DIR/backend.hcl" <<HCL
+bucket         = "$TF_STATE_BUCKET"
+key            = "tasklane/$env_name/terraform.tfstate"
+region         = "$AWS_REGION"
+dynamodb_table = "$TF_LOCK_TABLE"
+encrypt        = true
+HCL
+    step "wrote terraform/environments/$env_name/backend.hcl"
+  fi
+  if [ -f "$ENV_DIR/terraform.tfvars" ]; then
+    step "terraform/environments/$env_name/terraform.tfvars exists: kept"
+  else
+    need AWS_REGION; need SES_IDENTITY
+    cat > "$ENV_DIR/terraform.tfvars" <<HCL
+region       = "$AWS_REGION"
+ses_identity = "$SES_IDENTITY"
+public_url   = "${PUBLIC_URL:-}"
+HCL
+    step "wrote terraform/environments/$env_name/terraform.tfvars"
+  fi
+  exit 0
+fi
 
 # --- prerequisites, each with what to do about it -----------------------------
 command -v cargo >/dev/null || die "cargo not found: run scripts/setup.sh"
 command -v terraform >/dev/null || die "terraform not found: install terraform >= 1.6 (https://developer.hashicorp.com/terraform/install)"
 command -v aws >/dev/null || die "aws CLI not found: install AWS CLI v2"
+command -v curl >/dev/null || die "curl not found: run scripts/setup.sh"
+[ -f "$ENV_DIR/backend.hcl" ] || die "missing terraform/environments/$env_name/backend.hcl: write the bootstrap's output there, e.g.
+  terraform -chdir=terraform/bootstrap output -json backend_hcl | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"$env_name\"])' > terraform/environments/$env_name/backend.hcl
+(terraform/bootstrap/README.md)"
+[ -f "$ENV_DIR/terraform.tfvars" ] || die "missing terraform/environments/$env_name/terraform.tfvars: copy terraform/environments/$env_name/terraform.tfvars.example (or dev's) and set ses_identity"
 aws sts get-caller-identity >/dev/null 2>&1 || die "no AWS credentials: configure a profile or SSO (aws configure sso) and export AWS_PROFILE"
-[ -f "$ENV_DIR/backend.hcl" ] || die "missing $ENV_DIR/backend.hcl: run terraform/scripts/bootstrap-backend.sh and save its output there"
-[ -f "$ENV_DIR/terraform.tfvars" ] || [ -n "${TF_VAR_ses_identity:-}" ] \
-  || die "missing $ENV_DIR/terraform.tfvars (copy terraform.tfvars.example; set ses_identity)"
 
-# --- packages: arm64 zips of every lambda-* bin, and the site for S3 -------------
+# --- packages: arm64 zips of every lambda-* bin, and the site for S3 ------------
 DIST="${DIST:-$TASKLANE_HOME/dist}"
 DIST="$DIST" bash "$ROOT/scripts/package-lambdas.sh"
 LAMBDA_DIR="$DIST/lambda"
 SITE="$DIST/site"
+[ -d "$SITE/pkg" ] || die "package-lambdas.sh left no $SITE/pkg"
 
-# --- Terraform ---------------------------------------------------------------------
-cd "$ENV_DIR"
-terraform init -input=false -backend-config=backend.hcl >/dev/null
-TF_ARGS=(-input=false -var "lambda_dist_dir=$LAMBDA_DIR")
+cd "$ENV_DIR" || die "cannot enter $ENV_DIR"
+step "terraform init (terraform/environments/$env_name)"
+terraform init -input=false -reconfigure -backend-config=backend.hcl >/dev/null
+# A plan (pull requests) may hold the state lock for a while: wait for it.
+TF_ARGS=(-input=false -lock-timeout=10m -var "lambda_dist_dir=$LAMBDA_DIR")
 if [ "$mode" = plan ]; then
-  step "terraform plan"
+  step "terraform plan ($env_name)"
   terraform plan "${TF_ARGS[@]}"
   exit 0
 fi
 
-step "terraform apply"
-if [ "${AUTO_APPROVE:-0}" = 1 ]; then
-  terraform apply -auto-approve "${TF_ARGS[@]}"
-else
-  terraform apply "${TF_ARGS[@]}"
-fi
-BUCKET=$(terraform output -raw assets_bucket)
-DIST=$(terraform output -raw distribution_id)
-URL=$(terraform output -raw url)
+tf_apply() {
+  step "terraform apply ($env_name)"
+  if [ "${AUTO_APPROVE:-0}" = 1 ]; then
+    terraform apply -auto-approve "${TF_ARGS[@]}"
+  else
+    terraform apply "${TF_ARGS[@]}"
+  fi
+}
+tf_out() { terraform output -raw "$1" 2>/dev/null || true; }
 
-# Same Cache-Control as the server (server/src/assets.rs): names with a hex
-# hash segment of >= 8 digits are immutable for a year, the rest revalidate.
-# The .br/.gz copies are for the local server; CloudFront compresses itself.
-step "uploading site assets to s3://$BUCKET"
+# --- the site split by cache lifetime -------------------------------------------
+# Same rule and Cache-Control as the server (server/src/assets.rs): a name with
+# a hex segment of >= 8 digits between stem and extension never changes, so
+# it is immutable for a year; everything else revalidates. sync compares by
+# size and time, and a hashed name is its content, so re-deploys upload only
+# new bundles.
 IMMUTABLE="public, max-age=31536000, immutable"
 REVALIDATE="public, max-age=0, must-revalidate"
-aws s3 sync "$SITE" "s3://$BUCKET" --exclude '*' --include '*.*.*' --exclude '*.br' --exclude '*.gz' \
-  --cache-control "$IMMUTABLE" --only-show-errors
-# Re-upload everything not matched above with the revalidate header; sync
-# skips the unchanged hashed files by size and time.
-(cd "$SITE" && find . -type f ! -name '*.br' ! -name '*.gz' | sed 's|^\./||') | while read -r f; do
-  name=$(basename "$f")
-  if [[ "$name" =~ ^[^.]+\.[0-9a-fA-F]{8,}\.[^.]+$ ]]; then continue; fi
-  aws s3 cp "$SITE/$f" "s3://$BUCKET/$f" --cache-control "$REVALIDATE" --only-show-errors
-done
-# Correct type for the WASM bundle (streaming compilation needs application/wasm).
-for w in "$SITE"/pkg/*.wasm; do
-  [ -f "$w" ] || continue
-  aws s3 cp "$w" "s3://$BUCKET/pkg/$(basename "$w")" --content-type application/wasm \
+HASHED_RE='^[^./]+\.[0-9a-fA-F]{8,}\.[^./]+$'
+STAGE="$(mktemp -d)"
+trap 'rm -rf "$STAGE"' EXIT
+mkdir -p "$STAGE/hashed" "$STAGE/plain"
+: > "$STAGE/hashed.txt"; : > "$STAGE/plain.txt"
+while IFS= read -r -d '' f; do
+  f="${f#./}"
+  if [[ "$(basename "$f")" =~ $HASHED_RE ]]; then
+    (cd "$SITE" && cp --parents "$f" "$STAGE/hashed/"); echo "$f" >> "$STAGE/hashed.txt"
+  else
+    (cd "$SITE" && cp --parents "$f" "$STAGE/plain/"); echo "$f" >> "$STAGE/plain.txt"
+  fi
+done < <(cd "$SITE" && find . -type f ! -name '*.br' ! -name '*.gz' -print0)
+[ -s "$STAGE/hashed.txt" ] || die "no hashed assets in $SITE (expected pkg/tasklane.<hash>.wasm|js|css)"
+
+DEPLOY_ID="$(date -u +%Y%m%dT%H%M%SZ)-$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo nogit)"
+MANIFESTS=deploys/
+
+upload_assets() { # bucket
+  local b="$1"
+  step "uploading $(wc -l < "$STAGE/hashed.txt") hashed assets to s3://$b (kept next to the previous ones)"
+  # .wasm gets its own type: streaming compilation needs application/wasm.
+  aws s3 sync "$STAGE/hashed" "s3://$b" --exclude '*.wasm' \
     --cache-control "$IMMUTABLE" --only-show-errors
+  aws s3 sync "$STAGE/hashed" "s3://$b" --exclude '*' --include '*.wasm' \
+    --content-type application/wasm --cache-control "$IMMUTABLE" --only-show-errors
+  if [ -s "$STAGE/plain.txt" ]; then
+    step "uploading $(wc -l < "$STAGE/plain.txt") non-hashed public files (revalidated on every use)"
+    aws s3 cp "$STAGE/plain" "s3://$b" --recursive \
+      --cache-control "$REVALIDATE" --only-show-errors
+  fi
+}
+
+BUCKET="$(tf_out assets_bucket)"
+if [ -n "$BUCKET" ] && aws s3api head-bucket --bucket "$BUCKET" >/dev/null 2>&1; then
+  upload_assets "$BUCKET"
+  tf_apply
+else
+  step "first deploy of $env_name: no assets bucket yet, so apply first, then upload"
+  tf_apply
+  BUCKET="$(tf_out assets_bucket)"
+  [ -n "$BUCKET" ] || die "terraform output assets_bucket is empty after apply"
+  upload_assets "$BUCKET"
+fi
+# Written only once the code naming these files is live, so a deploy whose
+# apply failed does not take one of the KEEP_DEPLOYS places of a deploy that
+# served pages.
+step "recording deploy manifest $MANIFESTS$DEPLOY_ID.txt"
+aws s3 cp "$STAGE/hashed.txt" "s3://$BUCKET/$MANIFESTS$DEPLOY_ID.txt" \
+  --content-type text/plain --cache-control no-store --only-show-errors
+
+URL="$(tf_out url)"; URL="${URL%/}"
+DIST_ID="$(tf_out distribution_id)"
+if [ -z "$URL" ] || [ -z "$DIST_ID" ]; then
+  die "terraform outputs url and distribution_id are required (terraform/environments/$env_name/outputs.tf)"
+fi
+
+# Non-hashed files are served with max-age=0 already; the invalidation drops
+# what CloudFront cached before this deploy changed their headers or content.
+if [ -s "$STAGE/plain.txt" ]; then
+  mapfile -t paths < <(sed 's|^|/|' "$STAGE/plain.txt")
+  step "invalidating ${#paths[@]} non-hashed paths on CloudFront"
+  aws cloudfront create-invalidation --distribution-id "$DIST_ID" --paths "${paths[@]}" >/dev/null
+fi
+
+# --- prune: keep the hashed files of the last KEEP_DEPLOYS deploys -------------
+# Deletes only hashed names, only when at least KEEP_DEPLOYS manifests exist
+# (a bucket filled before manifests existed keeps everything until then),
+# never a file a kept manifest lists, and never one uploaded in the last hour
+# (another deploy, e.g. an operator's next to CI's, may be between its upload
+# and its apply). Versioning keeps deleted objects as noncurrent versions
+# until the bucket's lifecycle expires them.
+mapfile -t manifests < <(aws s3api list-objects-v2 --bucket "$BUCKET" --prefix "$MANIFESTS" \
+  --query 'Contents[].Key' --output text | tr '\t' '\n' | grep -E '\.txt$' | sort)
+if [ "${#manifests[@]}" -lt "$KEEP_DEPLOYS" ]; then
+  step "prune: ${#manifests[@]} deploy manifest(s), fewer than KEEP_DEPLOYS=$KEEP_DEPLOYS: nothing deleted"
+else
+  keep_from=$(( ${#manifests[@]} - KEEP_DEPLOYS ))
+  : > "$STAGE/keep.txt"
+  for m in "${manifests[@]:keep_from}"; do
+    aws s3 cp "s3://$BUCKET/$m" - --only-show-errors >> "$STAGE/keep.txt"
+  done
+  cutoff=$(date -u -d '1 hour ago' +%Y-%m-%dT%H:%M:%S)
+  aws s3api list-objects-v2 --bucket "$BUCKET" --query 'Contents[].[Key,LastModified]' --output text \
+    | while IFS=$'\t' read -r key modified; do
+      if [[ "$key" != "$MANIFESTS"* && "$(basename "$key")" =~ $HASHED_RE && "${modified:0:19}" < "$cutoff" ]]; then
+        echo "$key"
+      fi
+    done | sort -u > "$STAGE/hashed-in-bucket.txt"
+  sort -u "$STAGE/keep.txt" > "$STAGE/keep-sorted.txt"
+  comm -23 "$STAGE/hashed-in-bucket.txt" "$STAGE/keep-sorted.txt" > "$STAGE/stale.txt"
+  step "prune: keeping the assets of the last $KEEP_DEPLOYS deploys, deleting $(wc -l < "$STAGE/stale.txt") older hashed file(s)"
+  while IFS= read -r key; do
+    aws s3api delete-object --bucket "$BUCKET" --key "$key" >/dev/null
+  done < "$STAGE/stale.txt"
+  for m in "${manifests[@]:0:keep_from}"; do
+    aws s3api delete-object --bucket "$BUCKET" --key "$m" >/dev/null
+  done
+fi
+
+# --- smoke check: the page, and the hashed asset that page names ----------------
+# Retries cover CloudFront propagation and the first (cold) Lambda start.
+fetch() { # url outfile -> final HTTP status, following redirects (sign-in)
+  curl -sS -L --max-time 20 -o "$2" -w '%{http_code}' "$1" 2>/dev/null || echo 000
+}
+page_status=000
+for _ in $(seq 1 12); do
+  page_status=$(fetch "$URL/" "$STAGE/index.html")
+  [ "$page_status" = 200 ] && break
+  sleep 10
 done
-step "invalidating the non-hashed paths on CloudFront"
-aws cloudfront create-invalidation --distribution-id "$DIST" --paths '/favicon.svg' >/dev/null
-step "deployed: $URL"
+[ "$page_status" = 200 ] || die "smoke check: GET $URL/ returned $page_status"
+asset=$(grep -oE '/pkg/[^"'"'"' ?#]+' "$STAGE/index.html" | head -1 || true)
+[ -n "$asset" ] || asset="/$(grep -m1 '^pkg/' "$STAGE/hashed.txt")"
+asset_status=$(fetch "$URL$asset" /dev/null)
+[ "$asset_status" = 200 ] || die "smoke check: GET $URL$asset returned $asset_status (the page names an asset the bucket does not serve)"
+step "smoke check: GET / and GET $asset returned 200"
+step "deployed $env_name ($DEPLOY_ID): $URL"

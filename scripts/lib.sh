@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the README commands: where caches live, how to print progress,
 # which toolchain builds the site. Sourced, never run.
 set -euo pipefail
@@ -11,6 +12,13 @@ TOOLS="$TASKLANE_HOME/tools"
 VENV="$TASKLANE_HOME/venv"
 export PATH="$TOOLS/bin:$ROOT/node_modules/.bin:$VENV/bin:$PATH"
 mkdir -p "$TASKLANE_HOME" "$TOOLS/bin"
+# Exported so node (end2end/lib.mjs) finds the same cache directory.
+export TASKLANE_HOME
+# The browser scripts/setup.sh chose; an explicit CHROMIUM_PATH wins.
+if [ -z "${CHROMIUM_PATH:-}" ] && [ -s "$TASKLANE_HOME/chromium-path" ]; then
+  CHROMIUM_PATH="$(cat "$TASKLANE_HOME/chromium-path")"
+  export CHROMIUM_PATH
+fi
 
 _t0=$(date +%s)
 step() { printf '\033[1;34m==>\033[0m [%4ss] %s\n' "$(( $(date +%s) - _t0 ))" "$*" >&2; }

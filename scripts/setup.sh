@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Installs every tool the build and the tests need. Idempotent: each step checks
 # first and says what it skipped, so a second run takes seconds.
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
-SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+# sudo only when not root: containers and this kind of dev box run as root
+# without sudo installed; GitHub's runners run as a user with passwordless sudo.
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || die "not root and no sudo: run scripts/setup.sh as root or install sudo"
+  SUDO="sudo"
+fi
 apt_missing() { local m=(); for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || m+=("$p"); done; echo "${m[@]:-}"; }
 apt_install() {
   local missing; missing=$(apt_missing "$@")
@@ -37,7 +44,7 @@ else
     work="$TASKLANE_HOME/wasm-std"; rm -rf "$work"; mkdir -p "$work/src"
     printf '[package]\nname = "wasmstd"\nversion = "0.0.0"\nedition = "2021"\n[lib]\npath = "src/lib.rs"\n[profile.release]\npanic = "abort"\n' > "$work/Cargo.toml"
     : > "$work/src/lib.rs"
-    (cd "$work" && RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 RUSTUP_TOOLCHAIN= CARGO_TARGET_DIR="$work/target" /usr/bin/cargo build --release \
+    (cd "$work" && RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 RUSTUP_TOOLCHAIN='' CARGO_TARGET_DIR="$work/target" /usr/bin/cargo build --release \
       --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort)
     $SUDO mkdir -p "$sysroot_lib"
     find "$work/target/wasm32-unknown-unknown/release/deps" -name '*.rlib' ! -name 'libwasmstd-*' \
@@ -79,8 +86,39 @@ fi
 
 [ "$need_browser" = "run" ] && { step "setup done (toolchain: $TC)"; exit 0; }
 
-# --- test-only tools: Chromium for the browser tests, moto for AWS on loopback
-apt_install chromium python3-venv curl
+# --- test-only tools: a Chromium for the browser tests, moto for AWS on loopback
+# Any Chromium or Chrome that runs will do, so a machine that has one installs
+# nothing: GitHub's ubuntu-24.04 image unpacks Chromium into
+# /usr/local/share/chromium (linked as /usr/bin/chromium) and installs Google
+# Chrome, while Ubuntu's own `chromium` deb is only a snap stub. Elsewhere
+# Debian's chromium package is the fallback. The choice is written to
+# $CHROMIUM_FILE, which scripts/lib.sh and end2end/lib.mjs read, so the tests
+# launch the same binary.
+CHROMIUM_FILE="$TASKLANE_HOME/chromium-path"
+browser_runs() { [ -x "$1" ] && timeout 30 "$1" --version 2>/dev/null | grep -qiE 'chromium|chrome'; }
+find_browser() {
+  local c
+  for c in "$(cat "$CHROMIUM_FILE" 2>/dev/null || true)" \
+      /usr/local/share/chromium/chrome-linux/chrome \
+      "$(command -v chromium || true)" "$(command -v chromium-browser || true)" \
+      "$(command -v google-chrome || true)" "$(command -v google-chrome-stable || true)"; do
+    if [ -n "$c" ] && browser_runs "$c"; then echo "$c"; return 0; fi
+  done
+  return 1
+}
+# An explicit CHROMIUM_PATH (not the one lib.sh read back from $CHROMIUM_FILE)
+# is the user's choice: use it or stop, never silently pick another.
+if [ -n "${CHROMIUM_PATH:-}" ] && [ "$CHROMIUM_PATH" != "$(cat "$CHROMIUM_FILE" 2>/dev/null || true)" ]; then
+  browser_runs "$CHROMIUM_PATH" || die "CHROMIUM_PATH=$CHROMIUM_PATH does not run ($CHROMIUM_PATH --version failed): point it at a Chromium or Chrome binary, or unset it"
+  browser="$CHROMIUM_PATH"
+elif ! browser=$(find_browser); then
+  apt_install chromium || die "no Chromium or Chrome found and apt could not install Debian's chromium: install one and set CHROMIUM_PATH"
+  browser=/usr/bin/chromium
+  browser_runs "$browser" || die "$browser was installed but does not run ($browser --version)"
+fi
+[ "$(cat "$CHROMIUM_FILE" 2>/dev/null || true)" = "$browser" ] || echo "$browser" > "$CHROMIUM_FILE"
+step "browser: $browser ($(timeout 30 "$browser" --version 2>/dev/null | head -1))"
+apt_install python3-venv curl
 if [ -x "$VENV/bin/moto_server" ] && [ "$(cat "$VENV/.stamp" 2>/dev/null)" = "$(sha256sum "$ROOT/scripts/requirements-test.txt" | cut -c1-16)" ]; then
   step "python: test tools already installed"
 else
