@@ -2,19 +2,18 @@
 # Infrastructure checks, run by the test command and CI:
 #   1. every .tf file parses with python-hcl2 (syntax errors fail);
 #   2. `terraform fmt -check -recursive terraform/` if a terraform binary is on
-#      PATH (offline-safe; `init`/`validate` need provider downloads and run
-#      in CI instead: .github/workflows/ci.yml);
-#   3. scripts/check-infra.py --self-test (the agreement check fails when the
-#      fixture's code and Terraform disagree, passes when they agree);
-#   4. scripts/check-infra.py on the real tree (Lambda bins <-> functions,
-#      env vars, IAM actions, wildcards, routes);
-#   5. checkov on terraform/ (only inline, justified skips).
+#      PATH (offline-safe; `init`/`validate`/`plan` need provider downloads
+#      and run in CI instead: .github/workflows/ci.yml, deploy.yml);
+#   3. checkov on terraform/ (only inline, justified skips).
 # Every step runs and prints what it found; the exit status is non-zero if
 # any step failed.
 #
-# `--without-agreement` leaves out step 4, and says so (for work in progress
-# on a branch where a Lambda binary does not exist yet); the test command
-# and CI run every step.
+# Code and Terraform agree by construction, not by this script: a Rust test
+# writes each Lambda's actions and environment to terraform/lambdas.json
+# (and fails when the committed file is stale), Terraform builds the roles
+# and checks each function's environment from it at plan time, and the test
+# command fails on a declared action no test exercised
+# (scripts/check-permissions-used.py).
 source "$(dirname "$0")/lib.sh"
 
 PY="$VENV/bin/python"
@@ -24,7 +23,7 @@ PY="$VENV/bin/python"
 # bc-python-hcl2, a fork that installs the same top-level `hcl2` package, so
 # installing both into one venv overwrites files of one with the other. The
 # current python-hcl2 therefore lives in its own --target directory, put on
-# PYTHONPATH for check-infra.py only; checkov stays in the venv.
+# PYTHONPATH for the parse step only; checkov stays in the venv.
 HCL2_VERSION=8.1.4
 HCL2_DIR="$TASKLANE_HOME/python-hcl2-$HCL2_VERSION"
 if [ ! -f "$HCL2_DIR/.ok" ]; then
@@ -38,7 +37,7 @@ PYHCL() { PYTHONPATH="$HCL2_DIR${PYTHONPATH:+:$PYTHONPATH}" "$PY" "$@"; }
 failed=()
 
 step "parsing every .tf file with python-hcl2 $HCL2_VERSION"
-if ! PYHCL - "$ROOT/terraform" "$ROOT/scripts/check-infra-fixtures" <<'PYEOF'
+if ! PYHCL - "$ROOT/terraform" <<'PYEOF'
 import sys, pathlib, hcl2
 bad = 0
 n = 0
@@ -67,21 +66,6 @@ if command -v terraform >/dev/null; then
   fi
 else
   step "terraform not on PATH: skipping terraform fmt -check (CI runs it)"
-fi
-
-step "check-infra self-test (fixtures in scripts/check-infra-fixtures)"
-self_log="$TASKLANE_HOME/check-infra-self-test.log"
-if PYHCL "$ROOT/scripts/check-infra.py" --self-test > "$self_log" 2>&1; then
-  grep -E '^######## |^self-test' "$self_log"
-else
-  cat "$self_log"; failed+=("check-infra self-test")
-fi
-
-if [ "${1:-}" = "--without-agreement" ]; then
-  step "NOT checking code/infra agreement (--without-agreement)"
-else
-  step "infrastructure agrees with the code (scripts/check-infra.py)"
-  PYHCL "$ROOT/scripts/check-infra.py" || failed+=("code/infra agreement")
 fi
 
 step "checkov on terraform/ (inline skips carry their reasons)"

@@ -411,6 +411,142 @@ async fn only_cloudfront_may_call_and_limits_count_its_viewer_address() {
     assert_eq!(res["statusCode"], 429, "{res}");
 }
 
+/// The Team page's changes through the deployed function: each sends its
+/// Cognito admin action (the API role's `ManagePeople` grants), and the
+/// store and the pool agree afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_manages_people_through_the_function() {
+    let (f, s) = start().await;
+    let store = store::DynamoStore::new(store::DynamoStore::local_client(&moto(), None), &s.table);
+    // An admin beside the member, in the pool and the store.
+    let admin = format!("admin-{}@example.com", unique());
+    for (op, body) in [
+        ("CreateGroup", json!({ "UserPoolId": s.pool_id, "GroupName": "ADMIN" })),
+        (
+            "AdminCreateUser",
+            json!({
+                "UserPoolId": s.pool_id, "Username": admin, "MessageAction": "SUPPRESS",
+                "TemporaryPassword": PASSWORD,
+                "UserAttributes": [{ "Name": "email", "Value": admin }]
+            }),
+        ),
+        (
+            "AdminSetUserPassword",
+            json!({ "UserPoolId": s.pool_id, "Username": admin, "Password": PASSWORD, "Permanent": true }),
+        ),
+        (
+            "AdminAddUserToGroup",
+            json!({ "UserPoolId": s.pool_id, "Username": admin, "GroupName": "ADMIN" }),
+        ),
+    ] {
+        cognito(op, body).await;
+    }
+    let sub_of = |user: Value| {
+        user["UserAttributes"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["Name"] == "sub"))
+            .and_then(|x| x["Value"].as_str())
+            .map(|s| domain::UserId::parse(s).unwrap())
+            .unwrap()
+    };
+    let admin_id = sub_of(
+        cognito("AdminGetUser", json!({ "UserPoolId": s.pool_id, "Username": admin })).await,
+    );
+    store::Store::create_profile(
+        &store,
+        domain::NewProfile {
+            id: admin_id,
+            email: domain::Email::parse(&admin).unwrap(),
+            display_name: domain::DisplayName::parse("Ada Admin").unwrap(),
+            role: domain::Role::Admin,
+        },
+    )
+    .await
+    .unwrap();
+    let token = cognito(
+        "AdminInitiateAuth",
+        json!({
+            "UserPoolId": s.pool_id, "ClientId": s.client_id, "AuthFlow": "ADMIN_NO_SRP_AUTH",
+            "AuthParameters": { "USERNAME": admin, "PASSWORD": PASSWORD }
+        }),
+    )
+    .await["AuthenticationResult"]["AccessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let member = sub_of(
+        cognito("AdminGetUser", json!({ "UserPoolId": s.pool_id, "Username": s.username })).await,
+    );
+
+    let change = |endpoint: &'static str, field: &'static str, value: &'static str| {
+        let store = store.clone();
+        let token = token.clone();
+        let f = &f;
+        async move {
+            let version = store::Store::get_profile(&store, member).await.unwrap().version;
+            let res = call(
+                f,
+                http_event("POST", &format!("/api/team/{endpoint}"), "$default")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header("accept", "application/json")
+                    .header("sec-fetch-site", "same-origin")
+                    .cookie(&format!("__Host-tl_access={token}"))
+                    .body(&format!("user={member}&version={version}&{field}={value}"))
+                    .build(),
+            )
+            .await;
+            assert_eq!(res["statusCode"], 200, "{endpoint} {value}: {res}");
+        }
+    };
+    let groups = || async {
+        let out = cognito(
+            "AdminListGroupsForUser",
+            json!({ "UserPoolId": s.pool_id, "Username": s.username }),
+        )
+        .await;
+        let mut names: Vec<String> = out["Groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["GroupName"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let enabled = || async {
+        cognito("AdminGetUser", json!({ "UserPoolId": s.pool_id, "Username": s.username })).await
+            ["Enabled"]
+            .as_bool()
+            .unwrap()
+    };
+
+    change("role", "role", "ADMIN").await;
+    assert_eq!(groups().await, ["ADMIN", "MEMBER"]);
+    change("role", "role", "MEMBER").await;
+    assert_eq!(groups().await, ["MEMBER"]);
+    let profile = store::Store::get_profile(&store, member).await.unwrap();
+    assert_eq!(profile.role, domain::Role::Member);
+
+    change("active", "active", "false").await;
+    assert!(!enabled().await, "deactivated in the pool");
+    assert!(!store::Store::get_profile(&store, member).await.unwrap().active);
+    // Its sessions ended: the member's token no longer counts.
+    let res = call(
+        &f,
+        http_event("POST", "/api/auth/me", "$default")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .cookie(&format!("__Host-tl_access={}", s.access_token))
+            .body("")
+            .build(),
+    )
+    .await;
+    assert_eq!(text(&res), "null", "{res}");
+    change("active", "active", "true").await;
+    assert!(enabled().await, "reactivated in the pool");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_function_answers_over_post() {
     let (f, _) = start().await;
