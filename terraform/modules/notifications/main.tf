@@ -30,6 +30,8 @@ resource "aws_kms_key" "topic" {
       {
         # SES publishes bounce and complaint events to the ses-events topic,
         # which is encrypted with this key; only on behalf of this account.
+        # wildcard: "GenerateDataKey*" is the pair SNS encryption needs, and
+        # "Resource" in a key policy means this key.
         Sid       = "SesEventPublishing"
         Effect    = "Allow"
         Principal = { Service = "ses.amazonaws.com" }
