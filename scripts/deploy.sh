@@ -26,7 +26,7 @@
 # (rather than -target=module.cdn, which drags in the API and every Lambda it
 # depends on anyway) keeps one code path for the infrastructure.
 #
-# Needs: the aws CLI with credentials, terraform >= 1.6, curl, and what
+# Needs: the aws CLI with credentials, terraform >= 1.9 (CI uses 1.11), curl, and what
 # scripts/package-lambdas.sh needs (scripts/setup.sh run).
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
@@ -84,7 +84,11 @@ fi
 
 # --- prerequisites, each with what to do about it -----------------------------
 command -v cargo >/dev/null || die "cargo not found: run scripts/setup.sh"
-command -v terraform >/dev/null || die "terraform not found: install terraform >= 1.6 (https://developer.hashicorp.com/terraform/install)"
+command -v terraform >/dev/null || die "terraform not found: install terraform >= 1.9 (https://developer.hashicorp.com/terraform/install)"
+# 1.9: the stack's variable validations refer to other variables.
+tf_version="$(terraform version | sed -n '1s/^Terraform v\([0-9.]*\).*/\1/p')"
+[ "$(printf '%s\n' 1.9.0 "$tf_version" | sort -V | head -1)" = 1.9.0 ] \
+  || die "terraform ${tf_version:-(unknown version)} is too old: install terraform >= 1.9 (CI uses 1.11)"
 command -v aws >/dev/null || die "aws CLI not found: install AWS CLI v2"
 command -v curl >/dev/null || die "curl not found: run scripts/setup.sh"
 [ -f "$ENV_DIR/backend.hcl" ] || die "missing terraform/environments/$env_name/backend.hcl: write the bootstrap's output there, e.g.
