@@ -157,7 +157,7 @@ command -v curl >/dev/null || die "curl not found: run scripts/setup.sh"
 [ -f "$ENV_DIR/backend.hcl" ] || die "missing terraform/environments/$env_name/backend.hcl: write the bootstrap's output there, e.g.
   terraform -chdir=terraform/bootstrap output -json backend_hcl | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"$env_name\"])' > terraform/environments/$env_name/backend.hcl
 (terraform/bootstrap/README.md)"
-[ -f "$ENV_DIR/terraform.tfvars" ] || die "missing terraform/environments/$env_name/terraform.tfvars: copy terraform/environments/$env_name/terraform.tfvars.example (or dev's) and set ses_identity"
+[ -f "$ENV_DIR/terraform.tfvars" ] || die "missing terraform/environments/$env_name/terraform.tfvars: copy terraform/environments/$env_name/terraform.tfvars.example and set at least ses_identity, mail_from, alarm_email and lambda_permissions_boundary_arn (terraform/README.md, step 4)"
 aws sts get-caller-identity >/dev/null 2>&1 || die "no AWS credentials: configure a profile or SSO (aws configure sso) and export AWS_PROFILE"
 
 # --- packages: arm64 zips of every lambda-* bin, and the site for S3 ------------
