@@ -67,7 +67,8 @@ if [ "$mode" = config ]; then
     python3 - "$1" "$env_name" <<'PY'
 import json, os, sys
 name, env = sys.argv[1], sys.argv[2]
-src = json.loads(os.environ["TASKLANE_GITHUB_VARS"]) if os.environ.get("TASKLANE_GITHUB_VARS") else os.environ
+# GitHub variable names are case-insensitive.
+src = {k.upper(): v for k, v in json.loads(os.environ["TASKLANE_GITHUB_VARS"]).items()} if os.environ.get("TASKLANE_GITHUB_VARS") else os.environ
 suffixed = name + "_" + env.upper().replace("-", "_")
 print(src.get(suffixed) or src.get(name) or "", end="")
 PY
@@ -97,7 +98,8 @@ HCL
       || { rm -f "$ENV_DIR/terraform.tfvars.tmp"; die "terraform.tfvars not written (see above)"; }
 import json, os, re, sys
 path, env = sys.argv[1], sys.argv[2]
-src = json.loads(os.environ["TASKLANE_GITHUB_VARS"]) if os.environ.get("TASKLANE_GITHUB_VARS") else os.environ
+# GitHub variable names are case-insensitive.
+src = {k.upper(): v for k, v in json.loads(os.environ["TASKLANE_GITHUB_VARS"]).items()} if os.environ.get("TASKLANE_GITHUB_VARS") else os.environ
 suffix = "_" + env.upper().replace("-", "_")
 text = open(path).read()
 errors, out = [], []
