@@ -100,8 +100,9 @@ data "aws_iam_policy_document" "deploy_core" {
   # --- IAM: the functions' and the scheduler's roles ------------------------------
   statement {
     sid = "Roles"
-    # Reads, tags, trust and deletion; IAM offers no boundary condition for
-    # these. Creating a role and writing its policies is RolesWithBoundary.
+    # Reads, tags, trust and deletion, not conditioned on the boundary so
+    # roles that predate it stay readable and get it on the next apply.
+    # Creating a role and writing its policies is RolesWithBoundary.
     actions = [
       "iam:GetRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
       "iam:UpdateRoleDescription", "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags",
