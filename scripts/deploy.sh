@@ -3,8 +3,8 @@
 # (terraform/bootstrap/README.md):
 #   scripts/deploy.sh [dev|prod]                 build, upload assets, apply, prune, smoke check
 #   scripts/deploy.sh [dev|prod] --plan          build, then terraform plan only (nothing uploaded)
-#   scripts/deploy.sh [dev|prod] --write-config  write backend.hcl / terraform.tfvars from the
-#                                                environment (CI; see below) and stop
+#   scripts/deploy.sh [dev|prod] --write-config  write backend.hcl / terraform.tfvars from GitHub
+#                                                variables (CI; see below) and stop
 #   AUTO_APPROVE=1 scripts/deploy.sh prod        no confirmation prompt (CI)
 #   KEEP_DEPLOYS=3                               deploys whose hashed assets stay in the bucket
 # The environment defaults to dev; its Terraform root is terraform/environments/<env>,
@@ -26,7 +26,7 @@
 # (rather than -target=module.cdn, which drags in the API and every Lambda it
 # depends on anyway) keeps one code path for the infrastructure.
 #
-# Needs: the aws CLI with credentials, terraform >= 1.6, curl, and what
+# Needs: the aws CLI with credentials, terraform >= 1.9 (CI uses 1.11), curl, and what
 # scripts/package-lambdas.sh needs (scripts/setup.sh run).
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
@@ -49,21 +49,44 @@ KEEP_DEPLOYS="${KEEP_DEPLOYS:-3}"
 [[ "$KEEP_DEPLOYS" =~ ^[1-9][0-9]*$ ]] || die "KEEP_DEPLOYS must be a positive integer"
 
 # --- CI: config files from repository/environment variables -------------------
-# The values are what terraform/bootstrap printed (state bucket, lock table) and
-# the environment's settings; files already present (committed or written by
-# an operator) are left alone. The state key layout matches the bootstrap's
-# backend_hcl output.
+# GitHub variables -> terraform/environments/<env>/{backend.hcl,terraform.tfvars}.
+# Each Terraform variable of the root (variables.tf) is read from the GitHub
+# variable of the same name in upper case (mail_from <- MAIL_FROM), except
+# region <- AWS_REGION; lambda_dist_dir is this script's own. For every name,
+# NAME_<ENV> (e.g. SES_IDENTITY_PROD) wins over NAME: pull-request plans run
+# without a GitHub environment, so that is how they tell dev from prod. An
+# unset or empty variable leaves the Terraform default; one without a default
+# (ses_identity, mail_from, alarm_email) must be set. Lists are comma-separated.
+# Values come from TASKLANE_GITHUB_VARS (deploy.yml passes toJSON(vars)) or,
+# without it, from the process environment. The state key layout matches the
+# bootstrap's backend_hcl output. Files already present (committed or written
+# by an operator) are left alone. terraform/bootstrap/README.md lists the
+# variables.
 if [ "$mode" = config ]; then
-  need() { [ -n "${!1:-}" ] || die "$1 is empty: set it as a GitHub variable (terraform/bootstrap/README.md)"; }
+  gh_var() { # NAME -> value of NAME_<ENV> or NAME, empty if unset
+    python3 - "$1" "$env_name" <<'PY'
+import json, os, sys
+name, env = sys.argv[1], sys.argv[2]
+# GitHub variable names are case-insensitive.
+src = {k.upper(): v for k, v in json.loads(os.environ["TASKLANE_GITHUB_VARS"]).items()} if os.environ.get("TASKLANE_GITHUB_VARS") else os.environ
+suffixed = name + "_" + env.upper().replace("-", "_")
+print(src.get(suffixed) or src.get(name) or "", end="")
+PY
+  }
+  need() { # NAME -> its value, or stop
+    local v; v="$(gh_var "$1")"
+    [ -n "$v" ] || die "GitHub variable $1 (or ${1}_$(tr 'a-z-' 'A-Z_' <<<"$env_name")) is empty: set it (terraform/bootstrap/README.md)"
+    printf '%s' "$v"
+  }
   if [ -f "$ENV_DIR/backend.hcl" ]; then
     step "terraform/environments/$env_name/backend.hcl exists: kept"
   else
-    need TF_STATE_BUCKET; need TF_LOCK_TABLE; need AWS_REGION
+    bucket="$(need TF_STATE_BUCKET)"; table="$(need TF_LOCK_TABLE)"; region="$(need AWS_REGION)"
     cat > "$ENV_DIR/backend.hcl" <<HCL
-bucket         = "$TF_STATE_BUCKET"
+bucket         = "$bucket"
 key            = "tasklane/$env_name/terraform.tfstate"
-region         = "$AWS_REGION"
-dynamodb_table = "$TF_LOCK_TABLE"
+region         = "$region"
+dynamodb_table = "$table"
 encrypt        = true
 HCL
     step "wrote terraform/environments/$env_name/backend.hcl"
@@ -71,26 +94,72 @@ HCL
   if [ -f "$ENV_DIR/terraform.tfvars" ]; then
     step "terraform/environments/$env_name/terraform.tfvars exists: kept"
   else
-    need AWS_REGION; need SES_IDENTITY
-    cat > "$ENV_DIR/terraform.tfvars" <<HCL
-region       = "$AWS_REGION"
-ses_identity = "$SES_IDENTITY"
-public_url   = "${PUBLIC_URL:-}"
-HCL
-    step "wrote terraform/environments/$env_name/terraform.tfvars"
+    python3 - "$ENV_DIR/variables.tf" "$env_name" > "$ENV_DIR/terraform.tfvars.tmp" <<'PY' \
+      || { rm -f "$ENV_DIR/terraform.tfvars.tmp"; die "terraform.tfvars not written (see above)"; }
+import json, os, re, sys
+path, env = sys.argv[1], sys.argv[2]
+# GitHub variable names are case-insensitive.
+src = {k.upper(): v for k, v in json.loads(os.environ["TASKLANE_GITHUB_VARS"]).items()} if os.environ.get("TASKLANE_GITHUB_VARS") else os.environ
+suffix = "_" + env.upper().replace("-", "_")
+text = open(path).read()
+errors, out = [], []
+for m in re.finditer(r'^variable "([a-z0-9_]+)" \{\n(.*?)^\}', text, re.M | re.S):
+    name, body = m.group(1), m.group(2)
+    if name == "lambda_dist_dir":
+        continue
+    gh = "AWS_REGION" if name == "region" else name.upper()
+    t = re.search(r'^\s*type\s*=\s*(.+?)\s*$', body, re.M)
+    t = t.group(1) if t else "string"
+    required = not re.search(r'^\s*default\s*=', body, re.M)
+    v = (src.get(gh + suffix) or src.get(gh) or "").strip()
+    if not v:
+        if required:
+            errors.append(f"GitHub variable {gh} (or {gh}{suffix}) is empty: {name} has no default")
+        continue
+    q = lambda s: json.dumps(s).replace("${", "$${").replace("%{", "%%{")
+    if t == "string":
+        val = q(v)
+    elif t == "number":
+        if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?|null", v):
+            errors.append(f"{gh}={v!r}: {name} must be a number")
+            continue
+        val = v
+    elif t == "bool":
+        if v not in ("true", "false"):
+            errors.append(f"{gh}={v!r}: {name} must be true or false")
+            continue
+        val = v
+    elif t == "list(string)":
+        val = "[" + ", ".join(q(x.strip()) for x in v.split(",") if x.strip()) + "]"
+    else:
+        errors.append(f"{name}: type {t} is not supported by --write-config")
+        continue
+    out.append(f"{name} = {val}")
+if errors:
+    print("\n".join("error: " + e for e in errors), file=sys.stderr)
+    sys.exit(1)
+print("# Written by scripts/deploy.sh --write-config from GitHub variables.")
+print("\n".join(out))
+PY
+    mv "$ENV_DIR/terraform.tfvars.tmp" "$ENV_DIR/terraform.tfvars"
+    step "wrote terraform/environments/$env_name/terraform.tfvars ($(grep -c ' = ' "$ENV_DIR/terraform.tfvars") variables)"
   fi
   exit 0
 fi
 
 # --- prerequisites, each with what to do about it -----------------------------
 command -v cargo >/dev/null || die "cargo not found: run scripts/setup.sh"
-command -v terraform >/dev/null || die "terraform not found: install terraform >= 1.6 (https://developer.hashicorp.com/terraform/install)"
+command -v terraform >/dev/null || die "terraform not found: install terraform >= 1.9 (https://developer.hashicorp.com/terraform/install)"
+# 1.9: the stack's variable validations refer to other variables.
+tf_version="$(terraform version | sed -n '1s/^Terraform v\([0-9.]*\).*/\1/p')"
+[ "$(printf '%s\n' 1.9.0 "$tf_version" | sort -V | head -1)" = 1.9.0 ] \
+  || die "terraform ${tf_version:-(unknown version)} is too old: install terraform >= 1.9 (CI uses 1.11)"
 command -v aws >/dev/null || die "aws CLI not found: install AWS CLI v2"
 command -v curl >/dev/null || die "curl not found: run scripts/setup.sh"
 [ -f "$ENV_DIR/backend.hcl" ] || die "missing terraform/environments/$env_name/backend.hcl: write the bootstrap's output there, e.g.
   terraform -chdir=terraform/bootstrap output -json backend_hcl | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"$env_name\"])' > terraform/environments/$env_name/backend.hcl
 (terraform/bootstrap/README.md)"
-[ -f "$ENV_DIR/terraform.tfvars" ] || die "missing terraform/environments/$env_name/terraform.tfvars: copy terraform/environments/$env_name/terraform.tfvars.example (or dev's) and set ses_identity"
+[ -f "$ENV_DIR/terraform.tfvars" ] || die "missing terraform/environments/$env_name/terraform.tfvars: copy terraform/environments/$env_name/terraform.tfvars.example and set at least ses_identity, mail_from, alarm_email and lambda_permissions_boundary_arn (terraform/README.md, step 4)"
 aws sts get-caller-identity >/dev/null 2>&1 || die "no AWS credentials: configure a profile or SSO (aws configure sso) and export AWS_PROFILE"
 
 # --- packages: arm64 zips of every lambda-* bin, and the site for S3 ------------

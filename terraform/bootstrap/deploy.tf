@@ -8,9 +8,15 @@
 # be scoped by name; those statements say so, and use the Project tag the
 # environments' provider sets (default_tags) where the service supports it.
 #
-# Holding iam:PutRolePolicy and iam:PassRole on "<prefix>-*" roles, this role
-# is as powerful as the code it deploys; what keeps it safe is who can assume
-# it (main after ci, prod behind reviewers: deploy.yml) and the Deny below.
+# Roles: it creates "<prefix>-*" roles and writes their policies only with the
+# permissions boundary of boundary.tf attached (iam:PermissionsBoundary), so
+# a role it hands out can never exceed that boundary, whatever policy it
+# writes; it cannot remove or change the boundary. What else keeps it safe is
+# who can assume it (main after ci, prod behind reviewers: deploy.yml) and
+# the Deny on the bootstrap's own resources.
+#
+# Three managed policies (core, messaging, edge): each must stay under IAM's
+# 6,144 characters (whitespace not counted); a role may attach 10.
 
 locals {
   regional = "${local.region}:${local.account}"
@@ -94,13 +100,27 @@ data "aws_iam_policy_document" "deploy_core" {
   # --- IAM: the functions' and the scheduler's roles ------------------------------
   statement {
     sid = "Roles"
+    # Reads, tags, trust and deletion, not conditioned on the boundary so
+    # roles that predate it stay readable and get it on the next apply.
+    # Creating a role and writing its policies is RolesWithBoundary.
     actions = [
-      "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
+      "iam:GetRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
       "iam:UpdateRoleDescription", "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags",
-      "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
-      "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
+      "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
     ]
     resources = ["${local.arn_prefix}:iam::${local.account}:role/${local.named}"]
+  }
+  statement {
+    sid = "RolesWithBoundary"
+    actions = [
+      "iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary",
+    ]
+    resources = ["${local.arn_prefix}:iam::${local.account}:role/${local.named}"]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.lambda_boundary_arn]
+    }
   }
   statement {
     sid       = "PassRoles"
@@ -110,6 +130,17 @@ data "aws_iam_policy_document" "deploy_core" {
       test     = "StringEquals"
       variable = "iam:PassedToService"
       values   = ["lambda.amazonaws.com", "scheduler.amazonaws.com"]
+    }
+  }
+  statement {
+    # Cognito creates this role when the pool switches to SES (DEVELOPER).
+    sid       = "CognitoEmailRole"
+    actions   = ["iam:CreateServiceLinkedRole"]
+    resources = ["${local.arn_prefix}:iam::${local.account}:role/aws-service-role/email.cognito-idp.amazonaws.com/AWSServiceRoleForAmazonCognitoIdpEmailService"]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:AWSServiceName"
+      values   = ["email.cognito-idp.amazonaws.com"]
     }
   }
 
@@ -205,22 +236,28 @@ data "aws_iam_policy_document" "deploy_core" {
       # wildcard: "<state bucket>/*" is every state object.
       aws_iam_role.plan.arn, aws_iam_role.deploy.arn, local.github_oidc_arn,
       local.state_bucket_arn, "${local.state_bucket_arn}/*", aws_dynamodb_table.lock.arn, aws_kms_key.state.arn,
-      aws_kms_alias.state.arn,
+      aws_kms_alias.state.arn, local.lambda_boundary_arn,
+      # wildcard: the deploy role's own managed policies.
+      "${local.arn_prefix}:iam::${local.account}:policy/${local.prefix}-github-*",
     ]
   }
 }
 
-data "aws_iam_policy_document" "deploy_services" {
-  #checkov:skip=CKV_AWS_356:The "*" resources are Cognito CreateUserPool (a pool's id is generated; conditioned on the Project tag), CloudFront (distributions, policies and origin access controls are named by generated ids and the policies take no tags) and calls that take no resource; each statement says why.
-  #checkov:skip=CKV_AWS_111:The writes on "*" are CreateUserPool (only with the Project tag) and CloudFront's distribution, policy, origin access control and invalidation calls, which cannot be scoped by name; everything with a name-based ARN is scoped to "<prefix>-*".
+data "aws_iam_policy_document" "deploy_messaging" {
+  #checkov:skip=CKV_AWS_356:The only "*" resource is Cognito CreateUserPool (a pool's id is generated; conditioned on the Project tag); SES identities, pools and HTTP APIs are scoped to this account and region, each statement says why.
+  #checkov:skip=CKV_AWS_111:The only write on "*" is CreateUserPool, allowed only with the Project tag; topics, queues, schedules and configuration sets are scoped to "<prefix>-*" names.
 
   # --- SNS, SQS, EventBridge Scheduler, SES ------------------------------------------
   statement {
     sid = "Topics"
     # wildcard: every SNS action on "<prefix>-*" topics and their
-    # subscriptions (whose ARNs start with the topic's).
-    actions   = ["sns:*"]
-    resources = ["${local.arn_prefix}:sns:${local.regional}:${local.named}"]
+    # subscriptions (whose ARNs are the topic's plus ":<id>").
+    actions = ["sns:*"]
+    resources = [
+      "${local.arn_prefix}:sns:${local.regional}:${local.named}",
+      # wildcard: subscriptions of those topics.
+      "${local.arn_prefix}:sns:${local.regional}:${local.named}:*",
+    ]
   }
   statement {
     sid = "Queues"
@@ -243,17 +280,23 @@ data "aws_iam_policy_document" "deploy_services" {
     ]
   }
   statement {
-    sid = "EmailIdentities"
+    sid = "Email"
+    # wildcard: "PutConfigurationSet*Options" is the delivery, reputation,
+    # sending, suppression (and tracking/VDM) settings of a configuration set.
     actions = [
       "ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:DeleteEmailIdentity",
       "ses:PutEmailIdentityDkimAttributes", "ses:PutEmailIdentityDkimSigningAttributes",
       "ses:PutEmailIdentityFeedbackAttributes", "ses:PutEmailIdentityMailFromAttributes",
       "ses:PutEmailIdentityConfigurationSetAttributes",
+      "ses:CreateConfigurationSet", "ses:GetConfigurationSet", "ses:DeleteConfigurationSet",
+      "ses:PutConfigurationSet*Options", "ses:GetConfigurationSetEventDestinations",
+      "ses:CreateConfigurationSetEventDestination", "ses:UpdateConfigurationSetEventDestination",
+      "ses:DeleteConfigurationSetEventDestination",
       "ses:TagResource", "ses:UntagResource", "ses:ListTagsForResource",
     ]
-    # wildcard: an identity is named by its domain or address (var.ses_identity),
-    # which carries no prefix; configuration sets do.
     resources = [
+      # wildcard: an identity is named by its domain or address
+      # (ses_identity, sandbox recipients), which carries no prefix.
       "${local.arn_prefix}:ses:${local.regional}:identity/*",
       "${local.arn_prefix}:ses:${local.regional}:configuration-set/${local.named}",
     ]
@@ -275,7 +318,8 @@ data "aws_iam_policy_document" "deploy_services" {
   statement {
     sid = "UserPoolsManage"
     # wildcard: Describe* reads pool, client, domain and risk configuration;
-    # no user data (ListUsers, AdminGetUser) is granted.
+    # no user data (ListUsers, AdminGetUser) is granted. UpdateUserPool also
+    # sets the feature plan (user_pool_tier) and threat protection (add-ons).
     actions = [
       "cognito-idp:Describe*", "cognito-idp:GetUserPoolMfaConfig", "cognito-idp:GetGroup",
       "cognito-idp:GetLogDeliveryConfiguration", "cognito-idp:ListTagsForResource",
@@ -308,6 +352,13 @@ data "aws_iam_policy_document" "deploy_services" {
       "${local.arn_prefix}:apigateway:${local.region}::/tags/*",
     ]
   }
+}
+
+# CloudFront and what stands in front of it (ACM, Route 53, WAF: the
+# certificate and the web ACL live in us-east-1), alarms and the budget.
+data "aws_iam_policy_document" "deploy_edge" {
+  #checkov:skip=CKV_AWS_356:The "*" resources are CloudFront (distributions, policies and origin access controls are named by generated ids and the policies take no tags), ACM RequestCertificate (conditioned on the Project tag) and calls that take no resource; each statement says why.
+  #checkov:skip=CKV_AWS_111:The writes on "*" are CloudFront's distribution, policy, origin access control and invalidation calls, which cannot be scoped by name, and certificate requests carrying the Project tag; Route 53 changes are limited to the stack's record types (and to route53_zone_ids when set).
 
   # --- CloudFront -----------------------------------------------------------------------
   statement {
@@ -323,7 +374,9 @@ data "aws_iam_policy_document" "deploy_services" {
       "cloudfront:CreateInvalidation", "cloudfront:GetInvalidation",
       "cloudfront:CreateCachePolicy", "cloudfront:GetCachePolicy", "cloudfront:UpdateCachePolicy",
       "cloudfront:DeleteCachePolicy", "cloudfront:ListCachePolicies",
-      "cloudfront:GetOriginRequestPolicy", "cloudfront:ListOriginRequestPolicies",
+      "cloudfront:CreateOriginRequestPolicy", "cloudfront:GetOriginRequestPolicy",
+      "cloudfront:UpdateOriginRequestPolicy", "cloudfront:DeleteOriginRequestPolicy",
+      "cloudfront:ListOriginRequestPolicies",
       "cloudfront:CreateResponseHeadersPolicy", "cloudfront:GetResponseHeadersPolicy",
       "cloudfront:UpdateResponseHeadersPolicy", "cloudfront:DeleteResponseHeadersPolicy",
       "cloudfront:ListResponseHeadersPolicies",
@@ -335,22 +388,84 @@ data "aws_iam_policy_document" "deploy_services" {
     resources = ["*"]
   }
 
-  # --- monitoring: alarms, dashboards, budgets, web ACLs ---------------------------------
+  # --- ACM (us-east-1, for CloudFront) ------------------------------------------------------
+  statement {
+    sid     = "CertificatesRequest"
+    actions = ["acm:RequestCertificate", "acm:AddTagsToCertificate"]
+    # wildcard: a certificate's id is generated; only requests carrying the
+    # app's Project tag (the environments' default_tags) are allowed.
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Project"
+      values   = [local.prefix]
+    }
+  }
+  statement {
+    sid = "Certificates"
+    actions = [
+      "acm:DescribeCertificate", "acm:ListTagsForCertificate", "acm:DeleteCertificate",
+      "acm:AddTagsToCertificate", "acm:RemoveTagsFromCertificate",
+    ]
+    # wildcard: certificate ids are generated; the condition keeps this to
+    # app-tagged certificates in us-east-1.
+    resources = ["${local.arn_prefix}:acm:us-east-1:${local.account}:certificate/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [local.prefix]
+    }
+  }
+
+  # --- Route 53: alias, DKIM and certificate-validation records -------------------------
+  statement {
+    sid     = "DnsRecords"
+    actions = ["route53:ChangeResourceRecordSets", "route53:GetHostedZone", "route53:ListResourceRecordSets"]
+    # wildcard: without route53_zone_ids, any zone of the account (the
+    # operator's zone_id and ses_dkim_zone_id); changes are limited to the
+    # record types the stack writes by the condition below.
+    resources = length(var.route53_zone_ids) > 0 ? [for z in var.route53_zone_ids : "${local.arn_prefix}:route53:::hostedzone/${z}"] : ["${local.arn_prefix}:route53:::hostedzone/*"]
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "route53:ChangeResourceRecordSetsRecordTypes"
+      values   = ["A", "AAAA", "CNAME"]
+    }
+  }
+  statement {
+    sid = "DnsChanges"
+    # wildcard: the status of a change (Terraform waits for INSYNC), named
+    # by a generated id.
+    actions   = ["route53:GetChange"]
+    resources = ["${local.arn_prefix}:route53:::change/*"]
+  }
+
+  # --- WAF (CLOUDFRONT scope lives in us-east-1) -------------------------------------------
+  statement {
+    sid = "WebAcls"
+    # wildcard: WAF actions on "<prefix>-*" web ACLs, IP sets and rule
+    # groups for CloudFront, and the AWS managed rule groups they reference.
+    actions = ["wafv2:*"]
+    resources = [
+      "${local.arn_prefix}:wafv2:us-east-1:${local.account}:global/webacl/${local.named}/*",
+      "${local.arn_prefix}:wafv2:us-east-1:${local.account}:global/ipset/${local.named}/*",
+      "${local.arn_prefix}:wafv2:us-east-1:${local.account}:global/rulegroup/${local.named}/*",
+      "${local.arn_prefix}:wafv2:us-east-1:${local.account}:global/managedruleset/*/*",
+    ]
+  }
+
+  # --- alarms and the budget ------------------------------------------------------------------
   statement {
     sid = "Alarms"
     actions = [
       "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource",
-      "cloudwatch:ListTagsForResource", "cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards",
+      "cloudwatch:ListTagsForResource",
     ]
-    resources = [
-      "${local.arn_prefix}:cloudwatch:${local.regional}:alarm:${local.named}",
-      "${local.arn_prefix}:cloudwatch::${local.account}:dashboard/${local.named}",
-    ]
+    resources = ["${local.arn_prefix}:cloudwatch:${local.regional}:alarm:${local.named}"]
   }
   statement {
-    sid = "AlarmsRead"
-    # wildcard: DescribeAlarms takes no resource.
-    actions   = ["cloudwatch:DescribeAlarms"]
+    sid = "NoResourceReads"
+    # wildcard: DescribeAlarms and ListCertificates take no resource.
+    actions   = ["cloudwatch:DescribeAlarms", "acm:ListCertificates"]
     resources = ["*"]
   }
   statement {
@@ -361,56 +476,37 @@ data "aws_iam_policy_document" "deploy_services" {
     ]
     resources = ["${local.arn_prefix}:budgets::${local.account}:budget/${local.named}"]
   }
-  statement {
-    sid = "WebAcls"
-    # wildcard: WAF actions on "<prefix>-*" web ACLs, IP sets and rule
-    # groups for CloudFront (scope CLOUDFRONT lives in us-east-1).
-    actions = ["wafv2:*"]
-    resources = [
-      "${local.arn_prefix}:wafv2:us-east-1:${local.account}:global/webacl/${local.named}/*",
-      "${local.arn_prefix}:wafv2:us-east-1:${local.account}:global/ipset/${local.named}/*",
-      "${local.arn_prefix}:wafv2:us-east-1:${local.account}:global/rulegroup/${local.named}/*",
-      "${local.arn_prefix}:wafv2:us-east-1:${local.account}:global/managedruleset/*/*",
-    ]
-  }
-  statement {
-    sid = "Secrets"
-    # wildcard: secrets and parameters named "<prefix>-*" (e.g. the origin
-    # secret CloudFront sends and the API checks).
-    actions = ["secretsmanager:*", "ssm:PutParameter", "ssm:GetParameter", "ssm:GetParameters", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource"]
-    resources = [
-      "${local.arn_prefix}:secretsmanager:${local.regional}:secret:${local.named}",
-      "${local.arn_prefix}:ssm:${local.regional}:parameter/${local.named}",
-    ]
-  }
-  statement {
-    sid = "ParametersRead"
-    # wildcard: DescribeParameters takes no resource.
-    actions   = ["ssm:DescribeParameters"]
-    resources = ["*"]
+}
+
+# Managed policies rather than inline: a role's inline policies share a
+# 10,240-character quota, a managed policy has 6,144 of its own.
+locals {
+  deploy_policies = {
+    core      = { doc = data.aws_iam_policy_document.deploy_core.json, what = "assets buckets, tables, functions, their roles, logs and keys" }
+    messaging = { doc = data.aws_iam_policy_document.deploy_messaging.json, what = "topics, queues, schedules, SES, Cognito and the HTTP API" }
+    edge      = { doc = data.aws_iam_policy_document.deploy_edge.json, what = "CloudFront, ACM, Route 53 records, WAF, alarms and the budget" }
   }
 }
 
-# Two managed policies rather than one inline: a role's inline policies
-# share a 10,240-character quota, a managed policy has 6,144 of its own.
-resource "aws_iam_policy" "deploy_core" {
-  name        = "${local.prefix}-github-deploy-core"
-  description = "tasklane deploy role: assets buckets, tables, functions, their roles, logs and keys"
-  policy      = data.aws_iam_policy_document.deploy_core.json
+resource "aws_iam_policy" "deploy" {
+  for_each    = local.deploy_policies
+  name        = "${local.prefix}-github-deploy-${each.key}"
+  description = "tasklane deploy role: ${each.value.what}"
+  policy      = each.value.doc
 }
 
-resource "aws_iam_policy" "deploy_services" {
-  name        = "${local.prefix}-github-deploy-services"
-  description = "tasklane deploy role: messaging, email, sign-in, HTTP API, CDN and monitoring"
-  policy      = data.aws_iam_policy_document.deploy_services.json
-}
-
-resource "aws_iam_role_policy_attachment" "deploy_core" {
+resource "aws_iam_role_policy_attachment" "deploy" {
+  for_each   = aws_iam_policy.deploy
   role       = aws_iam_role.deploy.name
-  policy_arn = aws_iam_policy.deploy_core.arn
+  policy_arn = each.value.arn
 }
 
-resource "aws_iam_role_policy_attachment" "deploy_services" {
-  role       = aws_iam_role.deploy.name
-  policy_arn = aws_iam_policy.deploy_services.arn
+moved {
+  from = aws_iam_policy.deploy_core
+  to   = aws_iam_policy.deploy["core"]
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.deploy_core
+  to   = aws_iam_role_policy_attachment.deploy["core"]
 }

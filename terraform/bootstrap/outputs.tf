@@ -20,14 +20,20 @@ output "deploy_role_arn" {
   value       = aws_iam_role.deploy.arn
 }
 
+output "lambda_permissions_boundary_arn" {
+  description = "Permissions boundary the environments put on their roles: their lambda_permissions_boundary_arn (GitHub variable LAMBDA_PERMISSIONS_BOUNDARY_ARN). The deploy role creates roles only with it."
+  value       = aws_iam_policy.lambda_boundary.arn
+}
+
 output "github_variables" {
-  description = "Every repository variable .github/workflows/deploy.yml reads that this module knows."
+  description = "The repository variables .github/workflows/deploy.yml reads that this module knows (README.md lists the others)."
   value = {
-    AWS_REGION          = local.region
-    AWS_PLAN_ROLE_ARN   = aws_iam_role.plan.arn
-    AWS_DEPLOY_ROLE_ARN = aws_iam_role.deploy.arn
-    TF_STATE_BUCKET     = aws_s3_bucket.state.id
-    TF_LOCK_TABLE       = aws_dynamodb_table.lock.name
+    AWS_REGION                      = local.region
+    AWS_PLAN_ROLE_ARN               = aws_iam_role.plan.arn
+    AWS_DEPLOY_ROLE_ARN             = aws_iam_role.deploy.arn
+    TF_STATE_BUCKET                 = aws_s3_bucket.state.id
+    TF_LOCK_TABLE                   = aws_dynamodb_table.lock.name
+    LAMBDA_PERMISSIONS_BOUNDARY_ARN = aws_iam_policy.lambda_boundary.arn
   }
 }
 

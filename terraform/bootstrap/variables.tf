@@ -54,3 +54,9 @@ variable "state_noncurrent_version_days" {
   type        = number
   default     = 90
 }
+
+variable "route53_zone_ids" {
+  description = "Hosted zones the deploy role may write records in (the environments' zone_id and ses_dkim_zone_id); empty: any zone of the account, still only A, AAAA and CNAME records."
+  type        = list(string)
+  default     = []
+}

@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.6.0"
+  # Same floor as terraform/environments/* (one Terraform for both; CI uses 1.11).
+  required_version = ">= 1.9.0"
 
   required_providers {
     aws = {

@@ -26,6 +26,8 @@ module "stack" {
   api_throttling_burst_limit = var.api_throttling_burst_limit
   api_throttling_rate_limit  = var.api_throttling_rate_limit
 
+  lambda_permissions_boundary_arn = var.lambda_permissions_boundary_arn
+
   deletion_protection       = var.deletion_protection
   waf_enabled               = false
   cognito_threat_protection = false

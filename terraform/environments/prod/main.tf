@@ -27,6 +27,8 @@ module "stack" {
   api_throttling_burst_limit = var.api_throttling_burst_limit
   api_throttling_rate_limit  = var.api_throttling_rate_limit
 
+  lambda_permissions_boundary_arn = var.lambda_permissions_boundary_arn
+
   deletion_protection       = true
   waf_enabled               = true
   waf_rate_limit            = var.waf_rate_limit

@@ -81,6 +81,12 @@ variable "assets_bucket_name" {
   default = ""
 }
 
+variable "lambda_permissions_boundary_arn" {
+  description = "terraform/bootstrap's lambda_permissions_boundary_arn output (required by its deploy role); empty: roles without a boundary."
+  type        = string
+  default     = ""
+}
+
 variable "api_throttling_burst_limit" {
   type    = number
   default = 200

@@ -112,6 +112,9 @@ resource "aws_iam_role" "fn" {
   for_each           = local.functions
   name               = "${var.name_prefix}-${each.key}"
   assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
+  # The bootstrap's boundary caps the role whatever its policy says (and its
+  # deploy role creates roles only with it); empty: no boundary.
+  permissions_boundary = var.permissions_boundary_arn != "" ? var.permissions_boundary_arn : null
 }
 
 resource "aws_iam_role_policy" "fn" {

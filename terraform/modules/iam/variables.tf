@@ -64,3 +64,9 @@ variable "log_group_arns" {
   description = "Log group ARN per function key (api, post-confirmation, ...)."
   type        = map(string)
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of every function role (terraform/bootstrap's lambda_permissions_boundary_arn); empty: none."
+  type        = string
+  default     = ""
+}

@@ -32,6 +32,8 @@ resource "aws_kms_key" "alarms" {
         # No source condition: an alarm that cannot encrypt is dropped
         # silently, and CloudWatch only uses the key for alarms of this
         # account that name this topic.
+        # wildcard: "GenerateDataKey*" is the pair SNS encryption needs, and
+        # "Resource" in a key policy means this key.
         Sid       = "CloudWatchAlarms"
         Effect    = "Allow"
         Principal = { Service = "cloudwatch.amazonaws.com" }

@@ -30,6 +30,8 @@ resource "aws_kms_key" "topic" {
       {
         # SES publishes bounce and complaint events to the ses-events topic,
         # which is encrypted with this key; only on behalf of this account.
+        # wildcard: "GenerateDataKey*" is the pair SNS encryption needs, and
+        # "Resource" in a key policy means this key.
         Sid       = "SesEventPublishing"
         Effect    = "Allow"
         Principal = { Service = "ses.amazonaws.com" }
@@ -204,8 +206,9 @@ data "aws_iam_policy_document" "scheduler" {
 }
 
 resource "aws_iam_role" "scheduler" {
-  name               = "${var.name}-reminders-scheduler"
-  assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
+  name                 = "${var.name}-reminders-scheduler"
+  assume_role_policy   = data.aws_iam_policy_document.scheduler_assume.json
+  permissions_boundary = var.permissions_boundary_arn != "" ? var.permissions_boundary_arn : null
 }
 
 resource "aws_iam_role_policy" "scheduler" {

@@ -71,3 +71,9 @@ variable "ses_sandbox_recipients" {
   type        = list(string)
   default     = []
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the scheduler's role (the same as the functions'); empty: none."
+  type        = string
+  default     = ""
+}

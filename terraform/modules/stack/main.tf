@@ -105,6 +105,7 @@ module "iam" {
   email_dlq_arn               = module.notifications.email_dlq_arn
   stream_dlq_arn              = module.notifications.stream_dlq_arn
   reminders_dlq_arn           = module.notifications.reminders_dlq_arn
+  permissions_boundary_arn    = var.lambda_permissions_boundary_arn
   log_group_arns = {
     "api"               = module.fn_api.log_group_arn
     "post-confirmation" = module.fn_post_confirmation.log_group_arn
@@ -231,6 +232,7 @@ module "notifications" {
   ses_identity                  = var.ses_identity
   ses_dkim_zone_id              = var.ses_dkim_zone_id
   ses_sandbox_recipients        = var.ses_sandbox_recipients
+  permissions_boundary_arn      = var.lambda_permissions_boundary_arn
 }
 
 module "cognito" {

@@ -84,6 +84,17 @@ variable "log_retention_days" {
   type        = number
 }
 
+variable "lambda_permissions_boundary_arn" {
+  description = "Permissions boundary on every role the stack creates (functions, scheduler): terraform/bootstrap's lambda_permissions_boundary_arn output, which its deploy role requires. Empty: no boundary (deploying without the bootstrap)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.lambda_permissions_boundary_arn == "" || can(regex("^arn:[a-z-]+:iam::[0-9]{12}:policy/.+$", var.lambda_permissions_boundary_arn))
+    error_message = "lambda_permissions_boundary_arn must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>) or empty."
+  }
+}
+
 variable "deletion_protection" {
   description = "Deletion protection on the table and the user pool."
   type        = bool
