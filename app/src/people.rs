@@ -14,6 +14,9 @@ pub struct TeamMember {
     pub version: u64,
     pub is_me: bool,
     pub active: bool,
+    /// Why no email reaches this person (`bounce`, `complaint`), if SES
+    /// reported their address.
+    pub mail_suppressed: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +64,7 @@ pub async fn team(#[server(default)] after: Option<String>) -> Result<TeamPage, 
                 version: u.version,
                 is_me: u.id == session.user,
                 active: u.active,
+                mail_suppressed: u.mail_suppressed.map(|m| m.reason.as_str().to_owned()),
             })
             .collect(),
         next: page.next.map(|c| c.to_string()),

@@ -172,12 +172,16 @@ pub struct ClientAddr(pub std::net::IpAddr);
 /// on AWS, the socket peer locally, `unknown` when neither exists (all such
 /// requests then share one budget, which fails safe).
 pub fn client_addr(parts: &Parts) -> String {
-    let ip = parts.extensions.get::<ClientAddr>().map(|c| c.0).or_else(|| {
-        parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|ci| ci.0.ip())
-    });
+    let ip = parts
+        .extensions
+        .get::<ClientAddr>()
+        .map(|c| c.0)
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|ci| ci.0.ip())
+        });
     ip.map_or_else(|| "unknown".into(), limit_key)
 }
 
@@ -223,7 +227,10 @@ mod tests {
         let c: std::net::IpAddr = "2001:db8:1:3::1".parse().unwrap();
         assert_eq!(limit_key(a), limit_key(b));
         assert_ne!(limit_key(a), limit_key(c));
-        assert_eq!(limit_key("::ffff:198.51.100.9".parse().unwrap()), "198.51.100.9");
+        assert_eq!(
+            limit_key("::ffff:198.51.100.9".parse().unwrap()),
+            "198.51.100.9"
+        );
         assert_eq!(limit_key("198.51.100.9".parse().unwrap()), "198.51.100.9");
     }
 

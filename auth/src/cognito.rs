@@ -18,12 +18,9 @@
 //!
 //! # Wiring (API Lambda)
 //!
-//! ```ignore
-//! let conf = notifier::aws::sdk_config().await; // rustls+ring HTTP client
-//! let auth = Arc::new(auth::cognito::auth_state_from_env(&conf)?);
-//! ```
-//!
-//! [`auth_state_from_env`] reads [`env::USER_POOL_ID`] and
+//! `server::lambda::auth_state` builds [`auth_state`] on a client guarded
+//! by the function's declared permissions, from [`CognitoSettings`] read
+//! through its declared environment: [`env::USER_POOL_ID`] and
 //! [`env::CLIENT_ID`] (required) and [`env::ISSUER`] and [`env::JWKS_URL`]
 //! (optional, derived from the region and pool id when unset).
 
@@ -31,7 +28,6 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use aws_config::SdkConfig;
 use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ChallengeNameType};
 use aws_sdk_cognitoidentityprovider::Client;
@@ -42,8 +38,8 @@ use super::jwt::{Validator, ValidatorConfig};
 use super::provider::{check_password_policy, AuthProvider, ProviderError, SessionTokens};
 use super::session::AuthState;
 
-/// Names of the environment variables [`CognitoSettings::from_env`] reads;
-/// `terraform/environments/dev` sets exactly these on the API function.
+/// Names of the environment variables [`CognitoSettings::from_lookup`]
+/// reads (published for Terraform in `terraform/lambdas.json`).
 pub mod env {
     /// The user pool id, e.g. `eu-west-1_AbCdEf123`.
     pub const USER_POOL_ID: &str = "TASKLANE_COGNITO_USER_POOL_ID";
@@ -103,30 +99,9 @@ impl CognitoSettings {
         }
     }
 
-    /// From the process environment ([`env`]); `region` is the SDK's
-    /// (`SdkConfig::region`), needed only when the issuer or JWKS URL is
-    /// left to be derived.
-    pub fn from_env(region: Option<&str>) -> Result<Self, CognitoConfigError> {
-        use self::env::{CLIENT_ID, ISSUER, JWKS_URL, USER_POOL_ID};
-        // One read per variable, by name, so scripts/check-infra.py can
-        // match them against the function's Terraform environment.
-        let pool = std::env::var(USER_POOL_ID).ok();
-        let client = std::env::var(CLIENT_ID).ok();
-        // infra-check: optional
-        let issuer = std::env::var(ISSUER).ok();
-        // infra-check: optional
-        let jwks_url = std::env::var(JWKS_URL).ok();
-        Self::from_lookup(region, |name| match name {
-            USER_POOL_ID => pool.clone(),
-            CLIENT_ID => client.clone(),
-            ISSUER => issuer.clone(),
-            JWKS_URL => jwks_url.clone(),
-            _ => None,
-        })
-    }
-
-    /// As [`CognitoSettings::from_env`], reading variables through `get`
-    /// (tests pass a map instead of mutating the process environment).
+    /// Reads the settings through `get` (the function's declared lookup;
+    /// tests pass a map). `region` is needed only when the issuer or JWKS
+    /// URL is left to be derived.
     pub fn from_lookup(
         region: Option<&str>,
         get: impl Fn(&str) -> Option<String>,
@@ -219,20 +194,6 @@ pub fn auth_state(
         limits: crate::limits::Limits::default(),
         bootstrap: crate::bootstrap::Bootstrap::disabled(),
     })
-}
-
-/// Everything the API Lambda needs for auth, from its environment: call once
-/// in `main` with the SDK config the other clients are built from (it must
-/// use the rustls+ring HTTP client, e.g. `notifier::aws::sdk_config()`).
-pub fn auth_state_from_env(conf: &SdkConfig) -> Result<AuthState, CognitoConfigError> {
-    let settings = CognitoSettings::from_env(conf.region().map(|r| r.as_ref()))?;
-    tracing::info!(
-        user_pool = %settings.user_pool_id,
-        issuer = %settings.issuer,
-        jwks_url = %settings.jwks_url,
-        "auth: Cognito user pool"
-    );
-    auth_state(Client::new(conf), &settings)
 }
 
 /// [`AuthProvider`] on a Cognito user pool whose user name is the email

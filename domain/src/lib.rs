@@ -18,9 +18,10 @@ mod text;
 
 pub use ids::{CommentId, NotificationId, ParseIdError, TaskId, UserId};
 pub use model::{
-    Activity, ActivityChange, Comment, DueDate, EventKind, EventPrefs, MailSuppressed, NewNotification,
-    NewProfile, NewTask, Notification, NotificationPrefs, ParseEnumError, Priority, ProfilePatch, Role,
-    Status, SuppressionReason, Task, TaskField, TaskPatch, TaskSummary, UserProfile,
+    Activity, ActivityChange, Comment, DueDate, EventKind, EventPrefs, MailSuppressed,
+    NewNotification, NewProfile, NewTask, Notification, NotificationPrefs, ParseEnumError,
+    Priority, ProfilePatch, Role, Status, SuppressionReason, Task, TaskField, TaskPatch,
+    TaskSummary, UserProfile,
 };
 pub use policy::{
     authorize, check_transition, Action, Actor, Denied, TaskRelation, TransitionError,

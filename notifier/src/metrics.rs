@@ -43,7 +43,11 @@ mod tests {
 
     #[test]
     fn the_line_is_what_cloudwatch_parses() {
-        let l = line("email-formatter", &[("EmailsSent", 3.0), ("EmailsFailed", 0.0)], 1_700_000_000_000);
+        let l = line(
+            "email-formatter",
+            &[("EmailsSent", 3.0), ("EmailsFailed", 0.0)],
+            1_700_000_000_000,
+        );
         let v: serde_json::Value = serde_json::from_str(&l).unwrap();
         assert!(!l.contains('\n'));
         assert_eq!(

@@ -555,10 +555,21 @@ async fn bounces_and_complaints_stop_email_to_that_person_only() {
     }
     let suppressed = |id| {
         let store = w.store.clone();
-        async move { store.get_profile(id).await.unwrap().mail_suppressed.map(|m| m.reason) }
+        async move {
+            store
+                .get_profile(id)
+                .await
+                .unwrap()
+                .mail_suppressed
+                .map(|m| m.reason)
+        }
     };
     assert_eq!(suppressed(ana).await, Some(SuppressionReason::Bounce));
-    assert_eq!(suppressed(bo).await, None, "a full mailbox is not a dead one");
+    assert_eq!(
+        suppressed(bo).await,
+        None,
+        "a full mailbox is not a dead one"
+    );
     assert_eq!(suppressed(cy).await, Some(SuppressionReason::Complaint));
 
     // Everyone is assigned: only Bo is mailed; all three are told in-app.
@@ -588,7 +599,10 @@ async fn bounces_and_complaints_stop_email_to_that_person_only() {
             .expect("email handler");
     }
     assert!(mail_to(&ana_email).is_empty(), "bounced: not mailed again");
-    assert!(mail_to(&cy_email).is_empty(), "complained: not mailed again");
+    assert!(
+        mail_to(&cy_email).is_empty(),
+        "complained: not mailed again"
+    );
     assert_eq!(mail_to(&bo_email).len(), 1);
     for user in [ana, bo, cy] {
         let notes = w

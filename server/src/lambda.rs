@@ -86,10 +86,11 @@ const MIN_ORIGIN_SECRET_LEN: usize = 32;
 /// What the API function may do on AWS: everything the store sends for
 /// the server functions (reads, one-item and transactional writes, and
 /// BatchWriteItem for purging a deleted task's comments and history), and
-/// the two Cognito group actions a role change sends. Sign-up, sign-in and
-/// refresh are Cognito's public APIs and token validation fetches the
-/// public JWKS: no IAM permission. The function's IAM role grants exactly
-/// this list (scripts/check-infra.py).
+/// the Cognito admin actions of the Team page (role changes, deactivation)
+/// and of ending sessions. Sign-up, sign-in and refresh are Cognito's
+/// public APIs and token validation fetches the public JWKS: no IAM
+/// permission. The function's IAM role is built from this list
+/// (`terraform/lambdas.json`).
 pub const PERMISSIONS: Permissions = Permissions::new(
     "lambda-api",
     &[
@@ -187,13 +188,15 @@ impl LambdaConfig {
 
         let table = required(env::TABLE)?;
         let public_url = required(env::PUBLIC_URL)?;
-        let secure_cookies = !is_loopback_http(&public_url) && !public_url.starts_with("http://localhost");
-        let public_origin = Some(crate::csrf::origin_of(&public_url).ok_or_else(|| {
-            ConfigError::Invalid {
-                var: env::PUBLIC_URL,
-                reason: format!("{public_url:?} is not an http(s) URL"),
-            }
-        })?);
+        let secure_cookies =
+            !is_loopback_http(&public_url) && !public_url.starts_with("http://localhost");
+        let public_origin =
+            Some(
+                crate::csrf::origin_of(&public_url).ok_or_else(|| ConfigError::Invalid {
+                    var: env::PUBLIC_URL,
+                    reason: format!("{public_url:?} is not an http(s) URL"),
+                })?,
+            );
         let origin_secret = required(env::ORIGIN_SECRET)?;
         if origin_secret.len() < MIN_ORIGIN_SECRET_LEN {
             return Err(ConfigError::Invalid {
@@ -282,7 +285,10 @@ pub fn viewer_ip(value: &str) -> Option<std::net::IpAddr> {
     if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    ip.trim_start_matches('[').trim_end_matches(']').parse().ok()
+    ip.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
 }
 
 /// The function's whole HTTP service: the shared router behind the
@@ -488,11 +494,7 @@ mod tests {
     #[test]
     fn refuses_missing_and_malformed_settings() {
         for missing in REQUIRED_ENV {
-            let pairs: Vec<_> = BASE
-                .iter()
-                .copied()
-                .filter(|(k, _)| k != missing)
-                .collect();
+            let pairs: Vec<_> = BASE.iter().copied().filter(|(k, _)| k != missing).collect();
             let err = LambdaConfig::from_lookup(lookup(&pairs)).unwrap_err();
             assert!(err.to_string().contains(missing), "{err}");
         }
@@ -533,7 +535,8 @@ mod tests {
     #[test]
     #[should_panic(expected = "TASKLANE_SURPRISE")]
     fn reading_an_undeclared_variable_is_a_programming_error() {
-        let get = store::permissions::declared(REQUIRED_ENV, OPTIONAL_ENV, &[env::REGION], |_| None);
+        let get =
+            store::permissions::declared(REQUIRED_ENV, OPTIONAL_ENV, &[env::REGION], |_| None);
         get("TASKLANE_SURPRISE");
     }
 
@@ -548,19 +551,37 @@ mod tests {
         );
         let c = LambdaConfig::from_lookup(lookup(BASE)).unwrap();
         assert!(c.secure_cookies);
-        assert_eq!(c.public_origin.as_deref(), Some("https://tasks.example.com"));
-        assert!(!format!("{c:?}").contains("0123456789abcdef"), "the secret is never printed");
+        assert_eq!(
+            c.public_origin.as_deref(),
+            Some("https://tasks.example.com")
+        );
+        assert!(
+            !format!("{c:?}").contains("0123456789abcdef"),
+            "the secret is never printed"
+        );
     }
 
     #[test]
     fn viewer_addresses_of_both_families() {
-        assert_eq!(viewer_ip("198.51.100.10:46532"), Some("198.51.100.10".parse().unwrap()));
+        assert_eq!(
+            viewer_ip("198.51.100.10:46532"),
+            Some("198.51.100.10".parse().unwrap())
+        );
         assert_eq!(
             viewer_ip("2001:db8:1:2::7:46532"),
             Some("2001:db8:1:2::7".parse().unwrap())
         );
-        assert_eq!(viewer_ip("[2001:db8::7]:443"), Some("2001:db8::7".parse().unwrap()));
-        for bad in ["", "198.51.100.10", "198.51.100.10:", "evil:80", "1.2.3.4:x"] {
+        assert_eq!(
+            viewer_ip("[2001:db8::7]:443"),
+            Some("2001:db8::7".parse().unwrap())
+        );
+        for bad in [
+            "",
+            "198.51.100.10",
+            "198.51.100.10:",
+            "evil:80",
+            "1.2.3.4:x",
+        ] {
             assert_eq!(viewer_ip(bad), None, "{bad:?}");
         }
     }

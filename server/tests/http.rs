@@ -597,6 +597,45 @@ async fn a_deactivated_member_is_nobody_until_reactivated() {
     app.sign_in("mo@example.com", "Member-Pass-42").await;
 }
 
+/// An address SES reported is shown to admins on the Team page, with why,
+/// and the person keeps their in-app notifications.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_team_page_shows_whose_email_stopped() {
+    let app = TestApp::spawn().await;
+    let (ada_jar, _) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (_, mo) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    let (_, bo) = app.user("bo@example.com", "Bo", "Battery-Staple-7").await;
+    let page = || async {
+        let res = app
+            .client
+            .get(app.url("/team"))
+            .header("cookie", &ada_jar)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        res.text().await.unwrap()
+    };
+    assert!(!page().await.contains("data-testid=\"mail-suppressed\""));
+    for (user, reason) in [
+        (mo, domain::SuppressionReason::Bounce),
+        (bo, domain::SuppressionReason::Complaint),
+    ] {
+        let current = app.store.get_profile(user).await.unwrap();
+        app.store.suppress_mail(&current, reason).await.unwrap();
+    }
+    let html = page().await;
+    assert_eq!(
+        html.matches("data-testid=\"mail-suppressed\"").count(),
+        2,
+        "{html}"
+    );
+    assert!(
+        html.contains("Email bounced") && html.contains("Email stopped"),
+        "{html}"
+    );
+}
+
 /// Sign-in attempts count on the normalized email (padding and case do not
 /// buy a fresh budget), and a stream of oversized posts with ever-new
 /// "emails" does not grow the server's memory: the limiter keeps no keys.

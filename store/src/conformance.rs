@@ -631,7 +631,8 @@ pub async fn mail_suppression_by_email(s: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(found.id, ann.id);
     assert!(matches!(
-        s.profile_by_email(&Email::parse("an@example.com").unwrap()).await,
+        s.profile_by_email(&Email::parse("an@example.com").unwrap())
+            .await,
         Err(StoreError::NotFound)
     ));
     assert!(found.mail_suppressed.is_none() && found.mail_deliverable());

@@ -236,7 +236,7 @@ impl DynamoStore {
 
     /// A client for a local endpoint such as moto, with dummy credentials
     /// (moto accepts any), optionally counting requests.
-    // infra-check: not-deployed (tests and local tools; Lambdas build guarded clients)
+    // Tests and local tools only: the Lambdas build guarded clients.
     pub fn local_client(endpoint: &str, counter: Option<RequestCounter>) -> Client {
         let mut conf = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())

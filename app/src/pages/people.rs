@@ -57,6 +57,14 @@ pub fn TeamPage() -> impl IntoView {
                                                 <br /><span class="muted small">{m.person.email.clone()}</span></span>
                                             <span class="badge" data-testid="role">{if is_admin { "Admin" } else { "Member" }}</span>
                                             {(!active).then(|| view! { <span class="badge muted" data-testid="deactivated">"Deactivated"</span> })}
+                                            {m.mail_suppressed.map(|reason| {
+                                                let (label, why) = if reason == "complaint" {
+                                                    ("Email stopped", "They marked a message as spam, so no more email is sent to them. In-app notifications continue.")
+                                                } else {
+                                                    ("Email bounced", "Their address rejected our mail, so no more email is sent to it. In-app notifications continue.")
+                                                };
+                                                view! { <span class="badge warn" data-testid="mail-suppressed" title=why>{label}</span> }
+                                            })}
                                             <ActionForm action=change attr:class="inline">
                                                 <input type="hidden" name="user" value=m.person.id.clone() />
                                                 <input type="hidden" name="version" value=m.version.to_string() />

@@ -180,21 +180,32 @@ async fn handle_ses_notification(
         "Bounce" => match n.bounce {
             Some(b) if b.bounce_type == "Permanent" => (
                 SuppressionReason::Bounce,
-                b.bounced_recipients.into_iter().map(|r| r.email_address).collect(),
+                b.bounced_recipients
+                    .into_iter()
+                    .map(|r| r.email_address)
+                    .collect(),
             ),
             _ => return Ok(()),
         },
         "Complaint" => (
             SuppressionReason::Complaint,
             n.complaint
-                .map(|c| c.complained_recipients.into_iter().map(|r| r.email_address).collect())
+                .map(|c| {
+                    c.complained_recipients
+                        .into_iter()
+                        .map(|r| r.email_address)
+                        .collect()
+                })
                 .unwrap_or_default(),
         ),
         _ => return Ok(()),
     };
     for address in addresses {
         let Ok(email) = Email::parse(&address) else {
-            tracing::warn!(message_id, "SES report names an address that does not parse");
+            tracing::warn!(
+                message_id,
+                "SES report names an address that does not parse"
+            );
             continue;
         };
         suppress(&deps.store, &email, reason).await?;
@@ -213,7 +224,10 @@ async fn suppress(
         let profile = match store.profile_by_email(email).await {
             Ok(p) => p,
             Err(StoreError::NotFound) => {
-                tracing::info!(reason = reason.as_str(), "SES report for an address with no profile");
+                tracing::info!(
+                    reason = reason.as_str(),
+                    "SES report for an address with no profile"
+                );
                 return Ok(());
             }
             Err(e) => return Err(e.into()),
@@ -486,7 +500,10 @@ mod tests {
             let mut pairs = GOOD.to_vec();
             pairs[1] = ("TASKLANE_MAIL_FROM", bad);
             let err = config(&pairs).unwrap_err();
-            assert!(err.to_string().contains("TASKLANE_MAIL_FROM"), "{bad}: {err}");
+            assert!(
+                err.to_string().contains("TASKLANE_MAIL_FROM"),
+                "{bad}: {err}"
+            );
         }
         let mut pairs = GOOD.to_vec();
         pairs[1] = ("TASKLANE_MAIL_FROM", "noreply@example.com");
@@ -511,10 +528,14 @@ mod tests {
         });
         assert!(is_ses_notification(&bounce));
         let n: SesNotification = serde_json::from_value(bounce).unwrap();
-        assert_eq!(n.bounce.unwrap().bounced_recipients[0].email_address, "a@example.com");
-        let identity: serde_json::Value =
-            serde_json::json!({ "notificationType": "Complaint", "complaint": { "complainedRecipients": [] } });
+        assert_eq!(
+            n.bounce.unwrap().bounced_recipients[0].email_address,
+            "a@example.com"
+        );
+        let identity: serde_json::Value = serde_json::json!({ "notificationType": "Complaint", "complaint": { "complainedRecipients": [] } });
         assert!(is_ses_notification(&identity));
-        assert!(!is_ses_notification(&serde_json::json!({ "kind": "assigned", "taskId": "x" })));
+        assert!(!is_ses_notification(
+            &serde_json::json!({ "kind": "assigned", "taskId": "x" })
+        ));
     }
 }

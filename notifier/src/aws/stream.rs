@@ -37,10 +37,30 @@ pub struct StreamDeps {
 }
 
 /// Handles one stream batch. Never fails as a whole: failures are reported
-/// per record in `batch_item_failures` (see the module docs).
+/// per record in `batch_item_failures` (see the module docs). Prints the
+/// batch's `TasksWritten` metric: task creations, edits and deletions seen
+/// on the stream, the team's activity as the table records it.
 pub async fn handle_stream_batch(deps: &StreamDeps, event: DynamoDbEvent) -> DynamoDbEventResponse {
+    let response = handle_records(deps, &event.records).await;
+    let tasks_written = event.records.iter().filter(|r| is_task_write(r)).count();
+    crate::metrics::emit(
+        "stream-processor",
+        &[("TasksWritten", tasks_written as f64)],
+    );
+    response
+}
+
+/// A write to a task's own item (not its comments, history or copies).
+fn is_task_write(record: &EventRecord) -> bool {
+    let key = |name: &str| match record.change.keys.get(name) {
+        Some(serde_dynamo::AttributeValue::S(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    key("SK") == Some(store::keys::METADATA) && key("PK").is_some_and(|pk| pk.starts_with("TASK#"))
+}
+
+async fn handle_records(deps: &StreamDeps, records: &[EventRecord]) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
-    let records = event.records;
     for (i, record) in records.iter().enumerate() {
         match process_record(deps, record).await {
             Ok(published) => {

@@ -307,7 +307,10 @@ pub fn http_event(method: &str, raw_path: &str, stage: &str) -> HttpEvent {
             ("x-forwarded-for".into(), "203.0.113.7".into()),
             ("x-forwarded-proto".into(), "https".into()),
             ("x-tasklane-origin-secret".into(), ORIGIN_SECRET.into()),
-            ("cloudfront-viewer-address".into(), "198.51.100.20:51000".into()),
+            (
+                "cloudfront-viewer-address".into(),
+                "198.51.100.20:51000".into(),
+            ),
         ],
         cookies: Vec::new(),
         body: None,
