@@ -10,6 +10,7 @@
 pub mod aws;
 pub mod classify;
 pub mod local;
+pub mod metrics;
 pub mod recipients;
 pub mod render;
 
