@@ -35,7 +35,7 @@
 //! policies to what the code calls.
 
 mod email;
-mod reminders;
+pub mod reminders;
 mod stream;
 
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -47,7 +47,9 @@ use time::{Duration, OffsetDateTime};
 use crate::classify::{ClassifyError, Event};
 
 pub use email::{handle_sns, EmailDeps};
-pub use reminders::{run_reminders, ReminderDeps, ReminderReport};
+pub use reminders::{
+    run_reminders, run_reminders_with, ReminderConfig, ReminderDeps, ReminderEnv, ReminderReport,
+};
 pub use stream::{handle_stream_batch, StreamDeps};
 
 /// Names of the environment variables the binaries read; the Terraform
@@ -60,6 +62,8 @@ pub mod env {
     /// `text` for human-readable logs; anything else (or unset) is JSON,
     /// which CloudWatch Logs Insights can query.
     pub const LOG_FORMAT: &str = "TASKLANE_LOG_FORMAT";
+    /// Reminders in flight at once (1 to 64; 16 when unset).
+    pub const REMINDERS_CONCURRENCY: &str = "TASKLANE_REMINDERS_CONCURRENCY";
 }
 
 /// What each notification Lambda may do on AWS. The binaries build every
@@ -119,6 +123,8 @@ pub fn sesv2_client(conf: &SdkConfig, permissions: &store::Permissions) -> aws_s
 pub enum AwsError {
     #[error("environment variable {0} is not set")]
     MissingEnv(&'static str),
+    #[error("environment variable {name}: {reason}")]
+    InvalidEnv { name: &'static str, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
