@@ -30,9 +30,10 @@
 //! sees one email; only a crash between SES accepting a mail and the
 //! marker write can still double a mail, and it cannot lose one.
 //!
-//! Why a Query and not GetItem for the lookup: the reminders role may only
-//! Query and PutItem, and one lookup shape for all three keeps the IAM
-//! policies to what the code calls.
+//! Why a Query and not GetItem for the stream and email lookups: one
+//! lookup shape keeps those roles to what the rest of their code calls.
+//! Reminders look a marker up once per due task, thousands per run, and
+//! use GetItem (see `reminders`).
 
 mod email;
 pub mod reminders;
@@ -92,10 +93,16 @@ pub mod permissions {
         ],
     );
 
-    /// Open tasks due by a date (GSI3 Query), markers, Publish.
+    /// Open tasks due by a date (GSI3 Query), marker lookups (GetItem) and
+    /// writes (PutItem), Publish.
     pub const REMINDERS: Permissions = Permissions::new(
         "lambda-reminders",
-        &["dynamodb:Query", "dynamodb:PutItem", "sns:Publish"],
+        &[
+            "dynamodb:Query",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "sns:Publish",
+        ],
     );
 }
 

@@ -21,8 +21,8 @@
 //! calendar day), so a task reminded as due-soon yesterday and overdue
 //! today gets both, and a retried or repeated run on the same day skips
 //! what already went out. The order is the one of `aws::once` (see the
-//! module docs of `aws`): the marker is written only after SNS accepted
-//! the publish. Why not claim first (conditional put, publish, delete on
+//! module docs of `aws`; here the lookup is a GetItem, see [`reminded`]):
+//! the marker is written only after SNS accepted the publish. Why not claim first (conditional put, publish, delete on
 //! failure): a Lambda that dies or times out between claim and publish
 //! leaves a claim no retry can tell from a success, so that day's reminder
 //! would be lost, and releasing needs `dynamodb:DeleteItem` on the role. A
@@ -51,12 +51,15 @@ use futures_util::stream::{self, StreamExt};
 use store::{Cursor, DynamoStore, PageRequest, Permissions, Store, StoreError};
 use time::{Date, Duration, OffsetDateTime};
 
-use super::{env, marker_alive, AwsError, Publisher};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{env, AwsError, Publisher};
 use crate::classify::reminder;
 use domain::Task;
 
 /// The function's declared AWS actions (also `aws::permissions::REMINDERS`):
-/// GSI3 and marker lookups (Query), marker writes (PutItem), Publish.
+/// GSI3 pages (Query), marker lookups (GetItem) and writes (PutItem),
+/// Publish.
 pub const PERMISSIONS: Permissions = super::permissions::REMINDERS;
 
 /// The environment variables the function cannot start without.
@@ -317,6 +320,35 @@ pub async fn run_reminders_with(
     }
 }
 
+/// Whether the reminder marker `key` is alive (written and not expired:
+/// TTL deletes lazily, so an expired marker still present counts as absent,
+/// as `put_marker`'s condition treats it).
+///
+/// Why GetItem, where `aws::marker_alive` uses a Query: this is an
+/// exact-key read done once per due task, and GetItem is the read whose
+/// cost cannot depend on anything but the one item (moto's Query, for one,
+/// scans the table, which turned 5,000 lookups into minutes).
+async fn reminded(store: &DynamoStore, key: &str) -> Result<bool, AwsError> {
+    let (pk, sk) = store::keys::marker_key(key);
+    let out = store
+        .client()
+        .get_item()
+        .table_name(store.table_name())
+        .key("PK", AttributeValue::S(pk))
+        .key("SK", AttributeValue::S(sk))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| AwsError::Marker {
+            key: key.to_owned(),
+            reason: aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string(),
+        })?;
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    Ok(out.item().is_some_and(|attrs| {
+        store::item_from_attrs(attrs).is_ok_and(|item| item.expires_at.is_none_or(|e| e >= now))
+    }))
+}
+
 /// One task: look the marker up, publish, mark (see the module docs).
 async fn remind(deps: &ReminderDeps, task: &Task, today: Date, now: OffsetDateTime) -> Outcome {
     let Some(event) = reminder(task, today, now) else {
@@ -328,7 +360,7 @@ async fn remind(deps: &ReminderDeps, task: &Task, today: Date, now: OffsetDateTi
         tracing::error!(task = %task.id, kind = event.kind.as_str(), error = %e, "reminder failed");
         Outcome::Failed(e)
     };
-    match marker_alive(&deps.store, &key).await {
+    match reminded(&deps.store, &key).await {
         Ok(true) => return Outcome::AlreadySent,
         Ok(false) => {}
         Err(e) => return fail(e),
