@@ -762,3 +762,503 @@ async fn reminders_publish_once_per_task_per_day() {
     assert_eq!(tomorrow.published, 2, "{tomorrow:?}");
     assert_eq!(w.drain_queue().await.len(), 2);
 }
+
+// --- reminders at scale: paging, concurrency, idempotency, failures -------
+
+/// A queue subscribed to the world's topic with raw message delivery (the
+/// body is the event JSON itself), which replaces the envelope queue as the
+/// topic's only subscriber so each publish is delivered once.
+struct RawQueue {
+    sqs: aws_sdk_sqs::Client,
+    url: String,
+}
+
+impl RawQueue {
+    async fn new(w: &World) -> RawQueue {
+        let sqs = aws_sdk_sqs::Client::new(&w.conf);
+        let url = sqs
+            .create_queue()
+            .queue_name(format!("tasklane-reminders-{}", unique()))
+            .send()
+            .await
+            .expect("create queue")
+            .queue_url()
+            .expect("queue url")
+            .to_owned();
+        let arn = sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .expect("queue attributes")
+            .attributes()
+            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+            .expect("queue arn")
+            .clone();
+        let sns = aws_sdk_sns::Client::new(&w.conf);
+        sns.subscribe()
+            .topic_arn(&w.topic_arn)
+            .protocol("sqs")
+            .endpoint(arn)
+            .attributes("RawMessageDelivery", "true")
+            .send()
+            .await
+            .expect("subscribe raw queue");
+        sns.unsubscribe()
+            .subscription_arn(&w.subscription_arn)
+            .send()
+            .await
+            .expect("unsubscribe the envelope queue");
+        RawQueue { sqs, url }
+    }
+
+    /// Messages waiting or in flight. Moto delivers SNS → SQS inside the
+    /// Publish call, so after a run returns this is exact, with no waiting.
+    async fn pending(&self) -> usize {
+        use aws_sdk_sqs::types::QueueAttributeName as A;
+        let out = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&self.url)
+            .attribute_names(A::ApproximateNumberOfMessages)
+            .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .expect("queue attributes");
+        let attrs = out.attributes().expect("attributes");
+        [
+            A::ApproximateNumberOfMessages,
+            A::ApproximateNumberOfMessagesNotVisible,
+        ]
+        .iter()
+        .map(|a| {
+            attrs
+                .get(a)
+                .and_then(|v| v.parse::<usize>().ok())
+                .expect("numeric attribute")
+        })
+        .sum()
+    }
+
+    /// Receives (long poll) and deletes exactly `expected` messages, then
+    /// checks that none is left over: (event, `type` attribute) each.
+    async fn drain(&self, expected: usize) -> Vec<(notifier::Event, String)> {
+        let mut got = Vec::with_capacity(expected);
+        while got.len() < expected {
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .message_attribute_names("All")
+                .send()
+                .await
+                .expect("receive message");
+            if out.messages().is_empty() {
+                break;
+            }
+            let mut delete = Vec::new();
+            for (i, m) in out.messages().iter().enumerate() {
+                let event: notifier::Event =
+                    serde_json::from_str(m.body().expect("body")).expect("raw event JSON");
+                let kind = m
+                    .message_attributes()
+                    .and_then(|a| a.get("type"))
+                    .and_then(|v| v.string_value())
+                    .expect("type attribute")
+                    .to_owned();
+                got.push((event, kind));
+                delete.push(
+                    aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(m.receipt_handle().expect("receipt handle"))
+                        .build()
+                        .expect("delete entry"),
+                );
+            }
+            let out = self
+                .sqs
+                .delete_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(delete))
+                .send()
+                .await
+                .expect("delete messages");
+            assert!(out.failed().is_empty(), "{:?}", out.failed());
+        }
+        assert_eq!(got.len(), expected, "messages received");
+        assert_eq!(self.pending().await, 0, "more messages than expected");
+        got
+    }
+}
+
+fn reminder_deps(w: &World, topic_arn: &str) -> ReminderDeps {
+    ReminderDeps {
+        store: w.store_for(&aws::reminders::PERMISSIONS),
+        publisher: w.publisher(topic_arn, &aws::reminders::PERMISSIONS),
+    }
+}
+
+/// The due date and expected reminder kind of the `i`-th load task: odd
+/// ones overdue (1 to 5 days), even ones due today or tomorrow.
+fn due_of(i: usize, today: time::Date) -> (time::Date, EventKind) {
+    if i % 2 == 1 {
+        (
+            today - Duration::days(1 + (i % 5) as i64),
+            EventKind::Overdue,
+        )
+    } else {
+        (
+            today + Duration::days((i % 4 / 2) as i64),
+            EventKind::DueSoon,
+        )
+    }
+}
+
+fn load_task(i: usize, creator: UserId, due: time::Date) -> NewTask {
+    NewTask {
+        title: title(&format!("Reminder load {i}")),
+        description: None,
+        priority: Priority::Low,
+        due: Some(due),
+        assignees: vec![],
+        created_by: creator,
+    }
+}
+
+/// Creates `n` open tasks through the store, 16 at a time (see [`due_of`]).
+/// Returns task id → the reminder kind it must get.
+async fn due_tasks(
+    w: &World,
+    creator: UserId,
+    n: usize,
+    today: time::Date,
+) -> std::collections::HashMap<String, EventKind> {
+    use futures_util::stream::{self, StreamExt};
+    stream::iter(0..n)
+        .map(|i| async move {
+            let (due, kind) = due_of(i, today);
+            let task = w
+                .store
+                .create_task(load_task(i, creator, due))
+                .await
+                .expect("create task");
+            (task.id.to_string(), kind)
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await
+}
+
+/// The same as [`due_tasks`] for thousands: the task items the store would
+/// write, 25 per BatchWriteItem. Why not `create_task`: moto deep-copies
+/// the whole table (streams included) on every TransactWriteItems, which
+/// makes thousands of creates quadratic in time and memory.
+async fn bulk_due_tasks(
+    w: &World,
+    creator: UserId,
+    n: usize,
+    today: time::Date,
+) -> std::collections::HashMap<String, EventKind> {
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    use futures_util::stream::{self, StreamExt};
+    let now = OffsetDateTime::now_utc();
+    let mut want = std::collections::HashMap::new();
+    let mut batches = Vec::new();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(25) {
+        let mut batch = Vec::new();
+        for &i in chunk {
+            let (due, kind) = due_of(i, today);
+            let id = domain::TaskId::from_uuid(uuid::Uuid::now_v7());
+            let task = domain::Task::create(id, load_task(i, creator, due), now);
+            want.insert(id.to_string(), kind);
+            let attrs = store::item_to_attrs(&store::keys::task_item(&task)).expect("attrs");
+            let put = PutRequest::builder()
+                .set_item(Some(attrs))
+                .build()
+                .expect("put request");
+            batch.push(WriteRequest::builder().put_request(put).build());
+        }
+        batches.push(batch);
+    }
+    let table = w.store.table_name().to_owned();
+    let client = w.store.client().clone();
+    stream::iter(batches)
+        .map(|batch| {
+            let (client, table) = (client.clone(), table.clone());
+            async move {
+                let out = client
+                    .batch_write_item()
+                    .request_items(table, batch)
+                    .send()
+                    .await
+                    .expect("batch write");
+                let left: usize = out
+                    .unprocessed_items()
+                    .map_or(0, |u| u.values().map(Vec::len).sum());
+                assert_eq!(left, 0, "moto left items unprocessed");
+            }
+        })
+        .buffer_unordered(4)
+        .collect::<Vec<()>>()
+        .await;
+    want
+}
+
+/// Each expected task exactly once, with its kind in body and attribute.
+fn assert_exactly_once(
+    got: &[(notifier::Event, String)],
+    want: &std::collections::HashMap<String, EventKind>,
+) {
+    let mut seen = std::collections::HashMap::new();
+    for (event, attr) in got {
+        let id = event.task_id.to_string();
+        let kind = want
+            .get(&id)
+            .unwrap_or_else(|| panic!("reminder for an unexpected task {id}"));
+        assert_eq!(event.kind, *kind, "kind of {id}");
+        assert_eq!(attr, kind.as_str(), "type attribute of {id}");
+        *seen.entry(id).or_insert(0) += 1;
+    }
+    let repeated: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(repeated.is_empty(), "reminded more than once: {repeated:?}");
+    assert_eq!(seen.len(), want.len(), "every due task reminded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_5000_due_tasks_each_get_one_reminder_of_their_kind() {
+    const TASKS: usize = 5_000;
+    let w = World::new().await;
+    let queue = RawQueue::new(&w).await;
+    let (admin, _) = w.user("Ada Admin", Role::Admin).await;
+    let now = OffsetDateTime::now_utc();
+    let today = now.date();
+
+    let setup = std::time::Instant::now();
+    let want = bulk_due_tasks(&w, admin, TASKS, today).await;
+    // Not due: later, undated, done. GSI3 must not return them.
+    for (name, due) in [
+        ("Later", Some(today + Duration::days(2))),
+        ("Undated", None),
+    ] {
+        w.store
+            .create_task(NewTask {
+                title: title(name),
+                description: None,
+                priority: Priority::Low,
+                due,
+                assignees: vec![],
+                created_by: admin,
+            })
+            .await
+            .expect("task");
+    }
+    let setup = setup.elapsed();
+
+    let config = aws::ReminderConfig::default();
+    let deps = reminder_deps(&w, &w.topic_arn);
+    let run = std::time::Instant::now();
+    let report = aws::run_reminders_with(&deps, config, today, now)
+        .await
+        .expect("reminders");
+    let run = run.elapsed();
+    assert_eq!(
+        (
+            report.scanned,
+            report.published,
+            report.already_sent,
+            report.failed
+        ),
+        (TASKS, TASKS, 0, 0),
+        "{report:?}"
+    );
+    assert_eq!(report.largest_page, config.page_size as usize, "{report:?}");
+    // Full pages only; DynamoDB may return one empty page at the end.
+    let full = TASKS.div_ceil(config.page_size as usize);
+    assert!((full..=full + 1).contains(&report.pages), "{report:?}");
+
+    let drain = std::time::Instant::now();
+    let got = queue.drain(TASKS).await;
+    let drain = drain.elapsed();
+    assert_exactly_once(&got, &want);
+
+    // The schedule fires again the same day: nothing new.
+    let again = aws::run_reminders_with(&deps, config, today, now + Duration::hours(1))
+        .await
+        .expect("second run");
+    assert_eq!(
+        (again.published, again.already_sent, again.failed),
+        (0, TASKS, 0),
+        "{again:?}"
+    );
+    assert_eq!(queue.pending().await, 0, "the second run sent nothing");
+
+    println!(
+        "reminders at scale: {TASKS} due tasks (+2 not due); set-up {:.1} s; \
+         run {:.1} s ({} messages, {} pages of <= {}, concurrency {}); \
+         drain {:.1} s; same-day rerun 0 sent, {} already sent",
+        setup.as_secs_f64(),
+        run.as_secs_f64(),
+        got.len(),
+        report.pages,
+        config.page_size,
+        config.concurrency,
+        drain.as_secs_f64(),
+        again.already_sent,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_follow_pages_of_the_configured_size() {
+    let w = World::new().await;
+    let queue = RawQueue::new(&w).await;
+    let (admin, _) = w.user("Ada Admin", Role::Admin).await;
+    let now = OffsetDateTime::now_utc();
+    let today = now.date();
+    let want = due_tasks(&w, admin, 23, today).await;
+    let config = aws::ReminderConfig {
+        concurrency: 3,
+        page_size: 5,
+    };
+    let deps = reminder_deps(&w, &w.topic_arn);
+    let report = aws::run_reminders_with(&deps, config, today, now)
+        .await
+        .expect("reminders");
+    assert_eq!((report.published, report.failed), (23, 0), "{report:?}");
+    assert_eq!((report.pages, report.largest_page), (5, 5), "{report:?}");
+    assert_exactly_once(&queue.drain(23).await, &want);
+}
+
+/// Fails Publish, before it is sent, for messages naming one of `ids`: a
+/// per-task failure inside one run, which moto has no way to produce.
+#[derive(Debug)]
+struct RefusePublishOf(Vec<String>);
+
+impl aws_sdk_sns::config::Intercept for RefusePublishOf {
+    fn name(&self) -> &'static str {
+        "test::RefusePublishOf"
+    }
+
+    fn read_before_serialization(
+        &self,
+        context: &aws_sdk_sns::config::interceptors::BeforeSerializationInterceptorContextRef<'_>,
+        _: &aws_sdk_sns::config::RuntimeComponents,
+        _: &mut aws_sdk_sns::config::ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let message = context
+            .input()
+            .downcast_ref::<aws_sdk_sns::operation::publish::PublishInput>()
+            .and_then(|p| p.message())
+            .unwrap_or_default();
+        match self.0.iter().find(|id| message.contains(id.as_str())) {
+            Some(id) => Err(format!("refused publish for task {id}").into()),
+            None => Ok(()),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_reminders_fail_the_run_and_the_retry_sends_only_the_missing() {
+    let w = World::new().await;
+    let queue = RawQueue::new(&w).await;
+    let (admin, _) = w.user("Ada Admin", Role::Admin).await;
+    let now = OffsetDateTime::now_utc();
+    let today = now.date();
+    let config = aws::ReminderConfig {
+        concurrency: 4,
+        page_size: 7,
+    };
+    let good = reminder_deps(&w, &w.topic_arn);
+
+    // 1. Twelve tasks are reminded.
+    let first = due_tasks(&w, admin, 12, today).await;
+    let report = aws::run_reminders_with(&good, config, today, now)
+        .await
+        .expect("first run");
+    assert_eq!(report.published, 12, "{report:?}");
+    assert_exactly_once(&queue.drain(12).await, &first);
+
+    // 2. Eight more are due; SNS refuses every publish (moto: no such
+    //    topic). The run attempts all eight, fails, and sends nothing.
+    let second = due_tasks(&w, admin, 8, today).await;
+    let broken = reminder_deps(&w, &format!("{}-missing", w.topic_arn));
+    let err = aws::run_reminders_with(&broken, config, today, now)
+        .await
+        .expect_err("failed publishes must fail the run");
+    assert!(
+        matches!(
+            err,
+            aws::AwsError::Partial {
+                failed: 8,
+                total: 8,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(queue.pending().await, 0);
+
+    // 3. A retry in which three of the eight still fail (refused before
+    //    sending): the other five go out, the run still fails.
+    let refused: Vec<String> = second.keys().take(3).cloned().collect();
+    let flaky_sns = aws_sdk_sns::Client::from_conf(
+        aws_sdk_sns::config::Builder::from(&w.conf)
+            .interceptor(aws::reminders::PERMISSIONS.guard())
+            .interceptor(RefusePublishOf(refused.clone()))
+            .build(),
+    );
+    let flaky = ReminderDeps {
+        store: w.store_for(&aws::reminders::PERMISSIONS),
+        publisher: Publisher::new(flaky_sns, &w.topic_arn),
+    };
+    let err = aws::run_reminders_with(&flaky, config, today, now)
+        .await
+        .expect_err("three failed publishes must fail the run");
+    assert!(
+        matches!(
+            err,
+            aws::AwsError::Partial {
+                failed: 3,
+                total: 8,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let partial = queue.drain(5).await;
+    let five: std::collections::HashMap<_, _> = second
+        .iter()
+        .filter(|(id, _)| !refused.contains(id))
+        .map(|(id, k)| (id.clone(), *k))
+        .collect();
+    assert_exactly_once(&partial, &five);
+
+    // 4. The next retry sends exactly the three still missing.
+    let report = aws::run_reminders_with(&good, config, today, now)
+        .await
+        .expect("retry");
+    assert_eq!(
+        (report.published, report.already_sent, report.failed),
+        (3, 17, 0),
+        "{report:?}"
+    );
+    let three: std::collections::HashMap<_, _> = second
+        .iter()
+        .filter(|(id, _)| refused.contains(id))
+        .map(|(id, k)| (id.clone(), *k))
+        .collect();
+    assert_exactly_once(&queue.drain(3).await, &three);
+
+    // 5. And then nothing is missing.
+    let report = aws::run_reminders_with(&good, config, today, now)
+        .await
+        .expect("last run");
+    assert_eq!(
+        (report.published, report.already_sent),
+        (0, 20),
+        "{report:?}"
+    );
+    assert_eq!(queue.pending().await, 0);
+}

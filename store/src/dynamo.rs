@@ -138,6 +138,13 @@ fn get_n(m: &Attrs, k: &str) -> Option<i64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// Encodes the shared item form as the DynamoDB item the store writes:
+/// for bulk loads outside the store (BatchWriteItem in the reminders load
+/// test) that the store must then read as its own.
+pub fn item_to_attrs(item: &Item) -> Result<HashMap<String, AttributeValue>> {
+    to_attrs(item)
+}
+
 /// Decodes a DynamoDB item (or stream image) into the shared item form.
 pub fn item_from_attrs(m: &Attrs) -> Result<Item> {
     let corrupt = |what: &str| StoreError::Internal(format!("item without {what}"));

@@ -30,12 +30,13 @@
 //! sees one email; only a crash between SES accepting a mail and the
 //! marker write can still double a mail, and it cannot lose one.
 //!
-//! Why a Query and not GetItem for the lookup: the reminders role may only
-//! Query and PutItem, and one lookup shape for all three keeps the IAM
-//! policies to what the code calls.
+//! Why a Query and not GetItem for the stream and email lookups: one
+//! lookup shape keeps those roles to what the rest of their code calls.
+//! Reminders look a marker up once per due task, thousands per run, and
+//! use GetItem (see `reminders`).
 
 mod email;
-mod reminders;
+pub mod reminders;
 mod stream;
 
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -47,7 +48,9 @@ use time::{Duration, OffsetDateTime};
 use crate::classify::{ClassifyError, Event};
 
 pub use email::{handle_sns, EmailConfig, EmailDeps, EmailTally};
-pub use reminders::{run_reminders, ReminderDeps, ReminderReport};
+pub use reminders::{
+    run_reminders, run_reminders_with, ReminderConfig, ReminderDeps, ReminderEnv, ReminderReport,
+};
 pub use stream::{handle_stream_batch, StreamDeps};
 
 /// Names of the environment variables the binaries read, and which of them
@@ -67,14 +70,16 @@ pub mod env {
     /// `text` for human-readable logs; anything else (or unset) is JSON,
     /// which CloudWatch Logs Insights can query.
     pub const LOG_FORMAT: &str = "TASKLANE_LOG_FORMAT";
+    /// Reminders in flight at once (1 to 64; 16 when unset).
+    pub const REMINDERS_CONCURRENCY: &str = "TASKLANE_REMINDERS_CONCURRENCY";
 
     pub const STREAM_PROCESSOR_REQUIRED: &[&str] = &[TABLE, TOPIC_ARN];
     pub const STREAM_PROCESSOR_OPTIONAL: &[&str] = &[LOG_FORMAT];
     pub const EMAIL_FORMATTER_REQUIRED: &[&str] =
         &[TABLE, MAIL_FROM, PUBLIC_URL, SES_CONFIGURATION_SET];
     pub const EMAIL_FORMATTER_OPTIONAL: &[&str] = &[LOG_FORMAT];
-    pub const REMINDERS_REQUIRED: &[&str] = &[TABLE, TOPIC_ARN];
-    pub const REMINDERS_OPTIONAL: &[&str] = &[LOG_FORMAT];
+    pub const REMINDERS_REQUIRED: &[&str] = super::reminders::REQUIRED_ENV;
+    pub const REMINDERS_OPTIONAL: &[&str] = super::reminders::OPTIONAL_ENV;
 }
 
 /// What each notification Lambda may do on AWS. The binaries build every
@@ -103,10 +108,16 @@ pub mod permissions {
         ],
     );
 
-    /// Open tasks due by a date (GSI3 Query), markers, Publish.
+    /// Open tasks due by a date (GSI3 Query), marker lookups (GetItem) and
+    /// writes (PutItem), Publish.
     pub const REMINDERS: Permissions = Permissions::new(
         "lambda-reminders",
-        &["dynamodb:Query", "dynamodb:PutItem", "sns:Publish"],
+        &[
+            "dynamodb:Query",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "sns:Publish",
+        ],
     );
 }
 
