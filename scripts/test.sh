@@ -12,7 +12,7 @@ step "checking formatting"
 bash "$ROOT/scripts/build-site.sh"
 
 step "cargo test (release profile, shared with the server build)"
-(cd "$ROOT" && bash scripts/with-moto.sh cargo "+$TC" test --release -p domain -p store -p auth -p app -p server -p notifier)
+(cd "$ROOT" && bash scripts/with-moto.sh cargo "+$TC" test --release -p domain -p store -p auth -p app -p server -p notifier -p post-confirmation)
 
 step "browser tests (Chromium, release server)"
 export TASKLANE_BIN="$CARGO_TARGET_DIR/release/tasklane" LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site"
