@@ -26,7 +26,9 @@ TC=$(site_toolchain)
 # --- tools ------------------------------------------------------------------------
 [ -x "$VENV/bin/pip" ] || { step "creating the virtualenv $VENV"; python3 -m venv "$VENV"; }
 want=$(grep -E '^cargo-lambda==' "$ROOT/scripts/requirements-lambda.txt" | cut -d= -f3)
-have=$("$VENV/bin/pip" show cargo-lambda 2>/dev/null | awk '/^Version:/ {print $2}')
+# `pip show` fails when the package is absent; under pipefail that must not
+# end the script before it installs it.
+have=$({ "$VENV/bin/pip" show cargo-lambda 2>/dev/null || true; } | awk '/^Version:/ {print $2}')
 if [ "$have" != "$want" ]; then
   step "installing cargo-lambda $want (and zig) into $VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/scripts/requirements-lambda.txt"

@@ -227,6 +227,11 @@ impl World {
             attributes.insert(a.name().to_owned(), json!(a.value().unwrap_or_default()));
         }
         attributes.insert("cognito:user_status".into(), json!("CONFIRMED"));
+        // Cognito marks the address verified when the emailed code confirms
+        // the sign-up, and sends it so; moto does not record it.
+        attributes
+            .entry("email_verified")
+            .or_insert_with(|| json!("true"));
         let sub = attributes["sub"].as_str().expect("sub").to_owned();
         let event = json!({
             "version": "1",
