@@ -26,7 +26,9 @@ TC=$(site_toolchain)
 # --- tools ------------------------------------------------------------------------
 [ -x "$VENV/bin/pip" ] || { step "creating the virtualenv $VENV"; python3 -m venv "$VENV"; }
 want=$(grep -E '^cargo-lambda==' "$ROOT/scripts/requirements-lambda.txt" | cut -d= -f3)
-have=$("$VENV/bin/pip" show cargo-lambda 2>/dev/null | awk '/^Version:/ {print $2}')
+# `pip show` fails when the package is absent; under pipefail that must not
+# end the script before it installs it.
+have=$({ "$VENV/bin/pip" show cargo-lambda 2>/dev/null || true; } | awk '/^Version:/ {print $2}')
 if [ "$have" != "$want" ]; then
   step "installing cargo-lambda $want (and zig) into $VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check -r "$ROOT/scripts/requirements-lambda.txt"
@@ -51,13 +53,15 @@ for p in json.load(sys.stdin)["packages"]:
             print(p["name"], t["name"])')
 [ ${#BINS[@]} -gt 1 ] || die "no [[bin]] named lambda-* in the workspace"
 rm -rf "$DIST/lambda"; mkdir -p "$DIST/lambda"
-# Stripped binaries: symbols are half the file and Lambda never reads them.
-export CARGO_PROFILE_RELEASE_STRIP=symbols
+# The size-tuned profile of the workspace Cargo.toml (opt-level s, fat LTO,
+# one codegen unit, stripped): every zip must stay under MAX_ZIP_BYTES.
+PROFILE=lambda
+MAX_ZIP_BYTES=$((5 * 1024 * 1024))
 t0=$(date +%s)
 for entry in "${BINS[@]}"; do
   read -r pkg bin <<<"$entry"
-  step "cargo lambda build --release --arm64 --output-format zip -p $pkg --bin $bin"
-  (cd "$ROOT" && CARGO_TARGET_DIR="$LAMBDA_TARGET_DIR" cargo "+$TC" lambda build --release --arm64 \
+  step "cargo lambda build --profile $PROFILE --arm64 --output-format zip -p $pkg --bin $bin"
+  (cd "$ROOT" && CARGO_TARGET_DIR="$LAMBDA_TARGET_DIR" cargo "+$TC" lambda build --profile "$PROFILE" --arm64 \
     --output-format zip --lambda-dir "$DIST/lambda" -p "$pkg" --bin "$bin")
   [ -f "$DIST/lambda/$bin/bootstrap.zip" ] || die "expected $DIST/lambda/$bin/bootstrap.zip"
   if [ "$bin" = lambda-api ]; then
@@ -76,12 +80,18 @@ rm -rf "$DIST/site"; mkdir -p "$DIST/site"
   | xargs -0 -I{} cp --parents {} "$DIST/site/")
 
 # --- report ------------------------------------------------------------------------
-step "packages in $DIST (arm64 build: ${build_secs}s)"
+step "packages in $DIST (arm64, profile $PROFILE, build: ${build_secs}s)"
 printf '    %-28s %12s %12s\n' package "zip bytes" "bootstrap"
+oversize=()
 for entry in "${BINS[@]}"; do
   read -r _ bin <<<"$entry"
   zip="$DIST/lambda/$bin/bootstrap.zip"
+  size=$(stat -c %s "$zip")
   raw=$(python3 -c 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).getinfo("bootstrap").file_size)' "$zip")
-  printf '    %-28s %12s %12s\n' "$bin" "$(stat -c %s "$zip")" "$raw"
+  printf '    %-28s %12s %12s\n' "$bin" "$size" "$raw"
+  [ "$size" -le "$MAX_ZIP_BYTES" ] || oversize+=("$bin ($size bytes)")
 done
 printf '    %-28s %12s\n' "site/ (for S3)" "$(du -sb "$DIST/site" | cut -f1)"
+# DESIGN.md caps a function's zip at 5 MB: a package above it is a
+# regression to look at before it is deployed, not after.
+[ ${#oversize[@]} -eq 0 ] || die "zip above $MAX_ZIP_BYTES bytes: ${oversize[*]}"

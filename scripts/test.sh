@@ -16,7 +16,7 @@ step "cargo test (release profile, shared with the server build)"
 # the unused-permission check below.
 export TASKLANE_PERMISSIONS_SEEN="$TASKLANE_HOME/permissions-seen"
 rm -rf "$TASKLANE_PERMISSIONS_SEEN" && mkdir -p "$TASKLANE_PERMISSIONS_SEEN"
-(cd "$ROOT" && bash scripts/with-moto.sh cargo "+$TC" test --release -p domain -p store -p auth -p app -p server -p notifier)
+(cd "$ROOT" && bash scripts/with-moto.sh cargo "+$TC" test --release -p domain -p store -p auth -p app -p server -p notifier -p post-confirmation)
 
 step "every AWS action a Lambda declares was exercised by a test"
 python3 "$ROOT/scripts/check-permissions-used.py" "$ROOT/terraform/lambdas.json" "$TASKLANE_PERMISSIONS_SEEN" \

@@ -143,6 +143,8 @@ async fn main() {
         ("TASKLANE_TABLE", table.clone()),
         ("TASKLANE_COGNITO_USER_POOL_ID", pool_id.clone()),
         ("TASKLANE_COGNITO_CLIENT_ID", client_id),
+        ("TASKLANE_PUBLIC_URL", "https://d111111abcdef8.cloudfront.net".into()),
+        ("TASKLANE_ORIGIN_SECRET", emulator::ORIGIN_SECRET.into()),
         (
             "TASKLANE_JWKS_URL",
             format!("{moto}/{pool_id}/.well-known/jwks.json"),

@@ -12,7 +12,6 @@ pub mod headers;
 pub mod hosts;
 pub mod lambda;
 pub mod local;
-pub mod post_confirmation;
 pub mod telemetry;
 
 use std::sync::Arc;

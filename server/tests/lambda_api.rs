@@ -849,9 +849,9 @@ mod deployment_contract {
             },
             Function {
                 name: "post-confirmation",
-                permissions: server::post_confirmation::PERMISSIONS,
-                required: server::post_confirmation::REQUIRED_ENV,
-                optional: server::post_confirmation::OPTIONAL_ENV,
+                permissions: post_confirmation::PERMISSIONS,
+                required: post_confirmation::REQUIRED_ENV,
+                optional: post_confirmation::OPTIONAL_ENV,
             },
             Function {
                 name: "stream-processor",

@@ -40,6 +40,7 @@ macro_rules! conformance_suite {
             mail_suppression_by_email,
             notifications_newest_first_and_mark_read,
             idempotency_markers,
+            claimed_markers_record_their_one_holder,
             tampered_cursors_are_rejected,
             concurrent_conflicting_updates,
             credentials_and_session_families
@@ -731,6 +732,44 @@ pub async fn idempotency_markers(s: Arc<dyn Store>) {
         .unwrap());
     assert!(s.put_marker("event-3", ttl).await.unwrap());
     assert!(!s.put_marker("event-3", ttl).await.unwrap());
+}
+
+pub async fn claimed_markers_record_their_one_holder(s: Arc<dyn Store>) {
+    // The holder wins, and keeps winning on a retry; nobody else ever does.
+    assert!(s.claim_marker("first", "alice").await.unwrap());
+    assert!(s.claim_marker("first", "alice").await.unwrap());
+    assert!(!s.claim_marker("first", "bob").await.unwrap());
+    assert!(s.claim_marker("first", "alice").await.unwrap());
+    // Keys are independent.
+    assert!(s.claim_marker("second", "bob").await.unwrap());
+    // A plain idempotency marker under the key is not anyone's claim.
+    assert!(s.put_marker("plain", Duration::hours(1)).await.unwrap());
+    assert!(!s.claim_marker("plain", "alice").await.unwrap());
+    // And a claimed key is seen as taken by put_marker.
+    assert!(!s.put_marker("first", Duration::hours(1)).await.unwrap());
+
+    // Racing claimants: exactly one wins, and it is the one recorded.
+    const CLAIMANTS: usize = 16;
+    let barrier = Arc::new(tokio::sync::Barrier::new(CLAIMANTS));
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..CLAIMANTS {
+        let (s, barrier) = (s.clone(), barrier.clone());
+        set.spawn(async move {
+            let holder = format!("claimant-{i}");
+            barrier.wait().await;
+            let won = s.claim_marker("raced", &holder).await.unwrap();
+            (holder, won)
+        });
+    }
+    let mut winners = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        let (holder, won) = joined.expect("claimant task");
+        if won {
+            winners.push(holder);
+        }
+    }
+    assert_eq!(winners.len(), 1, "one winner: {winners:?}");
+    assert!(s.claim_marker("raced", &winners[0]).await.unwrap());
 }
 
 pub async fn tampered_cursors_are_rejected(s: Arc<dyn Store>) {

@@ -729,6 +729,33 @@ pub(crate) async fn put_marker<B: Backend>(b: &B, key: &str, ttl: Duration) -> R
     }
 }
 
+pub(crate) async fn claim_marker<B: Backend>(b: &B, key: &str, holder: &str) -> Result<bool> {
+    let (pk, sk) = keys::marker_key(key);
+    // No expiry: a claim that lapsed could be won a second time.
+    let item = Item::new(
+        pk.clone(),
+        sk.clone(),
+        serde_json::json!({ "key": key, "holder": holder }),
+        1,
+    );
+    let op = Op::Put {
+        item,
+        cond: Cond::NotExists,
+    };
+    match b.write(vec![op]).await {
+        Ok(()) => Ok(true),
+        // Taken: by this holder on an earlier try, or by someone else. A
+        // claim is never overwritten or deleted, so the read cannot race.
+        Err(WriteError::Condition(_)) => match b.get(&pk, &sk).await? {
+            Some(item) => Ok(item.data.get("holder").and_then(|h| h.as_str()) == Some(holder)),
+            None => Err(StoreError::Internal(format!(
+                "marker {key} refused the claim but is absent"
+            ))),
+        },
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
 /// Implements [`crate::Store`] for a [`Backend`] by delegating to the
 /// functions above.
 macro_rules! impl_store {
@@ -892,6 +919,9 @@ macro_rules! impl_store {
             }
             async fn put_marker(&self, key: &str, ttl: time::Duration) -> $crate::Result<bool> {
                 $crate::engine::put_marker(self, key, ttl).await
+            }
+            async fn claim_marker(&self, key: &str, holder: &str) -> $crate::Result<bool> {
+                $crate::engine::claim_marker(self, key, holder).await
             }
         }
     };

@@ -219,6 +219,14 @@ pub trait Store: credentials::Credentials + Send + Sync {
     /// Records `key` for `ttl`; `true` if it was new (or had expired), so
     /// the caller should process the event, `false` if already seen.
     async fn put_marker(&self, key: &str, ttl: Duration) -> Result<bool>;
+    /// Claims the permanent one-time marker `key` for `holder`; `true` if
+    /// `holder` holds it afterwards, whether this call claimed it or an
+    /// earlier one did. Unlike [`Store::put_marker`] the winner is recorded,
+    /// so a retry of the winner's work can tell it already won (and finish
+    /// what it started) while everyone else keeps losing. A marker written
+    /// by `put_marker` under the same key counts as held by someone else.
+    /// One conditional PutItem, plus one GetItem when the key is taken.
+    async fn claim_marker(&self, key: &str, holder: &str) -> Result<bool>;
 }
 
 /// The local equivalent of DynamoDB Streams: changes in commit order, each
