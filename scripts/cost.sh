@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Prints the monthly AWS cost of tasklane for 10, 100 and 1,000 active users,
+# Prints the monthly AWS cost of tasklane for 10, 100 and 500 active users,
 # from the DynamoDB, SNS and SES requests each user action measurably makes
 # (server/benches/cost.rs, run against moto on loopback), with the
 # assumptions that turn them into a bill. Idempotent; a second run rebuilds
-# only what changed. TASKLANE_COST_SCALES=10,100 narrows the team sizes.
+# only what changed. TASKLANE_COST_SCALES=10,100 picks the team sizes.
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
 TC=$(site_toolchain)
@@ -13,8 +13,8 @@ step "building the cost bench (release profile, shared with the test build)"
 
 # moto snapshots the whole table (stream records included) with deepcopy for
 # every item of every TransactWriteItems, to roll back on a malformed one;
-# with 1,000 people's tasks seeded that takes longer than the router's 30 s
-# request timeout. The measured writes are well-formed, so this run's moto
+# with hundreds of people's tasks seeded a write takes longer than the
+# router's 30 s request timeout. The measured writes are well-formed, so this run's moto
 # skips the snapshot (a sitecustomize loaded only by this moto process).
 SHIM="$TASKLANE_HOME/cost-moto"
 mkdir -p "$SHIM"
@@ -33,6 +33,11 @@ class _NoTableSnapshot:
 _models.copy = _NoTableSnapshot()
 PY
 
-step "measuring each action on moto and pricing the month (a few minutes)"
+# 1,000 people cannot be measured on moto yet: its GSI Query scans and sorts
+# the whole table for every page, so the admin dashboard (every task, 500 a
+# page) passes the router's 30 s timeout there (a few queries in AWS). The
+# bench then fails loudly; 500 is the largest team moto serves in time.
+export TASKLANE_COST_SCALES="${TASKLANE_COST_SCALES:-10,100,500}"
+step "measuring each action on moto for teams of $TASKLANE_COST_SCALES and pricing the month (a few minutes)"
 (cd "$ROOT" && PYTHONPATH="$SHIM" bash scripts/with-moto.sh cargo "+$TC" bench -p server --bench cost)
 step "done"
