@@ -143,7 +143,10 @@ async fn main() {
         ("TASKLANE_TABLE", table.clone()),
         ("TASKLANE_COGNITO_USER_POOL_ID", pool_id.clone()),
         ("TASKLANE_COGNITO_CLIENT_ID", client_id),
-        ("TASKLANE_PUBLIC_URL", "https://d111111abcdef8.cloudfront.net".into()),
+        (
+            "TASKLANE_PUBLIC_URL",
+            "https://d111111abcdef8.cloudfront.net".into(),
+        ),
         ("TASKLANE_ORIGIN_SECRET", emulator::ORIGIN_SECRET.into()),
         (
             "TASKLANE_JWKS_URL",

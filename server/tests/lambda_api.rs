@@ -797,7 +797,7 @@ mod store_within_the_api_permissions {
         let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .endpoint_url(super::moto())
             .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            .credentials_provider(aws_sdk_cognitoidentityprovider::config::Credentials::new(
                 "testing", "testing", None, None, "moto",
             ))
             .http_client(store::http_client())
