@@ -51,6 +51,32 @@ async fn sdk_config() -> SdkConfig {
         .await
 }
 
+/// A new queue on moto: its URL (to receive) and ARN (to subscribe).
+async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> (String, String) {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let url = sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url()
+        .expect("queue url")
+        .to_owned();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn))
+        .expect("queue arn")
+        .clone();
+    (url, arn)
+}
+
 /// One isolated world on the shared moto: table (streams on), topic, queue
 /// subscribed to the topic (raw delivery off: the queue sees the SNS
 /// envelope a Lambda subscriber would), and a verified SES sender.
@@ -83,27 +109,11 @@ impl World {
             .topic_arn()
             .expect("topic arn")
             .to_owned();
-        let sqs = aws_sdk_sqs::Client::new(&conf);
-        let queue_url = sqs
-            .create_queue()
-            .queue_name(format!("tasklane-events-{id}"))
-            .send()
-            .await
-            .expect("create queue")
-            .queue_url()
-            .expect("queue url")
-            .to_owned();
-        let queue_arn = sqs
-            .get_queue_attributes()
-            .queue_url(&queue_url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .expect("queue attributes")
-            .attributes()
-            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
-            .expect("queue arn")
-            .clone();
+        let (queue_url, queue_arn) = create_queue(
+            &aws_sdk_sqs::Client::new(&conf),
+            &format!("tasklane-events-{id}"),
+        )
+        .await;
         let subscription_arn = sns
             .subscribe()
             .topic_arn(&topic_arn)
@@ -776,26 +786,7 @@ struct RawQueue {
 impl RawQueue {
     async fn new(w: &World) -> RawQueue {
         let sqs = aws_sdk_sqs::Client::new(&w.conf);
-        let url = sqs
-            .create_queue()
-            .queue_name(format!("tasklane-reminders-{}", unique()))
-            .send()
-            .await
-            .expect("create queue")
-            .queue_url()
-            .expect("queue url")
-            .to_owned();
-        let arn = sqs
-            .get_queue_attributes()
-            .queue_url(&url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .expect("queue attributes")
-            .attributes()
-            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
-            .expect("queue arn")
-            .clone();
+        let (url, arn) = create_queue(&sqs, &format!("tasklane-reminders-{}", unique())).await;
         let sns = aws_sdk_sns::Client::new(&w.conf);
         sns.subscribe()
             .topic_arn(&w.topic_arn)
