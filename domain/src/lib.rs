@@ -11,6 +11,7 @@
 //! goes through `parse` too), so holding a [`TaskTitle`] is proof that it was
 //! checked; nothing downstream re-validates or panics on bad input.
 
+pub mod agenda;
 mod ids;
 mod model;
 pub mod policy;
@@ -32,4 +33,31 @@ pub use text::{CommentBody, Description, DisplayName, Email, TaskTitle, Validati
 /// RFC 3339 timestamps, so JSON stays readable and sortable.
 pub mod serde_fmt {
     time::serde::format_description!(pub date, Date, "[year]-[month]-[day]");
+
+    /// A map whose values are instants, each as RFC 3339 text.
+    pub mod instant_map {
+        use std::collections::BTreeMap;
+
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+        use time::OffsetDateTime;
+
+        #[derive(Serialize, Deserialize)]
+        struct At(#[serde(with = "time::serde::rfc3339")] OffsetDateTime);
+
+        pub fn serialize<K: Serialize, S: Serializer>(
+            m: &BTreeMap<K, OffsetDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            s.collect_map(m.iter().map(|(k, v)| (k, At(*v))))
+        }
+
+        pub fn deserialize<'de, K, D>(d: D) -> Result<BTreeMap<K, OffsetDateTime>, D::Error>
+        where
+            K: Deserialize<'de> + Ord,
+            D: Deserializer<'de>,
+        {
+            let m = BTreeMap::<K, At>::deserialize(d)?;
+            Ok(m.into_iter().map(|(k, v)| (k, v.0)).collect())
+        }
+    }
 }

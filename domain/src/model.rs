@@ -2,6 +2,7 @@
 //! SCREAMING_SNAKE_CASE because that is the wire format of the UI, the
 //! stored items and the notifier's stream images alike.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -154,6 +155,15 @@ pub struct Task {
     pub due: Option<Date>,
     #[serde(default)]
     pub assignees: Vec<UserId>,
+    /// When each current assignee was assigned, kept across later writes so
+    /// that "newly assigned to you" is one indexed query on the assignment
+    /// copies. Absent for assignments made before it was recorded.
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        with = "crate::serde_fmt::instant_map"
+    )]
+    pub assigned_at: BTreeMap<UserId, OffsetDateTime>,
     pub created_by: UserId,
     /// Who made the latest change (`None` until the first change). Stored on
     /// the item because a stream image is all the notifier sees, and it must
@@ -180,6 +190,13 @@ pub struct TaskSummary {
     #[serde(default, with = "crate::serde_fmt::date::option")]
     pub due: Option<Date>,
     pub version: u64,
+    /// On an assignment copy: when this copy's user was assigned.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub assigned_at: Option<OffsetDateTime>,
 }
 
 /// Input for creating a task; the store assigns id, timestamps and version.
@@ -272,6 +289,7 @@ impl Task {
             status: Status::Open,
             priority: new.priority,
             due: new.due,
+            assigned_at: assignees.iter().map(|u| (*u, now)).collect(),
             assignees,
             created_by: new.created_by,
             updated_by: None,
@@ -289,6 +307,15 @@ impl Task {
             priority: self.priority,
             due: self.due,
             version: self.version,
+            assigned_at: None,
+        }
+    }
+
+    /// The row copied onto `user`'s assignment, with when they were assigned.
+    pub fn summary_for(&self, user: UserId) -> TaskSummary {
+        TaskSummary {
+            assigned_at: self.assigned_at.get(&user).copied(),
+            ..self.summary()
         }
     }
 
@@ -332,6 +359,17 @@ impl Task {
             .extend(add.iter().filter(|u| !remove.contains(u)));
         next.assignees.sort();
         next.assignees.dedup();
+        // Someone already assigned keeps their time; a newcomer's is now.
+        let before = std::mem::take(&mut next.assigned_at);
+        next.assigned_at = next
+            .assignees
+            .iter()
+            .filter_map(|u| match (self.is_assigned(*u), before.get(u)) {
+                (true, Some(at)) => Some((*u, *at)),
+                (true, None) => None,
+                (false, _) => Some((*u, now)),
+            })
+            .collect();
         next
     }
 
@@ -832,6 +870,46 @@ mod tests {
         assert_eq!((clear.due, clear.description), (Some(None), None));
         assert_eq!("IN_REVIEW".parse::<Status>(), Ok(Status::InReview));
         assert!("done".parse::<Status>().is_err());
+    }
+
+    #[test]
+    fn assignment_times_survive_later_writes_and_restart_on_reassignment() {
+        let t = task();
+        let created = datetime!(2026-01-01 00:00 UTC);
+        assert_eq!(t.summary_for(uid(3)).assigned_at, Some(created));
+        assert_eq!(t.summary_for(uid(2)).assigned_at, None);
+        assert_eq!(t.summary().assigned_at, None);
+        let later = datetime!(2026-01-05 00:00 UTC);
+        let moved = t.with_status(Status::InProgress, uid(1), later);
+        let a = moved.with_assignees(&[uid(2), uid(3)], &[uid(1)], uid(9), later);
+        assert_eq!(
+            a.assigned_at.into_iter().collect::<Vec<_>>(),
+            vec![(uid(2), later), (uid(3), created)],
+            "the newcomer is assigned now, the one kept keeps their time"
+        );
+        let gone = t.with_assignees(&[], &[uid(3)], uid(9), later);
+        let back = gone.with_assignees(&[uid(3)], &[], uid(9), datetime!(2026-01-06 00:00 UTC));
+        assert_eq!(
+            back.summary_for(uid(3)).assigned_at,
+            Some(datetime!(2026-01-06 00:00 UTC))
+        );
+        let json = serde_json::to_value(&t).unwrap();
+        assert_eq!(
+            json["assignedAt"][uid(3).to_string()],
+            "2026-01-01T00:00:00Z"
+        );
+        // Tasks stored before assignment times were kept still read.
+        let mut old = json.clone();
+        old.as_object_mut().unwrap().remove("assignedAt");
+        let read: Task = serde_json::from_value(old).unwrap();
+        assert!(read.assigned_at.is_empty());
+        assert_eq!(read.summary_for(uid(3)).assigned_at, None);
+        let kept = read.with_assignees(&[uid(3)], &[], uid(9), later);
+        assert_eq!(
+            kept.summary_for(uid(3)).assigned_at,
+            None,
+            "unknown stays unknown"
+        );
     }
 
     #[test]
