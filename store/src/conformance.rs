@@ -33,6 +33,9 @@ macro_rules! conformance_suite {
             tasks_by_status_ordered_by_due_date,
             tasks_for_user_paginate,
             open_tasks_due_before_date,
+            open_assignments_by_due_date_per_person,
+            newly_assigned_newest_first_per_person,
+            unassigned_open_tasks_by_due_date,
             profiles_create_once,
             last_admin_is_guarded,
             deactivation_counts_as_losing_an_admin,
@@ -160,7 +163,7 @@ pub async fn update_task_is_version_checked(s: Arc<dyn Store>) {
         .list_tasks_for_user(a, PageRequest::default())
         .await
         .unwrap();
-    assert_eq!(mine.items, vec![t2.summary()]);
+    assert_eq!(mine.items, vec![t2.summary_for(a)]);
     // Updating a deleted task is NotFound, not Conflict.
     s.delete_task(&t2).await.unwrap();
     assert!(matches!(
@@ -222,7 +225,7 @@ pub async fn change_status_moves_indexes_and_copies(s: Arc<dyn Store>) {
         .list_tasks_for_user(a, PageRequest::default())
         .await
         .unwrap();
-    assert_eq!(mine.items, vec![done.summary()]);
+    assert_eq!(mine.items, vec![done.summary_for(a)]);
 }
 
 pub async fn assign_and_unassign(s: Arc<dyn Store>) {
@@ -245,7 +248,7 @@ pub async fn assign_and_unassign(s: Arc<dyn Store>) {
         .is_empty());
     for u in [b, c] {
         let items = s.list_tasks_for_user(u, page()).await.unwrap().items;
-        assert_eq!(items, vec![t2.summary()]);
+        assert_eq!(items, vec![t2.summary_for(u)]);
     }
     assert!(matches!(
         s.set_assignees(&t, &[a], &[], t.created_by).await,
@@ -449,7 +452,7 @@ pub async fn tasks_for_user_paginate(s: Arc<dyn Store>) {
             .create_task(new_task(&format!("mine {i}"), &[a, other], None))
             .await
             .unwrap();
-        expected.push(t.summary());
+        expected.push(t.summary_for(a));
     }
     s.create_task(new_task("not mine", &[other], None))
         .await
@@ -488,6 +491,299 @@ pub async fn open_tasks_due_before_date(s: Arc<dyn Store>) {
     })
     .await;
     assert_eq!(listed, vec![late, soon]);
+}
+
+/// The home page's overdue and due-soon lists: one person's open, dated
+/// assignments in a due-date range, kept in step by every kind of write.
+pub async fn open_assignments_by_due_date_per_person(s: Arc<dyn Store>) {
+    let (a, b) = (user(), user());
+    let mk = |n: &str, who: &[UserId], d: Option<Date>| new_task(n, who, d);
+    let late = s
+        .create_task(mk("late", &[a], Some(date!(2030 - 01 - 01))))
+        .await
+        .unwrap();
+    let soon = s
+        .create_task(mk("soon", &[a, b], Some(date!(2030 - 01 - 05))))
+        .await
+        .unwrap();
+    let edge = s
+        .create_task(mk("edge", &[a], Some(date!(2030 - 01 - 10))))
+        .await
+        .unwrap();
+    let undated = s.create_task(mk("undated", &[a], None)).await.unwrap();
+    let finished = s
+        .create_task(mk("finished", &[a], Some(date!(2029 - 06 - 01))))
+        .await
+        .unwrap();
+    s.change_status(&finished, Status::Done, finished.created_by)
+        .await
+        .unwrap();
+    let theirs = s
+        .create_task(mk("theirs", &[b], Some(date!(2029 - 12 - 01))))
+        .await
+        .unwrap();
+    s.create_task(mk("nobody's", &[], Some(date!(2029 - 12 - 01))))
+        .await
+        .unwrap();
+
+    let due = |u: UserId, from: Option<Date>, before: Date| {
+        let s = s.clone();
+        async move {
+            collect(1, |p| {
+                let s = s.clone();
+                async move { s.list_open_assigned_due(u, from, before, p).await }
+            })
+            .await
+        }
+    };
+    let rows = |ts: &[&domain::Task], u: UserId| -> Vec<domain::TaskSummary> {
+        ts.iter().map(|t| t.summary_for(u)).collect()
+    };
+    // Strictly before `before`; from `from` on; done and undated never.
+    assert_eq!(due(a, None, date!(2030 - 01 - 05)).await, rows(&[&late], a));
+    assert_eq!(
+        due(a, Some(date!(2030 - 01 - 05)), date!(2030 - 01 - 10)).await,
+        rows(&[&soon], a)
+    );
+    assert_eq!(
+        due(a, Some(date!(2030 - 01 - 05)), date!(2030 - 01 - 11)).await,
+        rows(&[&soon, &edge], a)
+    );
+    assert_eq!(
+        due(a, None, date!(2031 - 01 - 01)).await,
+        rows(&[&late, &soon, &edge], a)
+    );
+    assert_eq!(
+        due(b, None, date!(2031 - 01 - 01)).await,
+        rows(&[&theirs, &soon], b),
+        "each person sees only their own"
+    );
+    assert!(
+        due(a, Some(date!(2030 - 01 - 10)), date!(2030 - 01 - 10))
+            .await
+            .is_empty(),
+        "an empty range is empty"
+    );
+    assert!(due(a, Some(date!(2031 - 01 - 01)), date!(2030 - 01 - 01))
+        .await
+        .is_empty());
+
+    // Finishing, unassigning and dating a task move it in and out.
+    let soon2 = s
+        .change_status(&soon, Status::Done, soon.created_by)
+        .await
+        .unwrap();
+    let edge2 = s
+        .set_assignees(&edge, &[], &[a], edge.created_by)
+        .await
+        .unwrap();
+    let dated = TaskPatch {
+        due: Some(Some(domain::DueDate(date!(2030 - 01 - 02)))),
+        ..Default::default()
+    };
+    let undated2 = s
+        .update_task(&undated, &dated, undated.created_by)
+        .await
+        .unwrap();
+    assert_eq!(
+        due(a, None, date!(2031 - 01 - 01)).await,
+        rows(&[&late, &undated2], a)
+    );
+    assert_eq!(
+        due(b, None, date!(2031 - 01 - 01)).await,
+        rows(&[&theirs], b)
+    );
+    let reopened = s
+        .change_status(&soon2, Status::InReview, soon2.created_by)
+        .await
+        .unwrap();
+    assert_eq!(
+        due(b, None, date!(2031 - 01 - 01)).await,
+        rows(&[&theirs, &reopened], b)
+    );
+    s.delete_task(&late).await.unwrap();
+    assert_eq!(
+        due(a, None, date!(2031 - 01 - 01)).await,
+        rows(&[&undated2, &reopened], a)
+    );
+    assert!(due(a, None, date!(2031 - 01 - 01))
+        .await
+        .iter()
+        .all(|r| r.id != edge2.id));
+    // A cursor from one person's list is refused for another's.
+    let first = s
+        .list_open_assigned_due(a, None, date!(2031 - 01 - 01), PageRequest::first(1))
+        .await
+        .unwrap();
+    let cursor = first.next.expect("a second page");
+    let r = s
+        .list_open_assigned_due(
+            b,
+            None,
+            date!(2031 - 01 - 01),
+            PageRequest::after(1, cursor),
+        )
+        .await;
+    assert!(matches!(r, Err(StoreError::InvalidCursor)));
+}
+
+/// The home page's "newly assigned" list: one person's open assignments
+/// by when they were made, newest first; later edits keep the time, a
+/// reassignment renews it.
+pub async fn newly_assigned_newest_first_per_person(s: Arc<dyn Store>) {
+    let (a, b) = (user(), user());
+    let since = crate::now() - Duration::minutes(1);
+    let first = s.create_task(new_task("first", &[a], None)).await.unwrap();
+    let second = s
+        .create_task(new_task("second", &[a, b], Some(date!(2030 - 01 - 01))))
+        .await
+        .unwrap();
+    let theirs = s.create_task(new_task("theirs", &[b], None)).await.unwrap();
+    let joined = s
+        .set_assignees(&theirs, &[a], &[], theirs.created_by)
+        .await
+        .unwrap();
+    let newly = |u: UserId, since| {
+        let s = s.clone();
+        async move {
+            collect(1, |p| {
+                let s = s.clone();
+                async move { s.list_newly_assigned(u, since, p).await }
+            })
+            .await
+        }
+    };
+    let mine = newly(a, since).await;
+    assert_eq!(
+        mine,
+        vec![
+            joined.summary_for(a),
+            second.summary_for(a),
+            first.summary_for(a)
+        ]
+    );
+    assert!(mine.iter().all(|r| r.assigned_at.is_some()));
+    assert_eq!(joined.assigned_at[&b], theirs.assigned_at[&b]);
+    assert_eq!(
+        newly(b, since).await,
+        vec![joined.summary_for(b), second.summary_for(b)],
+        "b's copy of the joined task is refreshed, its time kept"
+    );
+    // The window's start is inclusive; later ones leave older entries out.
+    let at_second = second.assigned_at[&a];
+    assert_eq!(
+        newly(a, at_second).await,
+        vec![joined.summary_for(a), second.summary_for(a)]
+    );
+    assert!(newly(a, crate::now() + Duration::minutes(1))
+        .await
+        .is_empty());
+
+    // An edit keeps the assignment time (and the order); finishing the
+    // task drops it; unassigning and assigning again makes it new.
+    let renamed = TaskPatch {
+        title: Some(title("first, renamed")),
+        ..Default::default()
+    };
+    let first2 = s
+        .update_task(&first, &renamed, first.created_by)
+        .await
+        .unwrap();
+    assert_eq!(first2.assigned_at, first.assigned_at);
+    let second2 = s
+        .change_status(&second, Status::Done, second.created_by)
+        .await
+        .unwrap();
+    assert_eq!(
+        newly(a, since).await,
+        vec![joined.summary_for(a), first2.summary_for(a)]
+    );
+    let off = s
+        .set_assignees(&first2, &[], &[a], first2.created_by)
+        .await
+        .unwrap();
+    let again = s
+        .set_assignees(&off, &[a], &[], off.created_by)
+        .await
+        .unwrap();
+    assert!(again.assigned_at[&a] > first.assigned_at[&a]);
+    assert_eq!(
+        newly(a, since).await,
+        vec![again.summary_for(a), joined.summary_for(a)]
+    );
+    assert!(newly(b, since).await.iter().all(|r| r.id != second2.id));
+    let page = s
+        .list_newly_assigned(a, since, PageRequest::first(1))
+        .await
+        .unwrap();
+    let r = s
+        .list_newly_assigned(b, since, PageRequest::after(1, page.next.expect("more")))
+        .await;
+    assert!(matches!(r, Err(StoreError::InvalidCursor)));
+}
+
+/// The admins' "unassigned" list: open tasks with nobody on them, by due
+/// date, undated last.
+pub async fn unassigned_open_tasks_by_due_date(s: Arc<dyn Store>) {
+    let a = user();
+    let mut expected = Vec::new();
+    for (i, due) in [
+        Some(date!(2030 - 03 - 01)),
+        None,
+        Some(date!(2029 - 01 - 15)),
+        Some(date!(2030 - 03 - 01)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        expected.push(
+            s.create_task(new_task(&format!("spare {i}"), &[], due))
+                .await
+                .unwrap(),
+        );
+    }
+    s.create_task(new_task("taken", &[a], Some(date!(2029 - 01 - 01))))
+        .await
+        .unwrap();
+    let done = s
+        .create_task(new_task("finished", &[], Some(date!(2029 - 01 - 01))))
+        .await
+        .unwrap();
+    s.change_status(&done, Status::Done, done.created_by)
+        .await
+        .unwrap();
+    expected.sort_by_key(|t| (t.due.is_none(), t.due, t.id));
+    let listed = collect(2, |p| s.list_unassigned_open_tasks(p)).await;
+    assert_eq!(listed, expected);
+
+    // Assigning takes a task off the list; unassigning everyone puts it back
+    // (as its new version); deleting removes it.
+    let taken = s
+        .set_assignees(&expected[0], &[a], &[], expected[0].created_by)
+        .await
+        .unwrap();
+    let listed = collect(50, |p| s.list_unassigned_open_tasks(p)).await;
+    assert_eq!(listed, expected[1..].to_vec());
+    let freed = s
+        .set_assignees(&taken, &[], &[a], taken.created_by)
+        .await
+        .unwrap();
+    let mut again = expected.clone();
+    again[0] = freed.clone();
+    assert_eq!(
+        collect(50, |p| s.list_unassigned_open_tasks(p)).await,
+        again
+    );
+    s.delete_task(&freed).await.unwrap();
+    let moved = s
+        .change_status(&expected[1], Status::InProgress, a)
+        .await
+        .unwrap();
+    assert_eq!(
+        collect(50, |p| s.list_unassigned_open_tasks(p)).await,
+        vec![moved, expected[2].clone(), expected[3].clone()],
+        "still open, still listed, in due-date order"
+    );
 }
 
 pub async fn profiles_create_once(s: Arc<dyn Store>) {
@@ -870,7 +1166,7 @@ pub async fn concurrent_conflicting_updates(s: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(
         mine.items,
-        vec![current.summary()],
+        vec![current.summary_for(a)],
         "assignment copy in step"
     );
     println!(

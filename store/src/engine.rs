@@ -10,7 +10,7 @@ use domain::{
     UserProfile,
 };
 use serde::de::DeserializeOwned;
-use time::{Date, Duration};
+use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::cursor::{Expect, Key};
@@ -502,6 +502,87 @@ pub(crate) async fn list_open_tasks_due_before<B: Backend>(
     .await
 }
 
+pub(crate) async fn list_open_assigned_due<B: Backend>(
+    b: &B,
+    u: UserId,
+    from: Option<Date>,
+    before: Date,
+    page: PageRequest,
+) -> Result<Page<TaskSummary>> {
+    let end = keys::due_bound(before);
+    let sk = match from {
+        None => SkCond::Lt(end),
+        // An empty range: DynamoDB refuses BETWEEN with its ends reversed.
+        Some(f) if f >= before => {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            })
+        }
+        // BETWEEN is inclusive, but every key due on `before` sorts after
+        // the bare `DUE#before`, so the end stays exclusive.
+        Some(f) => SkCond::Between(keys::due_bound(f), end),
+    };
+    list(
+        b,
+        Listing {
+            index: Index::Gsi3,
+            partition: keys::open_assigned_pk(u),
+            sk,
+            forward: true,
+            pk_prefix: "TASK#",
+            sk_prefix: keys::ASSIGN_PREFIX,
+        },
+        &page,
+    )
+    .await
+}
+
+pub(crate) async fn list_newly_assigned<B: Backend>(
+    b: &B,
+    u: UserId,
+    since: OffsetDateTime,
+    page: PageRequest,
+) -> Result<Page<TaskSummary>> {
+    // `~` sorts after every digit, so the range runs to the newest key.
+    let sk = SkCond::Between(
+        keys::assigned_bound(since),
+        format!("{}~", keys::ASSIGNED_AT_PREFIX),
+    );
+    list(
+        b,
+        Listing {
+            index: Index::Gsi1,
+            partition: keys::assigned_pk(u),
+            sk,
+            forward: false,
+            pk_prefix: "TASK#",
+            sk_prefix: keys::ASSIGN_PREFIX,
+        },
+        &page,
+    )
+    .await
+}
+
+pub(crate) async fn list_unassigned_open_tasks<B: Backend>(
+    b: &B,
+    page: PageRequest,
+) -> Result<Page<Task>> {
+    list(
+        b,
+        Listing {
+            index: Index::Gsi2,
+            partition: keys::UNASSIGNED.to_owned(),
+            sk: SkCond::Any,
+            forward: true,
+            pk_prefix: "TASK#",
+            sk_prefix: keys::METADATA,
+        },
+        &page,
+    )
+    .await
+}
+
 /// Keeps the count of active admins, refusing a change that would leave none.
 fn admin_delta(from_counted: bool, to_counted: bool) -> Option<Op> {
     let (pk, sk) = keys::ADMIN_COUNT;
@@ -842,6 +923,29 @@ macro_rules! impl_store {
                 page: $crate::PageRequest,
             ) -> $crate::Result<$crate::Page<domain::Task>> {
                 $crate::engine::list_open_tasks_due_before(self, date, page).await
+            }
+            async fn list_open_assigned_due(
+                &self,
+                user: domain::UserId,
+                from: Option<time::Date>,
+                before: time::Date,
+                page: $crate::PageRequest,
+            ) -> $crate::Result<$crate::Page<domain::TaskSummary>> {
+                $crate::engine::list_open_assigned_due(self, user, from, before, page).await
+            }
+            async fn list_newly_assigned(
+                &self,
+                user: domain::UserId,
+                since: time::OffsetDateTime,
+                page: $crate::PageRequest,
+            ) -> $crate::Result<$crate::Page<domain::TaskSummary>> {
+                $crate::engine::list_newly_assigned(self, user, since, page).await
+            }
+            async fn list_unassigned_open_tasks(
+                &self,
+                page: $crate::PageRequest,
+            ) -> $crate::Result<$crate::Page<domain::Task>> {
+                $crate::engine::list_unassigned_open_tasks(self, page).await
             }
             async fn create_profile(
                 &self,

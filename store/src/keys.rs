@@ -2,8 +2,8 @@
 //!
 //! | item | PK | SK | GSI1 | GSI2 | GSI3 |
 //! |---|---|---|---|---|---|
-//! | task | `TASK#id` | `METADATA` | `STATUS#s` / `DUE#date#TASK#id` | | `OPEN` / `DUE#date#TASK#id` while not done and dated |
-//! | assignment | `TASK#id` | `ASSIGN#USER#uid` | | `USER#uid` / `TASK#id` | |
+//! | task | `TASK#id` | `METADATA` | `STATUS#s` / `DUE#date#TASK#id` | `UNASSIGNED` / `DUE#date#TASK#id` while not done and nobody is assigned | `OPEN` / `DUE#date#TASK#id` while not done and dated |
+//! | assignment | `TASK#id` | `ASSIGN#USER#uid` | `ASSIGNED#USER#uid` / `AT#time#TASK#id` while not done (and the time is known) | `USER#uid` / `TASK#id` | `OPEN#USER#uid` / `DUE#date#TASK#id` while not done and dated |
 //! | comment | `TASK#id` | `COMMENT#cid` | | | |
 //! | profile | `USER#uid` | `PROFILE` | `USERS` / `EMAIL#email` | | |
 //! | notification | `USER#uid` | `NOTIF#nid` | | | |
@@ -16,6 +16,14 @@
 //! date. `COMMENT#` and `METADATA` are adjacent in sort order (assignments
 //! sort before both), so "task plus newest comments" is one descending
 //! range query.
+//!
+//! The home page's lists reuse the three indexes under new partitions
+//! rather than adding a fourth: a person's open dated assignments by due
+//! date (`OPEN#USER#uid` in GSI3: overdue and due soon are two ranges of
+//! it), their open assignments by when they were assigned
+//! (`ASSIGNED#USER#uid` in GSI1), and open tasks nobody is assigned to
+//! (`UNASSIGNED` in GSI2). Each is sparse, so a list never reads done
+//! tasks, and each is one Query whatever the size of the team.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -120,6 +128,8 @@ pub const METADATA: &str = "METADATA";
 pub const PROFILE: &str = "PROFILE";
 pub const USERS: &str = "USERS";
 pub const OPEN_DUE: &str = "OPEN";
+pub const UNASSIGNED: &str = "UNASSIGNED";
+pub const ASSIGNED_AT_PREFIX: &str = "AT#";
 pub const COMMENT_PREFIX: &str = "COMMENT#";
 pub const ACTIVITY_PREFIX: &str = "ACTIVITY#";
 pub const NOTIF_PREFIX: &str = "NOTIF#";
@@ -134,6 +144,14 @@ pub fn user_pk(id: UserId) -> String {
 }
 pub fn assign_sk(user: UserId) -> String {
     format!("{ASSIGN_PREFIX}{user}")
+}
+/// A person's open, dated assignments, by due date (GSI3).
+pub fn open_assigned_pk(user: UserId) -> String {
+    format!("{OPEN_DUE}#{}", user_pk(user))
+}
+/// A person's open assignments, by when they were assigned (GSI1).
+pub fn assigned_pk(user: UserId) -> String {
+    format!("ASSIGNED#{}", user_pk(user))
 }
 pub fn status_pk(s: domain::Status) -> String {
     format!("STATUS#{}", s.as_str())
@@ -153,6 +171,31 @@ pub fn date_text(d: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
 }
 
+/// An instant as fixed-width UTC text (nanoseconds), so that text order is
+/// time order in a sort key.
+pub fn instant_text(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{}T{:02}:{:02}:{:02}.{:09}Z",
+        date_text(t.date()),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.nanosecond()
+    )
+}
+
+/// The sort key a due-date range starts or ends at: every item due on
+/// `d` sorts after it, every item due the day before sorts before it.
+pub fn due_bound(d: time::Date) -> String {
+    format!("DUE#{}", date_text(d))
+}
+
+/// The sort key of an assignment made at `t`, as a range bound.
+pub fn assigned_bound(t: time::OffsetDateTime) -> String {
+    format!("{ASSIGNED_AT_PREFIX}{}", instant_text(t))
+}
+
 fn json<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).expect("domain types serialise infallibly")
 }
@@ -165,18 +208,33 @@ pub fn task_item(task: &Task) -> Item {
         item.gsi3pk = Some(OPEN_DUE.into());
         item.gsi3sk = Some(due_sk(task));
     }
+    if task.status.is_open() && task.assignees.is_empty() {
+        item.gsi2pk = Some(UNASSIGNED.into());
+        item.gsi2sk = Some(due_sk(task));
+    }
     item
 }
 
 pub fn assignment_item(task: &Task, user: UserId) -> Item {
+    let summary = task.summary_for(user);
     let mut item = Item::new(
         task_pk(task.id),
         assign_sk(user),
-        json(&task.summary()),
+        json(&summary),
         task.version,
     );
     item.gsi2pk = Some(user_pk(user));
     item.gsi2sk = Some(task_pk(task.id));
+    if task.status.is_open() {
+        if task.due.is_some() {
+            item.gsi3pk = Some(open_assigned_pk(user));
+            item.gsi3sk = Some(due_sk(task));
+        }
+        if let Some(at) = summary.assigned_at {
+            item.gsi1pk = Some(assigned_pk(user));
+            item.gsi1sk = Some(format!("{}#{}", assigned_bound(at), task_pk(task.id)));
+        }
+    }
     item
 }
 

@@ -171,6 +171,28 @@ pub trait Store: credentials::Credentials + Send + Sync {
     /// Not-done tasks due strictly before `date`, earliest first (reminders).
     async fn list_open_tasks_due_before(&self, date: Date, page: PageRequest)
         -> Result<Page<Task>>;
+    /// Not-done tasks assigned to `user` due on or after `from` (any date
+    /// when `None`) and strictly before `before`, earliest first, as the
+    /// user's rows: their overdue and due-soon work without reading tasks
+    /// they are not on, nor any done task.
+    async fn list_open_assigned_due(
+        &self,
+        user: UserId,
+        from: Option<Date>,
+        before: Date,
+        page: PageRequest,
+    ) -> Result<Page<TaskSummary>>;
+    /// Not-done tasks assigned to `user` at or after `since`, most recently
+    /// assigned first, as the user's rows (with `assigned_at`). Assignments
+    /// whose time was not recorded are not listed.
+    async fn list_newly_assigned(
+        &self,
+        user: UserId,
+        since: OffsetDateTime,
+        page: PageRequest,
+    ) -> Result<Page<TaskSummary>>;
+    /// Not-done tasks nobody is assigned to, by due date (undated last).
+    async fn list_unassigned_open_tasks(&self, page: PageRequest) -> Result<Page<Task>>;
 
     // --- users -----------------------------------------------------------
     /// Creates a profile; `AlreadyExists` rather than overwrite, so a

@@ -70,7 +70,8 @@ pub struct Change {
     pub created_at: OffsetDateTime,
 }
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE items (
     pk TEXT NOT NULL,
     sk TEXT NOT NULL,
@@ -96,7 +97,24 @@ CREATE TABLE changes (
     processed_at TEXT
 );
 CREATE INDEX changes_pending ON changes (seq) WHERE processed_at IS NULL;
-"#];
+"#,
+    // The home page's index partitions (keys.rs) for items written before
+    // they existed: open tasks nobody is assigned to, and each person's open,
+    // dated assignments. Assignment times were not recorded then, so those
+    // copies stay out of "newly assigned". Index keys are not entity changes,
+    // so nothing goes to the change feed.
+    r#"
+UPDATE items SET gsi2pk = 'UNASSIGNED', gsi2sk = gsi1sk
+ WHERE sk = 'METADATA' AND pk LIKE 'TASK#%'
+   AND json_extract(data, '$.status') <> 'DONE'
+   AND coalesce(json_array_length(data, '$.assignees'), 0) = 0;
+UPDATE items SET gsi3pk = 'OPEN#' || gsi2pk,
+                 gsi3sk = 'DUE#' || json_extract(data, '$.due') || '#' || pk
+ WHERE sk LIKE 'ASSIGN#USER#%' AND gsi2pk IS NOT NULL
+   AND json_extract(data, '$.status') <> 'DONE'
+   AND json_extract(data, '$.due') IS NOT NULL;
+"#,
+];
 
 const READERS: usize = 4;
 const COLS: &str =

@@ -148,6 +148,30 @@ async fn one_request_per_access_pattern() {
         vec!["Query"],
         s.list_open_tasks_due_before(date!(2031 - 01 - 01), PageRequest::default())
     );
+    measure!(
+        "open tasks of a user due in a range (GSI3, home)",
+        vec!["Query"],
+        s.list_open_assigned_due(
+            a,
+            Some(date!(2029 - 01 - 01)),
+            date!(2031 - 01 - 01),
+            PageRequest::default()
+        )
+    );
+    measure!(
+        "newly assigned to a user (GSI1, home)",
+        vec!["Query"],
+        s.list_newly_assigned(
+            a,
+            time::OffsetDateTime::now_utc() - time::Duration::days(7),
+            PageRequest::default()
+        )
+    );
+    measure!(
+        "unassigned open tasks (GSI2, home)",
+        vec!["Query"],
+        s.list_unassigned_open_tasks(PageRequest::default())
+    );
     let profile = |role| NewProfile {
         id: uid(),
         email: Email::parse("count@example.com").unwrap(),

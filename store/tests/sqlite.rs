@@ -95,3 +95,141 @@ async fn reopening_keeps_data_and_schema_version() {
     drop(s);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A database written before the home page's index partitions existed:
+/// opening it backfills them from the stored entities, with exactly the
+/// keys a fresh write gives (assignment times were not recorded then, so
+/// those copies stay out of "newly assigned").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrading_backfills_the_home_page_indexes() {
+    use store::keys;
+    use time::macros::date;
+    let dir = std::env::temp_dir().join(format!("tasklane-upgrade-{}", uuid::Uuid::now_v7()));
+    let path = dir.join("db.sqlite");
+    let (a, b) = (
+        UserId::from_uuid(uuid::Uuid::now_v7()),
+        UserId::from_uuid(uuid::Uuid::now_v7()),
+    );
+    let dated = |title: &str, who: Vec<UserId>, due| NewTask {
+        due,
+        assignees: who,
+        ..task(title, a)
+    };
+    {
+        let s = SqliteStore::open(&path).await.unwrap();
+        s.create_task(dated("late", vec![a, b], Some(date!(2030 - 01 - 01))))
+            .await
+            .unwrap();
+        s.create_task(dated("undated", vec![a], None))
+            .await
+            .unwrap();
+        s.create_task(dated("spare", vec![], Some(date!(2030 - 02 - 01))))
+            .await
+            .unwrap();
+        s.create_task(dated("spare, undated", vec![], None))
+            .await
+            .unwrap();
+        let done = s
+            .create_task(dated("done", vec![a], Some(date!(2029 - 01 - 01))))
+            .await
+            .unwrap();
+        s.change_status(&done, Status::Done, a).await.unwrap();
+        let done = s
+            .create_task(dated("done, spare", vec![], None))
+            .await
+            .unwrap();
+        s.change_status(&done, Status::Done, a).await.unwrap();
+    }
+    // Back to the first schema's items: no home-page keys, no times.
+    let changes_before: i64 = {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "UPDATE items SET gsi2pk = NULL, gsi2sk = NULL WHERE sk = 'METADATA';
+             UPDATE items SET gsi1pk = NULL, gsi1sk = NULL, gsi3pk = NULL, gsi3sk = NULL,
+                              data = json_remove(data, '$.assignedAt')
+              WHERE sk LIKE 'ASSIGN#%';
+             UPDATE items SET data = json_remove(data, '$.assignedAt') WHERE sk = 'METADATA';
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        c.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))
+            .unwrap()
+    };
+
+    let s = SqliteStore::open(&path).await.unwrap();
+    let far = date!(2031 - 01 - 01);
+    let page = store::PageRequest::default;
+    let titles = |rows: Vec<domain::TaskSummary>| -> Vec<String> {
+        rows.into_iter()
+            .map(|r| r.title.as_str().to_owned())
+            .collect()
+    };
+    let mine = s
+        .list_open_assigned_due(a, None, far, page())
+        .await
+        .unwrap();
+    assert_eq!(titles(mine.items), vec!["late"]);
+    let theirs = s
+        .list_open_assigned_due(b, None, far, page())
+        .await
+        .unwrap();
+    assert_eq!(titles(theirs.items), vec!["late"]);
+    let spare: Vec<String> = s
+        .list_unassigned_open_tasks(page())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|t| t.title.as_str().to_owned())
+        .collect();
+    assert_eq!(spare, vec!["spare", "spare, undated"]);
+    let since = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    assert!(s
+        .list_newly_assigned(a, since, page())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+
+    // Every backfilled key is the key a write of the same entity makes.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let rows: Vec<(String, String, [Option<String>; 6])> = c
+        .prepare("SELECT pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk FROM items WHERE pk LIKE 'TASK#%' AND (sk = 'METADATA' OR sk LIKE 'ASSIGN#%')")
+        .unwrap()
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?],
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows.len(), 6 + 4, "six tasks, four assignments");
+    for (pk, sk, got) in rows {
+        let id = domain::TaskId::parse(pk.trim_start_matches("TASK#")).unwrap();
+        let task = s.get_task(id, 1).await.unwrap().task;
+        let want = if sk == keys::METADATA {
+            keys::task_item(&task)
+        } else {
+            let user = UserId::parse(sk.trim_start_matches(keys::ASSIGN_PREFIX)).unwrap();
+            keys::assignment_item(&task, user)
+        };
+        let want = [
+            want.gsi1pk,
+            want.gsi1sk,
+            want.gsi2pk,
+            want.gsi2sk,
+            want.gsi3pk,
+            want.gsi3sk,
+        ];
+        assert_eq!(got, want, "{pk} {sk}");
+    }
+    let changes_after: i64 = c
+        .query_row("SELECT count(*) FROM changes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(changes_after, changes_before, "no change-feed entries");
+    drop(s);
+    std::fs::remove_dir_all(dir).unwrap();
+}
