@@ -71,14 +71,17 @@ test("hostile titles, descriptions, comments and names stay text on every page, 
     const m = await ctxM.newPage();
     await signIn(server, m, MEMBER.email, MEMBER.password);
     for (const [page, path] of [
-      [a, new URL(taskUrl).pathname], [a, "/board"], [a, "/my"], [a, "/dashboard"], [a, "/team"],
-      [a, "/notifications"], [a, "/profile"], [m, new URL(taskUrl).pathname], [m, "/board"], [m, "/my"],
+      [a, "/"], [a, new URL(taskUrl).pathname], [a, "/board"], [a, "/my"], [a, "/dashboard"], [a, "/team"],
+      [a, "/notifications"], [a, "/profile"], [m, "/"], [m, new URL(taskUrl).pathname], [m, "/board"], [m, "/my"],
       [m, "/notifications"], [m, "/profile"],
     ]) {
       await page.goto(server.url + path);
       if (js) await waitHydrated(page);
       await assertInert(page, `${path} (js ${js})`);
     }
+    await m.goto(server.url + "/");
+    assert.ok((await m.textContent('[data-testid="home-newly-assigned"]')).includes(TITLE), "the title shows literally at home");
+    await assertInert(m, `/ again (js ${js})`);
     await a.goto(taskUrl);
     assert.equal(await a.title(), `${TITLE} · tasklane`, "the title shows literally");
     assert.equal((await a.textContent('[data-testid="task-title"]')).trim(), TITLE);

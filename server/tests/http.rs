@@ -1337,3 +1337,300 @@ mod hostile {
             })
     }
 }
+
+/// Hostile text for every raw-text context (`title`, `textarea`, `script`,
+/// `style`) and for plain markup, as a task title.
+const HOSTILE_TITLE: &str =
+    "</title></textarea></script></style><script>alert('t')</script><img src=x onerror=alert(1)>";
+
+/// A task made by set-up (not under test), straight in the store.
+async fn seed(
+    app: &TestApp,
+    title: &str,
+    due: Option<i64>,
+    assignees: Vec<domain::UserId>,
+    by: domain::UserId,
+) -> domain::Task {
+    let today = time::OffsetDateTime::now_utc().date();
+    app.store
+        .create_task(domain::NewTask {
+            title: domain::TaskTitle::parse(title).unwrap(),
+            description: None,
+            priority: domain::Priority::High,
+            due: due.map(|d| today + time::Duration::days(d)),
+            assignees,
+            created_by: by,
+        })
+        .await
+        .unwrap()
+}
+
+/// The home page's lists as the server function returns them.
+async fn agenda(app: &TestApp, jar: Option<&str>) -> serde_json::Value {
+    let res = app.post("/api/home", jar, &[]).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+fn titles(list: &serde_json::Value) -> Vec<String> {
+    list["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn page(app: &TestApp, jar: Option<&str>) -> (reqwest::header::HeaderMap, String) {
+    let mut req = app.client.get(app.url("/"));
+    if let Some(j) = jar {
+        req = req.header("cookie", j);
+    }
+    let res = req.send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let headers = res.headers().clone();
+    // Leptos marks text-node boundaries with <!> for hydration.
+    (headers, res.text().await.unwrap().replace("<!>", ""))
+}
+
+/// The section of the page with this test id, up to the next section.
+fn section<'a>(html: &'a str, key: &str) -> &'a str {
+    let start = html
+        .find(&format!("data-testid=\"home-{key}\""))
+        .unwrap_or_else(|| panic!("no {key} section in {html}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap()]
+}
+
+/// Signed in, each person lands on their own overdue, due-soon and newly
+/// assigned tasks (admins also on what nobody is assigned to); nobody sees
+/// a task that is not theirs, and the lists say what they mean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_shows_each_person_their_own_work() {
+    let app = TestApp::spawn().await;
+    let (ada_jar, ada) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (mo_jar, mo) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    let (olu_jar, olu) = app.user("olu@example.com", "Olu", "Other-Pass-42").await;
+    let late = seed(&app, "Mo late", Some(-3), vec![mo], ada).await;
+    seed(&app, "Mo soon", Some(2), vec![mo], ada).await;
+    seed(&app, "Mo last soon day", Some(7), vec![mo], ada).await;
+    seed(&app, "Mo next week", Some(8), vec![mo], ada).await;
+    seed(&app, "Mo undated", None, vec![mo], ada).await;
+    let done = seed(&app, "Mo finished", Some(-1), vec![mo], ada).await;
+    app.store
+        .change_status(&done, domain::Status::Done, mo)
+        .await
+        .unwrap();
+    seed(&app, "Olu private", Some(-1), vec![olu], ada).await;
+    seed(&app, "Nobody's job", Some(1), vec![], ada).await;
+    seed(&app, "Nobody's later job", None, vec![], ada).await;
+
+    let a = agenda(&app, Some(&mo_jar)).await;
+    assert_eq!(titles(&a["overdue"]), ["Mo late"]);
+    assert_eq!(titles(&a["due_soon"]), ["Mo soon", "Mo last soon day"]);
+    assert_eq!(
+        titles(&a["newly_assigned"]),
+        [
+            "Mo undated",
+            "Mo next week",
+            "Mo last soon day",
+            "Mo soon",
+            "Mo late"
+        ],
+        "open, newest first"
+    );
+    assert_eq!(
+        a["unassigned"],
+        serde_json::Value::Null,
+        "members: no such list"
+    );
+    assert_eq!(a["overdue"]["rows"][0]["due_in"], -3);
+    assert_eq!(a["newly_assigned"]["rows"][0]["assigned_ago"], 0);
+
+    let (headers, html) = page(&app, Some(&mo_jar)).await;
+    assert!(headers["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("no-store"));
+    assert!(html.contains("<title>Home · tasklane</title>"), "{html}");
+    let overdue = section(&html, "overdue");
+    assert!(overdue.contains("Overdue"), "{overdue}");
+    assert!(overdue.contains(&format!("href=\"/tasks/{}\"", late.id)));
+    assert!(overdue.contains("3 days overdue"), "{overdue}");
+    assert!(
+        overdue.contains("High") && overdue.contains("Open"),
+        "priority, status"
+    );
+    assert!(overdue.contains(">1</span>"), "the count: {overdue}");
+    let soon = section(&html, "due-soon");
+    let today = time::OffsetDateTime::now_utc().date();
+    let through = store::keys::date_text(today + time::Duration::days(7));
+    assert!(
+        soon.contains(&format!("through {through}")) && soon.contains("the next 7 days"),
+        "the window is on the page: {soon}"
+    );
+    assert!(
+        soon.contains("due in 2 days") && soon.contains(">2</span>"),
+        "{soon}"
+    );
+    let newly = section(&html, "newly-assigned");
+    assert!(
+        newly.contains("last 7 days") && newly.contains("assigned today"),
+        "{newly}"
+    );
+    for hidden in ["Olu private", "Nobody's", "Mo finished", "home-unassigned"] {
+        assert!(!html.contains(hidden), "{hidden} on Mo's home");
+    }
+
+    let a = agenda(&app, Some(&ada_jar)).await;
+    assert_eq!(
+        titles(&a["unassigned"]),
+        ["Nobody's job", "Nobody's later job"]
+    );
+    assert!(titles(&a["overdue"]).is_empty() && titles(&a["newly_assigned"]).is_empty());
+    let (_, html) = page(&app, Some(&ada_jar)).await;
+    let spare = section(&html, "unassigned");
+    assert!(
+        spare.contains("Unassigned") && spare.contains("Nobody's job"),
+        "{spare}"
+    );
+    assert!(spare.contains(">2</span>"), "{spare}");
+    // Nothing of her own: every list says what to do next.
+    for key in ["overdue", "due-soon", "newly-assigned"] {
+        let s = section(&html, key);
+        assert!(s.contains("data-testid=\"home-empty\""), "{key}: {s}");
+        assert!(s.contains(">0</span>"), "{key}: {s}");
+    }
+    assert!(section(&html, "overdue").contains("Nothing overdue."));
+    assert!(section(&html, "due-soon").contains("href=\"/my\""));
+
+    let a = agenda(&app, Some(&olu_jar)).await;
+    assert_eq!(titles(&a["overdue"]), ["Olu private"]);
+    let (_, html) = page(&app, Some(&olu_jar)).await;
+    assert!(!html.contains("Mo ") && !html.contains("Nobody"), "{html}");
+}
+
+/// A demoted admin's old token gets a member's home (no "Unassigned"); a
+/// deactivated member's gets the landing page, and their cookies end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_follows_demotion_and_deactivation_at_the_next_request() {
+    let app = TestApp::spawn().await;
+    let (ada_jar, ada) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (_, dee) = app.user("dee@example.com", "Dee", "Demoted-Pass-42").await;
+    let (gus_jar, gus) = app.user("gus@example.com", "Gus", "Gone-Pass-4242").await;
+    seed(&app, "Spare work", Some(1), vec![], ada).await;
+    seed(&app, "Gus overdue", Some(-1), vec![gus], ada).await;
+    app.set_role(&ada_jar, dee, "ADMIN").await;
+    let dee_jar = app.sign_in("dee@example.com", "Demoted-Pass-42").await;
+    assert_eq!(
+        titles(&agenda(&app, Some(&dee_jar)).await["unassigned"]),
+        ["Spare work"]
+    );
+    app.set_role(&ada_jar, dee, "MEMBER").await;
+    assert_eq!(
+        agenda(&app, Some(&dee_jar)).await["unassigned"],
+        serde_json::Value::Null
+    );
+    let (_, html) = page(&app, Some(&dee_jar)).await;
+    assert!(
+        !html.contains("Spare work") && !html.contains("home-unassigned"),
+        "{html}"
+    );
+    assert!(html.contains("Your work"));
+
+    assert_eq!(
+        titles(&agenda(&app, Some(&gus_jar)).await["overdue"]),
+        ["Gus overdue"]
+    );
+    app.set_active(&ada_jar, gus, false).await;
+    assert_eq!(agenda(&app, Some(&gus_jar)).await, serde_json::Value::Null);
+    let res = app
+        .client
+        .get(app.url("/"))
+        .header("cookie", &gus_jar)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let cleared = support::cookie_jar(&res);
+    assert!(
+        cleared.contains("tl_access="),
+        "session cookies cleared: {cleared}"
+    );
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Welcome to tasklane") && !html.contains("Gus overdue"),
+        "{html}"
+    );
+}
+
+/// Anonymous visitors get what tasklane is and the ways in, and no list.
+#[tokio::test]
+async fn home_for_visitors_says_what_tasklane_is_and_how_to_get_in() {
+    let app = TestApp::spawn().await;
+    assert_eq!(agenda(&app, None).await, serde_json::Value::Null);
+    let (_, html) = page(&app, None).await;
+    let landing = &html[html.find("data-testid=\"landing\"").expect("landing")..];
+    assert!(landing.contains("href=\"/signin\"") && landing.contains("href=\"/signup\""));
+    assert!(
+        landing.contains("overdue") && landing.contains("next 7 days"),
+        "{landing}"
+    );
+    assert!(html.contains("<title>tasklane</title>"), "{html}");
+    for gone in ["Say hello", "counter", "Click", "home-overdue"] {
+        assert!(!html.contains(gone), "{gone} on the landing page");
+    }
+}
+
+/// A list longer than the page shows says so and links to all of it; the
+/// count says "20+" rather than a number it did not count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_home_lists_are_bounded_and_link_to_the_rest() {
+    let app = TestApp::spawn().await;
+    let (ada_jar, ada) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    for i in 0..21 {
+        seed(&app, &format!("Late {i:02}"), Some(-30 + i), vec![ada], ada).await;
+    }
+    let a = agenda(&app, Some(&ada_jar)).await;
+    assert_eq!(a["overdue"]["rows"].as_array().unwrap().len(), 20);
+    assert_eq!(a["overdue"]["more"], true);
+    assert_eq!(titles(&a["overdue"])[0], "Late 00", "longest overdue first");
+    assert_eq!(a["newly_assigned"]["more"], true);
+    let (_, html) = page(&app, Some(&ada_jar)).await;
+    let overdue = section(&html, "overdue");
+    assert!(overdue.contains(">20+</span>"), "{overdue}");
+    assert!(overdue.contains("Showing the first 20."), "{overdue}");
+    assert!(
+        overdue.contains(&format!("href=\"/board?due=overdue&amp;assignee={ada}\"")),
+        "{overdue}"
+    );
+}
+
+/// Hostile task titles on the home page are text in every context: the
+/// document's title, the lists, and the data the page hands to hydration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_titles_on_the_home_page_stay_text() {
+    let app = TestApp::spawn().await;
+    let (ada_jar, ada) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (mo_jar, mo) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    seed(&app, HOSTILE_TITLE, Some(-1), vec![mo], ada).await;
+    seed(&app, HOSTILE_TITLE, Some(1), vec![], ada).await;
+    for jar in [&mo_jar, &ada_jar] {
+        let (_, html) = page(&app, Some(jar)).await;
+        for raw in [
+            "<script>alert(",
+            "<img src=x",
+            "</title></textarea>",
+            "</script></style>",
+            "</style><script>",
+        ] {
+            assert!(!html.contains(raw), "raw {raw:?} in the page: {html}");
+        }
+        assert!(
+            html.contains("&lt;script&gt;alert("),
+            "the title shows, escaped"
+        );
+        assert_eq!(html.matches("<title>").count(), 1);
+        assert!(html.contains("<title>Home · tasklane</title>"));
+    }
+}

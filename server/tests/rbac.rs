@@ -295,6 +295,16 @@ fn cases() -> Vec<Case> {
             no_leak: false,
         },
         Case {
+            // Visitors and ended sessions get the landing page (null), not
+            // an error; each person's lists hold only their own tasks.
+            name: "home",
+            get: false,
+            path: "/api/home",
+            form: |_| vec![],
+            expect: ANYONE,
+            no_leak: true,
+        },
+        Case {
             name: "who am I",
             get: false,
             path: "/api/auth/me",
@@ -428,5 +438,62 @@ async fn every_server_function_by_every_kind_of_caller() {
         rows.len(),
         wrong.len()
     );
+    assert!(wrong.is_empty(), "wrong outcomes:\n{}", wrong.join("\n"));
+}
+
+/// The home page's one role-dependent part, "Unassigned" (open tasks
+/// nobody is on), by every kind of caller: only a current admin gets the
+/// list and the hidden task in it, on the page and from the function.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_home_pages_unassigned_list_by_every_kind_of_caller() {
+    let app = TestApp::spawn().await;
+    let (admin_jar, admin) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (member_jar, _) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    let (_, demoted) = app.user("dee@example.com", "Dee", "Demoted-Pass-42").await;
+    let (gone_jar, gone) = app.user("gus@example.com", "Gus", "Gone-Pass-4242").await;
+    app.set_role(&admin_jar, demoted, "ADMIN").await;
+    let demoted_jar = app.sign_in("dee@example.com", "Demoted-Pass-42").await;
+    app.set_role(&admin_jar, demoted, "MEMBER").await;
+    app.set_active(&admin_jar, gone, false).await;
+    let title = format!("{HIDDEN}: nobody's");
+    app.store
+        .create_task(NewTask {
+            title: TaskTitle::parse(&title).unwrap(),
+            description: None,
+            priority: Priority::Medium,
+            due: None,
+            assignees: vec![],
+            created_by: admin,
+        })
+        .await
+        .unwrap();
+    let mut wrong = Vec::new();
+    for (who, jar) in [
+        (Who::Anonymous, None),
+        (Who::NotAssigned, Some(member_jar.as_str())),
+        (Who::Admin, Some(admin_jar.as_str())),
+        (Who::DemotedAdmin, Some(demoted_jar.as_str())),
+        (Who::Deactivated, Some(gone_jar.as_str())),
+    ] {
+        let sees = who == Who::Admin;
+        let res = app.post("/api/home", jar, &[]).await;
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap_or_default();
+        let listed = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .is_some_and(|v| v["unassigned"]["rows"].is_array());
+        if status != 200 || listed != sees || body.contains(&title) != sees {
+            wrong.push(format!("{who:?}: function answered {status} {body}"));
+        }
+        let mut req = app.client.get(app.url("/"));
+        if let Some(c) = jar {
+            req = req.header("cookie", c);
+        }
+        let page = req.send().await.unwrap().text().await.unwrap();
+        let section = page.contains("data-testid=\"home-unassigned\"");
+        if section != sees || page.contains(&title) != sees {
+            wrong.push(format!("{who:?}: page shows the section: {section}"));
+        }
+    }
     assert!(wrong.is_empty(), "wrong outcomes:\n{}", wrong.join("\n"));
 }
