@@ -5,9 +5,10 @@
 //!
 //! Each list is one indexed store query bounded by [`LIST_LIMIT`] (plus one
 //! row, to know whether there is more), never a read of every task: on
-//! DynamoDB the page costs the caller's profile read plus three Queries for
-//! a member, four for an admin. What the lists mean comes from
-//! `domain::agenda`, so the page's sentences and the store's bounds agree.
+//! DynamoDB this function makes three Queries for a member and four for an
+//! admin, run concurrently, after the caller's profile read that every
+//! request makes. What the lists mean comes from `domain::agenda`, so the
+//! page's sentences and the store's bounds agree.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -116,7 +117,9 @@ mod rows {
             priority: t.priority,
             due: t.due.map(crate::guard::date_text),
             due_in: t.due.map(|d| (d - today).whole_days()),
-            assigned_ago: t.assigned_at.map(|at| (today - at.date()).whole_days()),
+            assigned_ago: t
+                .assigned_at
+                .map(|at| (today - at.to_offset(time::UtcOffset::UTC).date()).whole_days()),
         }
     }
 
