@@ -30,6 +30,14 @@ impl Drop for TempDir {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_on(None).await
+    }
+
+    /// The same server with `pages` answering every page and server
+    /// function (profiles included), while accounts and the dev mailbox
+    /// stay on the embedded store: how a test measures what pages cost on
+    /// DynamoDB. Profiles must then be copied to `pages` after sign-up.
+    pub async fn spawn_on(pages: Option<Arc<dyn Store>>) -> Self {
         let dir =
             std::env::temp_dir().join(format!("tasklane-http-{}-{}", std::process::id(), unique()));
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
@@ -60,7 +68,7 @@ impl TestApp {
         let state = AppState {
             leptos,
             ctx: ServerContext {
-                store: local.store.clone(),
+                store: pages.unwrap_or_else(|| local.store.clone()),
                 auth: local.auth.clone(),
                 storage_label: "test",
             },
@@ -117,6 +125,20 @@ impl TestApp {
     /// Signs up, confirms from the dev mailbox and signs in; returns the
     /// session's cookie header and the user's id.
     pub async fn user(&self, email: &str, name: &str, password: &str) -> (String, domain::UserId) {
+        self.confirmed_account(email, name, password).await;
+        let jar = self.sign_in(email, password).await;
+        let me: serde_json::Value = self
+            .post("/api/auth/me", Some(&jar), &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = domain::UserId::parse(me["user_id"].as_str().unwrap()).unwrap();
+        (jar, id)
+    }
+
+    /// Signs up and confirms from the dev mailbox.
+    pub async fn confirmed_account(&self, email: &str, name: &str, password: &str) {
         let s = |v: &str| v.to_owned();
         let up = self
             .post(
@@ -169,15 +191,6 @@ impl TestApp {
             "confirm {email}: {}",
             ok.status()
         );
-        let jar = self.sign_in(email, password).await;
-        let me: serde_json::Value = self
-            .post("/api/auth/me", Some(&jar), &[])
-            .await
-            .json()
-            .await
-            .unwrap();
-        let id = domain::UserId::parse(me["user_id"].as_str().unwrap()).unwrap();
-        (jar, id)
     }
 
     /// Signs in; returns the session's cookie header.

@@ -1,0 +1,144 @@
+//! What the home page costs on DynamoDB, counted at the SDK against moto:
+//! the real router serves pages and server functions from a DynamoDB
+//! store (accounts stay on the embedded one). The figure: the requests of
+//! the home server function and of the whole page, for a member and an
+//! admin, with lists longer than the page shows and a team around them.
+//!
+//! Needs `TASKLANE_MOTO_ENDPOINT` (scripts/with-moto.sh); without it the
+//! test fails rather than skips.
+
+mod support;
+
+use std::sync::Arc;
+
+use domain::{NewProfile, NewTask, Priority, TaskTitle, UserId};
+use store::{DynamoStore, RequestCounter, Store};
+use support::TestApp;
+
+/// Signs a person up on the embedded store, puts their profile in DynamoDB
+/// (where the pages read it), and signs them in.
+async fn person(
+    app: &TestApp,
+    dynamo: &DynamoStore,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> (String, UserId) {
+    app.confirmed_account(email, name, password).await;
+    let p = app
+        .store
+        .profile_by_email(&domain::Email::parse(email).unwrap())
+        .await
+        .unwrap();
+    dynamo
+        .create_profile(NewProfile {
+            id: p.id,
+            email: p.email.clone(),
+            display_name: p.display_name.clone(),
+            role: p.role,
+        })
+        .await
+        .unwrap();
+    (app.sign_in(email, password).await, p.id)
+}
+
+fn sorted(ops: Vec<String>) -> Vec<String> {
+    let mut ops = ops;
+    ops.sort();
+    ops
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_home_page_costs_a_few_requests_whatever_the_data() {
+    let endpoint = std::env::var("TASKLANE_MOTO_ENDPOINT")
+        .expect("TASKLANE_MOTO_ENDPOINT is not set: run through scripts/with-moto.sh");
+    let counter = RequestCounter::new();
+    let dynamo = Arc::new(DynamoStore::new(
+        DynamoStore::local_client(&endpoint, Some(counter.clone())),
+        format!("tasklane-home-{}", uuid::Uuid::now_v7()),
+    ));
+    dynamo.create_table().await.unwrap();
+    let app = TestApp::spawn_on(Some(dynamo.clone())).await;
+    let (ada_jar, ada) = person(&app, &dynamo, "ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (mo_jar, mo) = person(&app, &dynamo, "mo@example.com", "Mo", "Member-Pass-42").await;
+    let (_, olu) = person(&app, &dynamo, "olu@example.com", "Olu", "Other-Pass-42").await;
+    let today = time::OffsetDateTime::now_utc().date();
+    // More than a list shows, in every list, and other people's work.
+    for i in 0..33i64 {
+        let (who, due) = match i % 3 {
+            0 => (vec![mo], Some(-1 - i)),
+            1 => (vec![mo, olu], Some(i % 7)),
+            _ => (vec![], Some(i)),
+        };
+        dynamo
+            .create_task(NewTask {
+                title: TaskTitle::parse(&format!("Task {i:02}")).unwrap(),
+                description: None,
+                priority: Priority::Medium,
+                due: due.map(|d| today + time::Duration::days(d)),
+                assignees: who,
+                created_by: ada,
+            })
+            .await
+            .unwrap();
+    }
+    for i in 0..12 {
+        dynamo
+            .create_task(NewTask {
+                title: TaskTitle::parse(&format!("Olu's {i}")).unwrap(),
+                description: None,
+                priority: Priority::Low,
+                due: Some(today - time::Duration::days(2)),
+                assignees: vec![olu],
+                created_by: ada,
+            })
+            .await
+            .unwrap();
+    }
+
+    let mut rows = Vec::new();
+    for (who, jar, lists) in [("member", &mo_jar, 3), ("admin", &ada_jar, 4)] {
+        counter.take();
+        let res = app.post("/api/home", Some(jar), &[]).await;
+        assert_eq!(res.status(), 200);
+        let agenda: serde_json::Value = res.json().await.unwrap();
+        let function = sorted(counter.take());
+        let mut want = vec!["GetItem".to_owned()];
+        want.extend(std::iter::repeat_n("Query".to_owned(), lists));
+        assert_eq!(function, want, "{who}: the home function");
+        let page = app
+            .client
+            .get(app.url("/"))
+            .header("cookie", jar.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        let whole = sorted(counter.take());
+        assert!(
+            whole.len() <= 8 && whole.iter().filter(|o| *o == "GetItem").count() == 1,
+            "{who}: the page, within a board page's budget: {whole:?}"
+        );
+        assert!(html.contains("data-testid=\"home-overdue\""), "{html}");
+        rows.push((who, function, whole));
+        if who == "member" {
+            assert_eq!(agenda["overdue"]["rows"].as_array().unwrap().len(), 11);
+            assert_eq!(agenda["due_soon"]["rows"].as_array().unwrap().len(), 11);
+            assert_eq!(agenda["newly_assigned"]["more"], true, "20 shown of 22");
+            assert!(!html.contains("Olu&#x27;s") && !html.contains("Olu's"));
+        } else {
+            assert_eq!(agenda["unassigned"]["rows"].as_array().unwrap().len(), 11);
+        }
+    }
+    println!("\n| home page on DynamoDB | server function | whole page (GET /) |\n|---|---|---|");
+    for (who, function, whole) in rows {
+        println!(
+            "| {who} | {} ({}) | {} ({}) |",
+            function.len(),
+            function.join(" + "),
+            whole.len(),
+            whole.join(" + ")
+        );
+    }
+}
