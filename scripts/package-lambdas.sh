@@ -61,7 +61,10 @@ t0=$(date +%s)
 for entry in "${BINS[@]}"; do
   read -r pkg bin <<<"$entry"
   step "cargo lambda build --profile $PROFILE --arm64 --output-format zip -p $pkg --bin $bin"
-  (cd "$ROOT" && CARGO_TARGET_DIR="$LAMBDA_TARGET_DIR" cargo "+$TC" lambda build --profile "$PROFILE" --arm64 \
+  # No unwind tables: with the profile's panic = "abort" nothing unwinds,
+  # and the tables are about a tenth of each binary (Cargo.toml says why).
+  (cd "$ROOT" && CARGO_TARGET_DIR="$LAMBDA_TARGET_DIR" RUSTFLAGS="${RUSTFLAGS:-} -C force-unwind-tables=no" \
+    cargo "+$TC" lambda build --profile "$PROFILE" --arm64 \
     --output-format zip --lambda-dir "$DIST/lambda" -p "$pkg" --bin "$bin")
   [ -f "$DIST/lambda/$bin/bootstrap.zip" ] || die "expected $DIST/lambda/$bin/bootstrap.zip"
   if [ "$bin" = lambda-api ]; then
