@@ -61,7 +61,10 @@ t0=$(date +%s)
 for entry in "${BINS[@]}"; do
   read -r pkg bin <<<"$entry"
   step "cargo lambda build --profile $PROFILE --arm64 --output-format zip -p $pkg --bin $bin"
-  (cd "$ROOT" && CARGO_TARGET_DIR="$LAMBDA_TARGET_DIR" cargo "+$TC" lambda build --profile "$PROFILE" --arm64 \
+  # No unwind tables: with the profile's panic = "abort" nothing unwinds,
+  # and the tables are about a tenth of each binary (Cargo.toml says why).
+  (cd "$ROOT" && CARGO_TARGET_DIR="$LAMBDA_TARGET_DIR" RUSTFLAGS="${RUSTFLAGS:-} -C force-unwind-tables=no" \
+    cargo "+$TC" lambda build --profile "$PROFILE" --arm64 \
     --output-format zip --lambda-dir "$DIST/lambda" -p "$pkg" --bin "$bin")
   [ -f "$DIST/lambda/$bin/bootstrap.zip" ] || die "expected $DIST/lambda/$bin/bootstrap.zip"
   if [ "$bin" = lambda-api ]; then
@@ -92,11 +95,11 @@ for entry in "${BINS[@]}"; do
   [ "$size" -le "$MAX_ZIP_BYTES" ] || oversize+=("$bin ($size bytes)")
 done
 printf '    %-28s %12s\n' "site/ (for S3)" "$(du -sb "$DIST/site" | cut -f1)"
-# DESIGN.md targets 5 MB per function zip. lambda-api is above it today
-# (issue #13 is open on it), so an oversize package is reported loudly but
-# still deployable (Lambda accepts 50 MB zips); TASKLANE_STRICT_ZIP_SIZE=1
-# turns the report into a failure, for when every zip is under again.
+# DESIGN.md caps each function zip at 5 MB: a zip that grew past it is a
+# regression to fix before it ships, not a warning to scroll past.
+# TASKLANE_ALLOW_LARGE_ZIP=1 deploys anyway (Lambda itself accepts 50 MB).
 if [ ${#oversize[@]} -gt 0 ]; then
-  [ "${TASKLANE_STRICT_ZIP_SIZE:-0}" = 1 ] && die "zip above $MAX_ZIP_BYTES bytes: ${oversize[*]}"
+  [ "${TASKLANE_ALLOW_LARGE_ZIP:-0}" = 1 ] \
+    || die "zip above $MAX_ZIP_BYTES bytes: ${oversize[*]} (TASKLANE_ALLOW_LARGE_ZIP=1 deploys anyway)"
   printf '\033[1;33mwarning:\033[0m zip above the %s-byte target: %s\n' "$MAX_ZIP_BYTES" "${oversize[*]}" >&2
 fi

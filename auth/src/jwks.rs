@@ -112,9 +112,24 @@ enum Inner {
     Remote(Remote),
 }
 
+/// hyper with rustls on ring and the system's roots: the very stack the AWS
+/// SDK client already links (aws-smithy-http-client), so fetching keys adds
+/// no second HTTP client, TLS setup or root bundle to the Lambda. It never
+/// follows redirects: the JWKS location is configuration, and following one
+/// would let whoever controls the response pick where keys come from.
+type HttpsClient = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    http_body_util::Empty<bytes::Bytes>,
+>;
+
+/// Connecting and the whole fetch (headers and body) are each bounded, so a
+/// slow identity provider cannot hold a request for longer.
+const JWKS_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const JWKS_FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+
 struct Remote {
-    url: String,
-    client: reqwest::Client,
+    url: http::Uri,
+    client: HttpsClient,
     clock: Arc<dyn Clock>,
     keys: RwLock<Arc<KeyMap>>,
     /// Held across a fetch so concurrent unknown-kid requests wait for one
@@ -144,17 +159,26 @@ impl KeySource {
     /// Keys fetched from `url` on first use and again when a token names a
     /// `kid` we do not have, at most once per [`JWKS_REFETCH_INTERVAL`].
     pub fn remote(url: impl Into<String>, clock: Arc<dyn Clock>) -> Result<Self, AuthError> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(5))
-            // The JWKS location is configuration; following a redirect would
-            // let whoever controls the response pick where keys come from.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| AuthError::Setup(e.to_string()))?;
+        let url: String = url.into();
+        let url: http::Uri = url
+            .parse()
+            .map_err(|e| AuthError::Setup(format!("JWKS URL {url:?}: {e}")))?;
+        let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+        http.set_connect_timeout(Some(JWKS_CONNECT_TIMEOUT));
+        // The scheme check is hyper-rustls's job; keep the URI's.
+        http.enforce_http(false);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()
+            .map_err(|e| AuthError::Setup(format!("TLS roots: {e}")))?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build(https);
         Ok(Self {
             inner: Inner::Remote(Remote {
-                url: url.into(),
+                url,
                 client,
                 clock,
                 keys: RwLock::new(Arc::new(KeyMap::new())),
@@ -239,32 +263,40 @@ impl Remote {
     }
 
     async fn fetch(&self) -> Result<KeyMap, AuthError> {
-        let fetch_err = |e: reqwest::Error| AuthError::JwksFetch(e.without_url().to_string());
-        let mut response = self.client.get(&self.url).send().await.map_err(fetch_err)?;
+        let body = tokio::time::timeout(JWKS_FETCH_TIMEOUT, self.fetch_body())
+            .await
+            .map_err(|_| AuthError::JwksFetch("timed out".into()))??;
+        let jwks: Jwks =
+            serde_json::from_slice(&body).map_err(|e| AuthError::InvalidJwks(e.to_string()))?;
+        keys_from_jwks(&jwks)
+    }
+
+    async fn fetch_body(&self) -> Result<bytes::Bytes, AuthError> {
+        use http_body_util::BodyExt as _;
+        let response = self
+            .client
+            .get(self.url.clone())
+            .await
+            .map_err(|e| AuthError::JwksFetch(e.to_string()))?;
         if !response.status().is_success() {
             return Err(AuthError::JwksFetch(format!(
                 "HTTP status {}",
                 response.status()
             )));
         }
-        if response
-            .content_length()
-            .is_some_and(|len| len > MAX_JWKS_BYTES as u64)
-        {
-            return Err(AuthError::JwksFetch("response too large".into()));
-        }
-        // Read by chunks so a lying or absent Content-Length cannot make us
-        // buffer an unbounded body.
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(fetch_err)? {
-            if body.len() + chunk.len() > MAX_JWKS_BYTES {
-                return Err(AuthError::JwksFetch("response too large".into()));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let jwks: Jwks =
-            serde_json::from_slice(&body).map_err(|e| AuthError::InvalidJwks(e.to_string()))?;
-        keys_from_jwks(&jwks)
+        // Limited stops reading past the cap, so neither a lying nor an
+        // absent Content-Length can make us buffer an unbounded body.
+        http_body_util::Limited::new(response.into_body(), MAX_JWKS_BYTES)
+            .collect()
+            .await
+            .map(|collected| collected.to_bytes())
+            .map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    AuthError::JwksFetch("response too large".into())
+                } else {
+                    AuthError::JwksFetch(e.to_string())
+                }
+            })
     }
 }
 

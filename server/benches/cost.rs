@@ -881,6 +881,14 @@ impl World {
             .send()
             .await
             .expect("verify sender");
+        // What Terraform creates: the set every message is sent with.
+        let configuration_set = format!("tasklane-{id}");
+        aws_sdk_sesv2::Client::new(conf)
+            .create_configuration_set()
+            .configuration_set_name(&configuration_set)
+            .send()
+            .await
+            .expect("create configuration set");
 
         let (stream_meter, email_meter) = (Meter::default(), Meter::default());
         let publisher = |p: &Permissions, m: &Meter| {
@@ -914,6 +922,7 @@ impl World {
             ),
             mail_from,
             public_url: "https://tasks.example.com".to_owned(),
+            configuration_set,
         };
         // The reminders function shares the stream processor's meter slot:
         // it runs alone, and its figures are read right after.
@@ -2034,7 +2043,7 @@ async fn run() {
     use tracing_subscriber::prelude::*;
     let logs = LogBytes::default();
     tracing_subscriber::registry()
-        .with(tracing_subscriber::EnvFilter::new("info,tower_http=info"))
+        .with(server::telemetry::filter_from_env("info"))
         .with(
             tracing_subscriber::fmt::layer()
                 .json()

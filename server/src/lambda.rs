@@ -339,10 +339,7 @@ pub async fn build_state(config: &LambdaConfig) -> Result<AppState, InitError> {
     if config.hash_files && !hash_file_path().is_file() {
         return Err(InitError::HashFile(hash_file_path()));
     }
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(store::http_client())
-        .load()
-        .await;
+    let sdk = store::lambda_sdk_config();
     let store = Arc::new(DynamoStore::new(
         PERMISSIONS.dynamodb(&sdk),
         config.table.clone(),

@@ -55,6 +55,42 @@ pub fn http_client() -> SharedHttpClient {
         .build_https()
 }
 
+/// The SDK configuration inside a Lambda function: region and credentials
+/// from the variables the platform sets (`AWS_REGION`, `AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), an endpoint override from
+/// `AWS_ENDPOINT_URL` when set (moto in tests), and the SDK's standard retry
+/// and connect timeout, on [`http_client`].
+///
+/// Not `aws_config::defaults`: its provider chains (profile files, SSO, STS
+/// web identity, IMDS, ECS, process credentials) never apply inside Lambda,
+/// and linking them costs every function zip about a megabyte.
+pub fn lambda_sdk_config() -> aws_config::SdkConfig {
+    use aws_config::environment::EnvironmentVariableCredentialsProvider;
+    use aws_config::identity::IdentityCache;
+    use aws_config::retry::RetryConfig;
+    use aws_config::timeout::TimeoutConfig;
+    use aws_sdk_dynamodb::config::SharedCredentialsProvider;
+
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let mut conf = aws_config::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .credentials_provider(SharedCredentialsProvider::new(
+            EnvironmentVariableCredentialsProvider::new(),
+        ))
+        .identity_cache(IdentityCache::lazy().build())
+        .retry_config(RetryConfig::standard())
+        // The SDK's own default (aws_config's timeout provider).
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_millis(3100))
+                .build(),
+        )
+        .http_client(http_client());
+    conf.set_region(var("AWS_REGION").map(Region::new));
+    conf.set_endpoint_url(var("AWS_ENDPOINT_URL"));
+    conf.build()
+}
+
 /// Counts SDK requests by operation name (every attempt, retries
 /// included), so tests can assert "one request per access pattern".
 #[derive(Debug, Clone, Default)]

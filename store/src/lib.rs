@@ -38,7 +38,9 @@ use domain::{
 use time::{Date, Duration, OffsetDateTime};
 
 pub use cursor::Cursor;
-pub use dynamo::{http_client, item_from_attrs, item_to_attrs, DynamoStore, RequestCounter};
+pub use dynamo::{
+    http_client, item_from_attrs, item_to_attrs, lambda_sdk_config, DynamoStore, RequestCounter,
+};
 pub use keys::Item;
 pub use permissions::{PermissionGuard, Permissions, STORE_ACTIONS};
 pub use sqlite::{Change, ChangeEvent, Durability, SqliteStore};

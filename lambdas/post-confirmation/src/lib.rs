@@ -54,7 +54,7 @@
 
 use std::sync::Arc;
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsPostConfirmation;
 use aws_sdk_cognitoidentityprovider::error::DisplayErrorContext;
 use domain::{DisplayName, Email, NewProfile, Role, UserId};
@@ -145,31 +145,28 @@ impl Config {
     }
 }
 
-/// The SDK configuration for the Lambda environment, on store's rustls+ring
-/// HTTP client (the SDK default would build aws-lc-sys).
-pub async fn sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .http_client(store::http_client())
-        .load()
-        .await
-}
-
 /// JSON logs by default (one object per line, queryable in CloudWatch),
 /// plain text when `TASKLANE_LOG_FORMAT=text`; level from `RUST_LOG`,
 /// `info` otherwise. The same format as the other functions' logs.
 pub fn init_logging() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_target(false);
+    use tracing_subscriber::{filter::Targets, fmt, prelude::*};
+    // Targets, not EnvFilter: per-target levels are all these functions
+    // need, and EnvFilter's regex engine would add about a megabyte to the zip.
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
+    let layer = fmt::layer().with_ansi(false).with_target(false);
     let text = std::env::var(env::LOG_FORMAT).is_ok_and(|v| v.eq_ignore_ascii_case("text"));
-    let _ = if text {
-        builder.try_init()
+    let layer = if text {
+        layer.boxed()
     } else {
-        builder.json().flatten_event(true).try_init()
+        layer.json().flatten_event(true).boxed()
     };
+    let _ = tracing_subscriber::registry()
+        .with(layer)
+        .with(filter)
+        .try_init();
 }
 
 /// A Cognito client on `conf` limited to `permissions`.

@@ -39,7 +39,7 @@ mod email;
 pub mod reminders;
 mod stream;
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sns::types::MessageAttributeValue;
 use store::{DynamoStore, Store, StoreError};
@@ -183,16 +183,6 @@ pub fn required_env(name: &'static str) -> Result<String, AwsError> {
     }
 }
 
-/// The SDK configuration for the Lambda environment, on store's rustls+ring
-/// HTTP client (the SDK default would build aws-lc-sys). Built once per
-/// process in each binary's `main`; clients are cheap clones of it.
-pub async fn sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .http_client(store::http_client())
-        .load()
-        .await
-}
-
 /// The table and the topic, from `TASKLANE_TABLE` and `TASKLANE_TOPIC_ARN`:
 /// what the stream-processor and reminders functions both start from, with
 /// clients limited to the calling function's `permissions`.
@@ -201,7 +191,7 @@ pub async fn table_and_topic(
 ) -> Result<(DynamoStore, Publisher), AwsError> {
     let table = required_env(env::TABLE)?;
     let topic = required_env(env::TOPIC_ARN)?;
-    let conf = sdk_config().await;
+    let conf = store::lambda_sdk_config();
     Ok((
         DynamoStore::new(permissions.dynamodb(&conf), table),
         Publisher::new(sns_client(&conf, permissions), topic),
@@ -212,18 +202,24 @@ pub async fn table_and_topic(
 /// plain text when `TASKLANE_LOG_FORMAT=text`; level from `RUST_LOG`,
 /// `info` otherwise. Safe to call twice (the second call is a no-op).
 pub fn init_logging() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_target(false);
+    use tracing_subscriber::{filter::Targets, fmt, prelude::*};
+    // Targets, not EnvFilter: per-target levels are all these functions
+    // need, and EnvFilter's regex engine would add about a megabyte to the zip.
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
+    let layer = fmt::layer().with_ansi(false).with_target(false);
     let text = std::env::var(env::LOG_FORMAT).is_ok_and(|v| v.eq_ignore_ascii_case("text"));
-    let _ = if text {
-        builder.try_init()
+    let layer = if text {
+        layer.boxed()
     } else {
-        builder.json().flatten_event(true).try_init()
+        layer.json().flatten_event(true).boxed()
     };
+    let _ = tracing_subscriber::registry()
+        .with(layer)
+        .with(filter)
+        .try_init();
 }
 
 /// Publishes events to the notifications topic.

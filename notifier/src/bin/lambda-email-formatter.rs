@@ -16,7 +16,7 @@ const PERMISSIONS: store::Permissions = aws::permissions::EMAIL_FORMATTER;
 async fn main() -> Result<(), Error> {
     aws::init_logging();
     let config = EmailConfig::from_lookup(|name| std::env::var(name).ok())?;
-    let conf = aws::sdk_config().await;
+    let conf = store::lambda_sdk_config();
     let deps = Arc::new(EmailDeps {
         store: DynamoStore::new(PERMISSIONS.dynamodb(&conf), config.table),
         ses: aws::sesv2_client(&conf, &PERMISSIONS),

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 async fn main() -> Result<(), Error> {
     aws::init_logging();
     let env = ReminderEnv::from_env()?;
-    let conf = aws::sdk_config().await;
+    let conf = store::lambda_sdk_config();
     let deps = Arc::new(ReminderDeps {
         store: DynamoStore::new(reminders::PERMISSIONS.dynamodb(&conf), env.table),
         publisher: Publisher::new(

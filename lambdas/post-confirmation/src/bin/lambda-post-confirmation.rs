@@ -14,7 +14,7 @@ use store::DynamoStore;
 async fn main() -> Result<(), Error> {
     post_confirmation::init_logging();
     let config = Config::from_env()?;
-    let conf = post_confirmation::sdk_config().await;
+    let conf = store::lambda_sdk_config();
     let deps = Arc::new(PostConfirmationDeps {
         store: Arc::new(DynamoStore::new(PERMISSIONS.dynamodb(&conf), config.table)),
         cognito: post_confirmation::cognito_client(&conf, &PERMISSIONS),
