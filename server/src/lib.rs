@@ -138,6 +138,13 @@ pub fn local_router(
         }))
 }
 
+/// How much of a refused body is read and thrown away before the 413.
+/// Closing a socket that still holds unread data makes the kernel reset
+/// the connection, so a client still uploading would see an error instead
+/// of the answer; reading (not keeping) a bounded excess lets it finish and
+/// read its 413. Larger bodies are refused at once.
+const DRAIN_BYTES: usize = 4 * MAX_BODY_BYTES;
+
 /// Forms and server-function arguments are small (a description is at most
 /// 5,000 characters): a body larger than [`MAX_BODY_BYTES`], announced or
 /// streamed, is answered 413 without being kept.
@@ -145,25 +152,39 @@ async fn limit_body(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    use http_body_util::BodyExt as _;
     let too_large = || (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.").into_response();
     let announced = req
         .headers()
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+    if announced.is_some_and(|n| n > DRAIN_BYTES as u64) {
         return too_large();
     }
-    let (parts, body) = req.into_parts();
-    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(bytes) => {
-            next.run(axum::extract::Request::from_parts(
-                parts,
-                axum::body::Body::from(bytes),
-            ))
-            .await
+    let (parts, mut body) = req.into_parts();
+    let (mut kept, mut seen) = (Vec::new(), 0usize);
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return too_large();
+        };
+        if let Ok(data) = frame.into_data() {
+            seen += data.len();
+            if seen > DRAIN_BYTES {
+                return too_large();
+            }
+            if seen <= MAX_BODY_BYTES {
+                kept.extend_from_slice(&data);
+            }
         }
-        Err(_) => too_large(),
     }
+    if seen > MAX_BODY_BYTES {
+        return too_large();
+    }
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(kept),
+    ))
+    .await
 }
 
 async fn healthz() -> impl IntoResponse {
