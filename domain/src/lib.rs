@@ -12,11 +12,17 @@
 //! checked; nothing downstream re-validates or panics on bad input.
 
 pub mod agenda;
+mod assignees;
+pub mod due;
+mod edit;
 mod ids;
 mod model;
 pub mod policy;
 mod text;
 
+pub use assignees::{check_assignees, AssigneeChange, AssigneeError, MAX_ASSIGNEES};
+pub use due::{is_due_this_week, is_overdue, parse_due};
+pub use edit::TaskEdit;
 pub use ids::{CommentId, NotificationId, ParseIdError, TaskId, UserId};
 pub use model::{
     Activity, ActivityChange, Comment, DueDate, EventKind, EventPrefs, MailSuppressed,
