@@ -196,7 +196,7 @@ pub fn reminder(task: &Task, today: Date, now: OffsetDateTime) -> Option<Event> 
     if !task.status.is_open() {
         return None;
     }
-    let (kind, detail) = if due < today {
+    let (kind, detail) = if task.is_overdue(today) {
         (EventKind::Overdue, Detail::Overdue { due })
     } else if (due - today).whole_days() <= 1 {
         (EventKind::DueSoon, Detail::DueSoon { due })

@@ -2,7 +2,7 @@
 //! hostile task title cannot inject markup into the HTML part).
 
 use askama::Template;
-use domain::{Status, UserId};
+use domain::UserId;
 use time::{format_description::FormatItem, macros::format_description, Date};
 
 use crate::classify::{Detail, Event};
