@@ -1,190 +1,169 @@
-//! The server side of every task, team and profile server function: how a
-//! request becomes an authorised actor, and how a refusal or a storage
-//! error becomes a clear status and message.
+//! The per-request context every server function starts from: who is
+//! calling, the store, and the reads that actions on one task or one
+//! profile begin with (parse the id, read, authorise, check the version),
+//! each as one call.
 //!
-//! Server functions stay thin by calling these: parse, authorise through
-//! `domain::authorize`, call the store, map the error. Nothing here knows
-//! about pages.
+//! With these, a server function reads as its steps: load the context,
+//! parse the input, ask `domain`, call the store, build the view.
 
-use http::StatusCode;
-use leptos::prelude::*;
-use time::OffsetDateTime;
+use std::sync::Arc;
 
-use domain::{Action, Actor, Denied, Task, TaskId, TaskRelation, UserId};
-use store::{PageRequest, Store, StoreError};
+use domain::{Action, Actor, Task, TaskRelation, UserId, UserProfile};
+use http::request::Parts;
+use leptos::prelude::use_context;
+use store::{Store, StoreError, TaskDetail};
 
-use crate::session::{require_user, set_status, Session};
+use crate::error::AppError;
+use crate::session::{current_session, AuthState};
 use crate::ssr::ServerContext;
+use crate::team::query::Directory;
 
-/// The message a member gets for a task they may not see, identical to the
-/// one for a task that does not exist.
-pub const TASK_NOT_FOUND: &str = "Task not found.";
-pub const CONFLICT: &str =
-    "This task was changed by someone else. It has been reloaded: check it and try again.";
-
-pub fn ctx() -> Result<ServerContext, ServerFnError> {
-    use_context::<ServerContext>().ok_or_else(|| {
-        tracing::error!("server function called without a ServerContext");
-        fail(StatusCode::INTERNAL_SERVER_ERROR, "Server misconfigured.")
-    })
+/// The signed-in caller of this request and what they act through.
+pub struct Ctx {
+    pub actor: Actor,
+    pub store: Arc<dyn Store>,
+    server: ServerContext,
 }
 
-/// An error for the user, with its HTTP status for API clients.
-pub fn fail(status: StatusCode, msg: impl Into<String>) -> ServerFnError {
-    set_status(status);
-    ServerFnError::new(msg.into())
-}
-
-pub fn bad_request(msg: impl Into<String>) -> ServerFnError {
-    fail(StatusCode::BAD_REQUEST, msg)
-}
-
-pub fn denied(d: Denied) -> ServerFnError {
-    match d {
-        Denied::NotFound => fail(StatusCode::NOT_FOUND, TASK_NOT_FOUND),
-        Denied::Forbidden => fail(StatusCode::FORBIDDEN, "You are not allowed to do that."),
+impl Ctx {
+    /// The signed-in caller, else 401.
+    pub async fn load() -> Result<Ctx, AppError> {
+        Ctx::load_optional().await?.ok_or_else(AppError::sign_in)
     }
-}
 
-/// Maps a storage error; `what` names the thing for a 404.
-pub fn store_error(e: StoreError, what: &str) -> ServerFnError {
-    match e {
-        StoreError::NotFound => fail(StatusCode::NOT_FOUND, format!("{what} not found.")),
-        StoreError::Conflict => fail(StatusCode::CONFLICT, CONFLICT),
-        StoreError::AlreadyExists => fail(StatusCode::CONFLICT, format!("{what} already exists.")),
-        StoreError::InvalidCursor => bad_request("That page link is not valid any more."),
-        StoreError::LastAdmin => fail(
-            StatusCode::CONFLICT,
-            "The last admin cannot be demoted: promote someone else first.",
-        ),
-        StoreError::Internal(detail) => {
-            tracing::error!(error = %detail, "storage failure");
-            fail(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong on our side. Please try again.",
-            )
+    /// The signed-in caller, or `None` for the anonymous.
+    pub async fn load_optional() -> Result<Option<Ctx>, AppError> {
+        let server = server()?;
+        Ok(current_session().await.map(|session| Ctx {
+            actor: session.actor(),
+            store: server.store.clone(),
+            server,
+        }))
+    }
+
+    /// The signed-in caller, allowed to do `action` (one not about a task):
+    /// 401 for the anonymous, 403 for those the policy refuses.
+    pub async fn allowed(action: Action) -> Result<Ctx, AppError> {
+        let ctx = Ctx::load().await?;
+        ctx.authorize(action)?;
+        Ok(ctx)
+    }
+
+    /// Whether the policy lets the caller do `action` (not about a task).
+    pub fn authorize(&self, action: Action) -> Result<(), AppError> {
+        Ok(domain::authorize(self.actor, action, TaskRelation::NoTask)?)
+    }
+
+    pub fn me(&self) -> UserId {
+        self.actor.user_id
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.actor.role == domain::Role::Admin
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub fn auth(&self) -> &AuthState {
+        &self.server.auth
+    }
+
+    /// Everyone, by id, for names on this request's views.
+    pub async fn directory(&self) -> Result<Directory, AppError> {
+        Directory::load(self.store()).await
+    }
+
+    /// A task with its newest `comments` comments, if the caller may do
+    /// `action` to it. A malformed id, a missing task and a task the caller
+    /// may not see all answer the same 404.
+    pub async fn task_detail(
+        &self,
+        id: &str,
+        action: Action,
+        comments: u32,
+    ) -> Result<TaskDetail, AppError> {
+        let id = domain::TaskId::parse(id).map_err(|_| AppError::task_not_found())?;
+        let detail = self
+            .store
+            .get_task(id, comments)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => AppError::task_not_found(),
+                e => e.into(),
+            })?;
+        let relation = if detail.task.is_assigned(self.me()) {
+            TaskRelation::Assignee
+        } else {
+            TaskRelation::NotAssignee
+        };
+        domain::authorize(self.actor, action, relation)?;
+        Ok(detail)
+    }
+
+    /// A task the caller may do `action` to (see [`Ctx::task_detail`]).
+    pub async fn task(&self, id: &str, action: Action) -> Result<Task, AppError> {
+        Ok(self.task_detail(id, action, 1).await?.task)
+    }
+
+    /// A task the caller may change by `action`, still at `version`, the
+    /// one their form was rendered from: 409 if someone changed it since.
+    pub async fn task_for_edit(
+        &self,
+        id: &str,
+        version: u64,
+        action: Action,
+    ) -> Result<Task, AppError> {
+        let task = self.task(id, action).await?;
+        if task.version != version {
+            return Err(AppError::task_changed());
         }
+        Ok(task)
     }
-}
 
-/// The signed-in user, authorised for an action that is not about a task.
-pub async fn actor_for(action: Action) -> Result<(Session, Actor), ServerFnError> {
-    let session = require_user().await?;
-    let actor = session.actor();
-    domain::authorize(actor, action, TaskRelation::NoTask).map_err(denied)?;
-    Ok((session, actor))
-}
-
-/// Parses a task id from a form or URL; garbage reads as "not found" so it
-/// tells nothing a well-formed id would not.
-pub fn task_id(raw: &str) -> Result<TaskId, ServerFnError> {
-    TaskId::parse(raw.trim()).map_err(|_| fail(StatusCode::NOT_FOUND, TASK_NOT_FOUND))
-}
-
-pub fn user_id(raw: &str) -> Result<UserId, ServerFnError> {
-    UserId::parse(raw.trim()).map_err(|_| bad_request("Unknown user."))
-}
-
-pub fn relation(actor: Actor, task: &Task) -> TaskRelation {
-    if task.is_assigned(actor.user_id) {
-        TaskRelation::Assignee
-    } else {
-        TaskRelation::NotAssignee
-    }
-}
-
-/// Reads a task and authorises `action` on it. A member who is not assigned
-/// gets exactly what a missing task gives: 404 with the same message.
-pub async fn task_for(
-    store: &dyn Store,
-    actor: Actor,
-    id: TaskId,
-    action: Action,
-    comments: u32,
-) -> Result<store::TaskDetail, ServerFnError> {
-    let detail = store
-        .get_task(id, comments)
-        .await
-        .map_err(|e| store_error(e, "Task"))?;
-    domain::authorize(actor, action, relation(actor, &detail.task)).map_err(denied)?;
-    Ok(detail)
-}
-
-/// The version the form was rendered from; a missing or garbled one is a
-/// bad request, a stale one a 409 from the store.
-pub fn expect_version(task: &Task, version: u64) -> Result<(), ServerFnError> {
-    if task.version != version {
-        return Err(fail(StatusCode::CONFLICT, CONFLICT));
-    }
-    Ok(())
-}
-
-/// Reads every page of a list; for screens that must count everything
-/// (dashboard, CSV), never for interactive lists.
-pub async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, StoreError>
-where
-    F: FnMut(PageRequest) -> Fut,
-    Fut: std::future::Future<Output = Result<store::Page<T>, StoreError>>,
-{
-    let mut out = Vec::new();
-    let mut req = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let page = fetch(req).await?;
-        out.extend(page.items);
-        match page.next {
-            Some(c) => req = PageRequest::after(PageRequest::MAX_LIMIT, c),
-            None => return Ok(out),
+    /// Someone the Team page showed at `version`: 400 for a garbled id, 404
+    /// for nobody, 409 if they changed since the page was rendered.
+    pub async fn person_for_edit(&self, id: &str, version: u64) -> Result<UserProfile, AppError> {
+        let id = user_id(id)?;
+        let person = self.store.get_profile(id).await.map_err(|e| match e {
+            StoreError::NotFound => AppError::NotFound("That user does not exist.".into()),
+            e => e.into(),
+        })?;
+        if person.version != version {
+            return Err(AppError::person_changed());
         }
+        Ok(person)
+    }
+
+    /// The caller's own profile, still at the `version` their form shows.
+    pub async fn own_profile_for_edit(&self, version: u64) -> Result<UserProfile, AppError> {
+        let me = self.store.get_profile(self.me()).await?;
+        if me.version != version {
+            return Err(AppError::profile_changed());
+        }
+        Ok(me)
     }
 }
 
-pub fn cursor(raw: Option<String>) -> Result<Option<store::Cursor>, ServerFnError> {
-    match raw.filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        // The store authenticates and checks cursors when it decodes them.
-        Some(s) if s.len() <= 2048 => Ok(Some(store::Cursor::from_string(s))),
-        Some(_) => Err(bad_request("That page link is not valid any more.")),
-    }
+/// A user id from a form or URL.
+pub fn user_id(raw: &str) -> Result<UserId, AppError> {
+    UserId::parse(raw).map_err(|_| AppError::invalid("Unknown user."))
 }
 
-/// The page a list server function was asked for: `limit` items after the
-/// cursor in `after` (absent or empty: the first page).
-pub fn page(limit: u32, after: Option<String>) -> Result<PageRequest, ServerFnError> {
-    Ok(PageRequest {
-        limit,
-        after: cursor(after)?,
-    })
+/// The shared server state, for what the anonymous may do too.
+pub fn server() -> Result<ServerContext, AppError> {
+    use_context::<ServerContext>()
+        .ok_or_else(|| AppError::internal("server function called without a ServerContext"))
 }
 
+/// The request's method, URI and headers.
+pub fn request_parts() -> Result<Parts, AppError> {
+    use_context::<Parts>()
+        .ok_or_else(|| AppError::internal("server function called without request parts"))
+}
+
+/// The server's date (UTC), for due-date rules.
 pub fn today() -> time::Date {
-    OffsetDateTime::now_utc().date()
-}
-
-/// Timestamps as people read them; UTC, because the server does not know
-/// the reader's zone and a wrong local time is worse than a labelled one.
-pub fn when(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
-}
-
-pub fn date_text(d: time::Date) -> String {
-    store::keys::date_text(d)
-}
-
-/// `YYYY-MM-DD` from a date input; empty means "no date".
-pub fn parse_due(raw: &str) -> Result<Option<time::Date>, ServerFnError> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(raw, &fmt)
-        .map(Some)
-        .map_err(|_| bad_request("The due date must be a date like 2026-12-31."))
+    time::OffsetDateTime::now_utc().date()
 }

@@ -3,8 +3,9 @@
 //!
 //! It is an axum handler rather than a server function because its answer
 //! is a file with its own content type and name, but it runs the very same
-//! guards: the handler gives the request the reactive context the server
-//! functions get, then calls `require_admin`.
+//! context: the handler gives the request the reactive context server
+//! functions get, then starts from `Ctx::allowed`, and a refusal is the
+//! `AppError` a server function would answer, with its status.
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -13,9 +14,11 @@ use leptos::prelude::*;
 use leptos::reactive::{computed::ScopedFuture, owner::Owner};
 use leptos_axum::ResponseOptions;
 
-use crate::guard::{all_pages, ctx, date_text, store_error, when};
+use crate::ctx::Ctx;
+use crate::error::AppError;
+use crate::format::{date_text, when};
 use crate::ssr::ServerContext;
-use crate::tasks::view::Directory;
+use crate::tasks::query::all_tasks;
 
 /// Cells a spreadsheet would run as a formula are prefixed with `'`, so a
 /// task titled `=HYPERLINK(...)` stays text (CSV injection). Applied to
@@ -27,61 +30,27 @@ fn cell(s: &str) -> String {
     }
 }
 
-/// Why the download was refused, as a status and a sentence.
-type Refusal = (StatusCode, String);
+const HEADER: [&str; 12] = [
+    "id",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due",
+    "assignees",
+    "assignee_emails",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "version",
+];
 
-async fn csv_body() -> Result<String, Refusal> {
-    // The guard's own status handling keeps browser form posts on a
-    // redirect; a download wants the plain status, so decide it here.
-    match crate::session::current_session().await {
-        None => {
-            return Err((
-                StatusCode::UNAUTHORIZED,
-                "Please sign in to continue.".into(),
-            ))
-        }
-        Some(s) if s.role != domain::Role::Admin => {
-            return Err((StatusCode::FORBIDDEN, "Only admins can do that.".into()))
-        }
-        Some(_) => {}
-    }
-    csv_rows().await.map_err(|e| {
-        let msg = match e {
-            ServerFnError::ServerError(m) => m,
-            _ => "Something went wrong on our side.".into(),
-        };
-        (StatusCode::INTERNAL_SERVER_ERROR, msg)
-    })
-}
-
-async fn csv_rows() -> Result<String, ServerFnError> {
-    let ctx = ctx()?;
-    let store = ctx.store.as_ref();
-    let dir = Directory::load(store).await?;
+async fn csv_body() -> Result<String, AppError> {
+    let ctx = Ctx::allowed(domain::Action::ExportCsv).await?;
+    let dir = ctx.directory().await?;
     let mut w = csv::Writer::from_writer(Vec::new());
-    let header = [
-        "id",
-        "title",
-        "description",
-        "status",
-        "priority",
-        "due",
-        "assignees",
-        "assignee_emails",
-        "created_by",
-        "created_at",
-        "updated_at",
-        "version",
-    ];
-    let internal = |e: csv::Error| {
-        tracing::error!(error = %e, "writing CSV");
-        ServerFnError::new("Something went wrong on our side.")
-    };
-    w.write_record(header).map_err(internal)?;
-    for s in domain::Status::ALL {
-        let tasks = all_pages(|p| store.list_tasks_by_status(*s, p))
-            .await
-            .map_err(|e| store_error(e, "Task"))?;
+    w.write_record(HEADER).map_err(AppError::internal)?;
+    for (_, tasks) in all_tasks(ctx.store()).await? {
         for t in tasks {
             let names: Vec<String> = t.assignees.iter().map(|u| dir.name(*u)).collect();
             let emails: Vec<String> = t
@@ -110,13 +79,13 @@ async fn csv_rows() -> Result<String, ServerFnError> {
             // Every cell, not only the free-text ones: an email address may
             // start with `=` too.
             w.write_record(row.iter().map(|c| cell(c)))
-                .map_err(internal)?;
+                .map_err(AppError::internal)?;
         }
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| internal(e.into_error().into()))?;
-    String::from_utf8(bytes).map_err(|_| ServerFnError::new("Something went wrong on our side."))
+        .map_err(|e| AppError::internal(e.into_error()))?;
+    String::from_utf8(bytes).map_err(AppError::internal)
 }
 
 /// `GET /export/tasks.csv`.
@@ -145,9 +114,14 @@ pub async fn tasks_csv(ctx: ServerContext, req: Request<Body>) -> Response {
             body,
         )
             .into_response(),
-        Err((status, msg)) => (status, [(header::CACHE_CONTROL, "no-store")], msg).into_response(),
+        Err(e) => (
+            e.status(),
+            [(header::CACHE_CONTROL, "no-store")],
+            e.to_string(),
+        )
+            .into_response(),
     };
-    // Refreshed session cookies, if the guard renewed the tokens.
+    // Refreshed session cookies, if resolving the caller renewed the tokens.
     let extra = opts
         .0
         .read()

@@ -5,21 +5,39 @@
 //! functions run and reach the store) and with `hydrate` into the WASM bundle
 //! (where the same functions become HTTP calls). Keeping both halves in one
 //! place is what lets a form work before, without and after hydration.
+//!
+//! Every feature (`tasks`, `team`, `dashboard`, `profile`, `notifications`,
+//! `account`) is a folder of the same shape: `model.rs`, the view models
+//! that cross the wire (both builds); `api.rs`, its server functions; and,
+//! on the server only, `build.rs` (view models from store values) and
+//! `query.rs` (reads that take more than one store call) where it needs
+//! them. Pages live in `pages/`. Server functions start from [`ctx::Ctx`]
+//! and fail with [`AppError`].
 
 // Deeply nested views make deeply nested types.
 #![recursion_limit = "256"]
 pub mod account;
 #[cfg(feature = "ssr")]
+pub(crate) mod ctx;
+pub mod dashboard;
+pub mod error;
+#[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]
-pub(crate) mod guard;
+pub(crate) mod format;
+pub mod notifications;
 mod pages;
-pub mod people;
+#[cfg(feature = "ssr")]
+pub(crate) mod paging;
+pub mod profile;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod tasks;
+pub mod team;
+
+pub use error::AppError;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -70,18 +88,18 @@ pub fn App() -> impl IntoView {
             <header class="topbar">
                 <nav class="nav" aria-label="Main">
                     <A href="/" attr:class="brand">"tasklane"</A>
-                    <account::AccountNav />
+                    <pages::AccountNav />
                 </nav>
             </header>
             <main id="main" class="container" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/") view=pages::Home ssr=SsrMode::Async />
                     <Route path=path!("/about") view=pages::About />
-                    <Route path=path!("/signup") view=account::SignUpPage />
-                    <Route path=path!("/confirm") view=account::ConfirmPage />
-                    <Route path=path!("/signin") view=account::SignInPage />
-                    <Route path=path!("/forgot") view=account::ForgotPage />
-                    <Route path=path!("/reset") view=account::ResetPage />
+                    <Route path=path!("/signup") view=pages::SignUpPage />
+                    <Route path=path!("/confirm") view=pages::ConfirmPage />
+                    <Route path=path!("/signin") view=pages::SignInPage />
+                    <Route path=path!("/forgot") view=pages::ForgotPage />
+                    <Route path=path!("/reset") view=pages::ResetPage />
                     <Route path=path!("/board") view=pages::BoardPage ssr=SsrMode::Async />
                     <Route path=path!("/tasks/new") view=pages::NewTaskPage ssr=SsrMode::Async />
                     <Route path=path!("/tasks/:id") view=pages::TaskPage ssr=SsrMode::Async />

@@ -1,7 +1,6 @@
 //! The Leptos side of sessions: the caller of this request, resolved once
-//! by [`auth::session::resolve`] and shared by everything the request does,
-//! the guards every server function starts with, and how an error's status
-//! reaches the response.
+//! by [`auth::session::resolve`] and shared by everything the request does
+//! (server functions reach it through [`crate::ctx::Ctx`]).
 //!
 //! A request carrying session cookies is resolved by [`resolve_first`]
 //! before any handler runs, because resolving may rotate the refresh token:
@@ -10,8 +9,7 @@
 
 use std::sync::Arc;
 
-use domain::Role;
-use http::{header, request::Parts, HeaderValue, StatusCode};
+use http::{header, request::Parts, HeaderValue};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 
@@ -119,45 +117,6 @@ pub async fn current_session() -> Option<Session> {
         Some(cache) => cache.0.get_or_init(resolve_now).await.clone(),
         None => resolve_now().await,
     }
-}
-
-/// Whether the current request is a plain HTML form post (no JavaScript).
-/// Such posts must keep the redirect back to the form, which carries the
-/// error; a 4xx status would stop the browser from following it. API
-/// clients and hydrated forms get the real status instead.
-pub fn is_form_post() -> bool {
-    use_context::<Parts>()
-        .and_then(|p| p.headers.get(header::ACCEPT).cloned())
-        .and_then(|v| v.to_str().ok().map(|v| v.contains("text/html")))
-        .unwrap_or(false)
-}
-
-/// Sets the response status unless this is a plain form post.
-pub fn set_status(status: StatusCode) {
-    if let (false, Some(resp)) = (is_form_post(), use_context::<ResponseOptions>()) {
-        resp.set_status(status);
-    }
-}
-
-/// Any signed-in user, else 401.
-pub async fn require_user() -> Result<Session, ServerFnError> {
-    match current_session().await {
-        Some(s) => Ok(s),
-        None => {
-            set_status(StatusCode::UNAUTHORIZED);
-            Err(ServerFnError::new("Please sign in to continue."))
-        }
-    }
-}
-
-/// An admin, else 401 (anonymous) or 403 (member).
-pub async fn require_admin() -> Result<Session, ServerFnError> {
-    let s = require_user().await?;
-    if s.role != Role::Admin {
-        set_status(StatusCode::FORBIDDEN);
-        return Err(ServerFnError::new("Only admins can do that."));
-    }
-    Ok(s)
 }
 
 /// The client's address as established by the edge, put in the request's

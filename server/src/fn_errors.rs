@@ -1,31 +1,20 @@
-//! Malformed server-function requests are the client's fault: 400, not 500.
+//! Every server function error answers with the status its variant names.
 //!
-//! Leptos answers a request whose arguments do not decode (a missing field,
-//! `version=abc`, an unknown enum value) with status 500 and a
-//! `serverfnerror` header, before our function runs. That would tell API
-//! clients the server broke and page whoever watches 5xx rates, so this
-//! layer rewrites exactly those answers to 400 and keeps the message, which
-//! names the bad argument and nothing internal.
+//! Server functions fail with `app::AppError`, whose variant decides the
+//! status ([`AppError::status`]); Leptos answers every failure, including
+//! arguments that do not decode before our function runs, with status 500,
+//! a `serverfnerror` header and the encoded error. This layer reads the
+//! error back and sets its status: 401, 403, 404, 409, 400, 429, and 500
+//! only for what is really ours. Plain form posts are redirects back to
+//! the form (the error travels in the URL) and pass untouched.
 
-use axum::{
-    body::Body,
-    extract::Request,
-    http::{HeaderValue, StatusCode},
-    middleware::Next,
-    response::Response,
-};
+use app::AppError;
+use axum::{body::Body, extract::Request, http::StatusCode, middleware::Next, response::Response};
 
-/// Error bodies are one line; anything bigger is not what we look for.
+/// Error bodies are one short JSON object; anything bigger is not one.
 const MAX_ERROR_BODY: usize = 16 * 1024;
 
-/// The prefixes server_fn gives errors of request decoding.
-fn is_decoding_error(body: &[u8]) -> bool {
-    [&b"Args|"[..], b"Deserialization|", b"MissingArg|"]
-        .iter()
-        .any(|p| body.starts_with(p))
-}
-
-pub async fn client_errors(req: Request, next: Next) -> Response {
+pub async fn statuses(req: Request, next: Next) -> Response {
     let resp = next.run(req).await;
     if resp.status() != StatusCode::INTERNAL_SERVER_ERROR
         || !resp.headers().contains_key("serverfnerror")
@@ -35,40 +24,21 @@ pub async fn client_errors(req: Request, next: Next) -> Response {
     let (mut parts, body) = resp.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_ERROR_BODY).await {
         Ok(b) => b,
-        // Only an error that quotes the client's own (huge) input is this
-        // long, e.g. "unknown variant `<300 KB>`": the client's fault, and
-        // not worth echoing back. The old Content-Length no longer applies
-        // (keeping it made hyper drop the connection).
-        Err(_) => {
-            tracing::info!("malformed server function request (oversized error elided)");
-            parts.status = StatusCode::BAD_REQUEST;
+        Err(e) => {
+            tracing::error!(error = %e, "unreadable server function error");
             parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-            return Response::from_parts(
-                parts,
-                Body::from("Args|the request's arguments could not be read"),
-            );
+            let body = serde_json::to_vec(&AppError::Internal).unwrap_or_default();
+            return Response::from_parts(parts, Body::from(body));
         }
     };
-    if is_decoding_error(&bytes) {
-        tracing::info!(detail = %String::from_utf8_lossy(&bytes), "malformed server function request");
-        parts.status = StatusCode::BAD_REQUEST;
-        parts.headers.insert(
-            axum::http::header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        );
+    match serde_json::from_slice::<AppError>(&bytes) {
+        Ok(error) => {
+            if let AppError::Invalid(why) = &error {
+                tracing::info!(%why, "refused server function request");
+            }
+            parts.status = error.status();
+        }
+        Err(e) => tracing::error!(error = %e, "server function error of another type"),
     }
     Response::from_parts(parts, Body::from(bytes))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_decoding_errors_are_the_clients() {
-        assert!(is_decoding_error(b"Args|invalid digit found in string"));
-        assert!(is_decoding_error(b"Deserialization|expected value"));
-        assert!(!is_decoding_error(b"ServerError|Something went wrong"));
-        assert!(!is_decoding_error(b""));
-    }
 }

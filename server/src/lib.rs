@@ -103,7 +103,7 @@ pub fn router(state: AppState) -> Router {
             state.ctx.clone(),
             leptos,
         ))
-        .layer(axum::middleware::from_fn(fn_errors::client_errors))
+        .layer(axum::middleware::from_fn(fn_errors::statuses))
         .layer(axum::middleware::from_fn(limit_body))
         .layer(axum::middleware::from_fn({
             let ctx = state.ctx.clone();

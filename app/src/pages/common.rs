@@ -4,17 +4,16 @@ use leptos::prelude::*;
 
 use domain::{Priority, Status};
 
-/// The text of a server function error, as the server worded it.
-pub fn message(e: &ServerFnError) -> String {
-    match e {
-        ServerFnError::ServerError(m) => m.clone(),
-        _ => "Something went wrong. Please try again.".to_string(),
-    }
+use crate::error::AppError;
+
+/// The sentence of a server function error, as the server worded it.
+pub fn message(e: &AppError) -> String {
+    e.to_string()
 }
 
 /// The message of a finished action, if it failed.
 pub fn action_error<T: Clone + Send + Sync + 'static>(
-    v: Option<Result<T, ServerFnError>>,
+    v: Option<Result<T, AppError>>,
 ) -> Option<String> {
     match v {
         Some(Err(e)) => Some(message(&e)),
@@ -22,12 +21,12 @@ pub fn action_error<T: Clone + Send + Sync + 'static>(
     }
 }
 
-/// A page-level failure: a sign-in link for the anonymous, the server's
-/// sentence for everything else.
+/// A page-level failure: the server's sentence, and a sign-in link that
+/// comes back here when the failure is that nobody is signed in.
 #[component]
-pub fn LoadError(error: ServerFnError, #[prop(into)] here: String) -> impl IntoView {
+pub fn LoadError(error: AppError, #[prop(into)] here: String) -> impl IntoView {
+    let signin = matches!(error, AppError::Unauthenticated(_));
     let text = message(&error);
-    let signin = text.starts_with("Please sign in");
     view! {
         <section class="card narrow" role="alert" data-testid="page-error">
             <p class="error">{text}</p>

@@ -1,3 +1,4 @@
+mod account;
 mod board;
 mod common;
 mod home;
@@ -5,8 +6,9 @@ mod not_found;
 mod people;
 mod task;
 
+pub use account::{AccountNav, ConfirmPage, ForgotPage, ResetPage, SignInPage, SignUpPage};
 pub use board::BoardPage;
-pub use common::{action_error, encode, raw_text_safe, use_hydrated, FormAlert};
+pub use common::{encode, raw_text_safe, use_hydrated};
 pub use home::{About, Home};
 pub use not_found::NotFound;
 pub use people::{DashboardPage, NotificationsPage, ProfilePage, TeamPage};

@@ -7,10 +7,10 @@ use leptos_router::hooks::use_query_map;
 use domain::{Role, Status};
 
 use super::common::{action_error, query_string, FormAlert, LoadError};
-use crate::people::{
-    dashboard, event_label, my_profile, notifications, pref_field, team, ChangeRole,
-    DashboardStats, MarkRead, SetActive, UpdateProfile,
-};
+use crate::dashboard::{dashboard, DashboardStats};
+use crate::notifications::{notifications, MarkRead};
+use crate::profile::{event_label, my_profile, pref_field, UpdateProfile};
+use crate::team::{team, ChangeRole, SetActive};
 
 #[component]
 pub fn TeamPage() -> impl IntoView {

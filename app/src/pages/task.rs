@@ -9,9 +9,10 @@ use domain::{Priority, Status};
 
 use super::common::{action_error, query_string, FormAlert, LoadError, PriorityBadge, StatusBadge};
 use crate::tasks::{
-    my_tasks, task_detail, AddComment, AssignTask, CreateTask, DeleteTask, MoveTask, Person,
-    TaskView, UpdateTask,
+    my_tasks, task_detail, AddComment, AssignTask, CreateTask, DeleteTask, MoveTask, TaskView,
+    UpdateTask,
 };
+use crate::team::Person;
 
 #[component]
 pub fn TaskPage() -> impl IntoView {
@@ -287,7 +288,7 @@ fn PrioritySelect(id: &'static str, current: Priority) -> impl IntoView {
 pub fn NewTaskPage() -> impl IntoView {
     let create = ServerAction::<CreateTask>::new();
     let err = Signal::derive(move || action_error(create.value().get()));
-    let people = Resource::new(|| (), |_| crate::people::team(None));
+    let people = Resource::new(|| (), |_| crate::team::team(None));
     view! {
         <Title text="New task" />
         <section class="card narrow-wide" aria-labelledby="new-title">

@@ -1,0 +1,119 @@
+//! What task server functions return: display-ready values computed on the
+//! server, so the browser bundle needs no date formatting and no user
+//! directory, and a member's view never contains data they may not see.
+
+use serde::{Deserialize, Serialize};
+
+use domain::{Priority, Role, Status};
+
+use crate::team::Person;
+
+/// A board card or list row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Card {
+    pub id: String,
+    pub title: String,
+    pub status: Status,
+    pub priority: Priority,
+    /// `YYYY-MM-DD`, or `None` when the task has no due date.
+    pub due: Option<String>,
+    pub overdue: bool,
+    /// Display names; empty for members' rows, which come from their own
+    /// assignment copies.
+    pub assignees: Vec<String>,
+    pub version: u64,
+}
+
+/// Board filters, as they appear in the URL of the board page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardQuery {
+    /// Words that must all appear in the title or description.
+    #[serde(default)]
+    pub q: String,
+    /// A user id, or empty for everyone.
+    #[serde(default)]
+    pub assignee: String,
+    /// A priority wire name, or empty.
+    #[serde(default)]
+    pub priority: String,
+    /// `overdue`, `week` (due within seven days) or empty.
+    #[serde(default)]
+    pub due: String,
+    /// `due` (default), `priority`, `title` or `updated`.
+    #[serde(default)]
+    pub sort: String,
+    /// Without JavaScript, "load more" is a link: it shows column `col`
+    /// from cursor `after` (the other columns from their start).
+    #[serde(default)]
+    pub col: String,
+    #[serde(default)]
+    pub after: String,
+}
+
+/// One column page. `next` continues this column with the same filters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    pub status: Status,
+    pub cards: Vec<Card>,
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardView {
+    pub is_admin: bool,
+    pub columns: Vec<Column>,
+    /// Everyone, for the assignee filter (admins only; members see their own
+    /// tasks and have nothing to filter by person).
+    pub people: Vec<Person>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentView {
+    pub id: String,
+    pub author: String,
+    pub body: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityView {
+    pub version: u64,
+    pub actor: String,
+    pub at: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskView {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub status: Status,
+    pub priority: Priority,
+    pub due: Option<String>,
+    pub overdue: bool,
+    pub assignees: Vec<Person>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: u64,
+    /// Whether the viewer may edit fields, assign and delete (admins).
+    pub can_edit: bool,
+    /// The statuses the viewer may move this task to right now.
+    pub moves: Vec<Status>,
+    pub comments: Vec<CommentView>,
+    pub comments_next: Option<String>,
+    pub activity: Vec<ActivityView>,
+    pub activity_next: Option<String>,
+    /// Everyone who can be assigned (admins only).
+    pub people: Vec<Person>,
+}
+
+/// The statuses `role` may move a task in `from` to, in board order.
+pub fn moves_for(role: Role, from: Status) -> Vec<Status> {
+    Status::ALL
+        .iter()
+        .copied()
+        .filter(|to| domain::check_transition(role, from, *to).is_ok())
+        .collect()
+}

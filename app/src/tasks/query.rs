@@ -1,0 +1,279 @@
+//! Task reads that take more than one store call: a board column under the
+//! URL's filters, and every task for the screens that count them all.
+
+use domain::{Priority, Status, Task, TaskSummary};
+use store::{Page, PageRequest, Store};
+
+use super::build::{card, row};
+use super::model::{BoardQuery, Card, Column};
+use crate::ctx::{today, user_id, Ctx};
+use crate::error::AppError;
+use crate::paging::{all_pages, cursor};
+use crate::team::query::Directory;
+
+/// Cards per column page.
+pub const COLUMN_PAGE: usize = 20;
+
+/// The board's filters, parsed once per request.
+pub struct Filter {
+    words: Vec<String>,
+    assignee: Option<domain::UserId>,
+    priority: Option<Priority>,
+    due: DueFilter,
+    sort: Sort,
+    today: time::Date,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DueFilter {
+    Any,
+    Overdue,
+    Week,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sort {
+    Due,
+    Priority,
+    Title,
+    Updated,
+}
+
+impl Filter {
+    pub fn parse(q: &BoardQuery) -> Result<Filter, AppError> {
+        if q.q.len() > 200 {
+            return Err(AppError::invalid("The search text is too long."));
+        }
+        Ok(Filter {
+            words: q
+                .q
+                .split_whitespace()
+                .map(|w| w.to_lowercase())
+                .take(10)
+                .collect(),
+            assignee: match q.assignee.trim() {
+                "" => None,
+                raw => Some(user_id(raw)?),
+            },
+            priority: match q.priority.trim() {
+                "" => None,
+                raw => Some(
+                    raw.parse()
+                        .map_err(|_| AppError::invalid("Unknown priority."))?,
+                ),
+            },
+            due: match q.due.trim() {
+                "" => DueFilter::Any,
+                "overdue" => DueFilter::Overdue,
+                "week" => DueFilter::Week,
+                _ => return Err(AppError::invalid("Unknown due-date filter.")),
+            },
+            sort: match q.sort.trim() {
+                "" | "due" => Sort::Due,
+                "priority" => Sort::Priority,
+                "title" => Sort::Title,
+                "updated" => Sort::Updated,
+                _ => return Err(AppError::invalid("Unknown sort order.")),
+            },
+            today: today(),
+        })
+    }
+
+    fn due_ok(&self, due: Option<time::Date>, status: Status) -> bool {
+        match self.due {
+            DueFilter::Any => true,
+            DueFilter::Overdue => domain::is_overdue(due, status, self.today),
+            DueFilter::Week => domain::is_due_this_week(due, self.today),
+        }
+    }
+
+    fn text_ok(&self, title: &str, description: Option<&str>) -> bool {
+        let hay = format!(
+            "{}\n{}",
+            title.to_lowercase(),
+            description.unwrap_or("").to_lowercase()
+        );
+        self.words.iter().all(|w| hay.contains(w.as_str()))
+    }
+
+    fn task_ok(&self, t: &Task) -> bool {
+        self.assignee.is_none_or(|a| t.is_assigned(a))
+            && self.priority.is_none_or(|p| t.priority == p)
+            && self.due_ok(t.due, t.status)
+            && self.text_ok(t.title.as_str(), t.description.as_ref().map(|d| d.as_str()))
+    }
+
+    /// Members' rows carry no description (it is not copied onto
+    /// assignments), so their search looks at titles only.
+    fn summary_ok(&self, t: &TaskSummary) -> bool {
+        self.priority.is_none_or(|p| t.priority == p)
+            && self.due_ok(t.due, t.status)
+            && self.text_ok(t.title.as_str(), None)
+    }
+
+    /// Orders a column's loaded cards. The due-date order (undated last)
+    /// is a stable sort, so on the admin board it keeps the store's own
+    /// order; members' rows carry no update time, so "updated" sorts by due
+    /// date for them (admins' tasks are sorted by it before becoming cards).
+    fn sort_cards(&self, cards: &mut [Card]) {
+        match self.sort {
+            Sort::Due | Sort::Updated => cards.sort_by_key(|c| (c.due.is_none(), c.due.clone())),
+            Sort::Priority => cards.sort_by_key(|c| std::cmp::Reverse(c.priority)),
+            Sort::Title => cards.sort_by_key(|c| c.title.to_lowercase()),
+        }
+    }
+}
+
+/// Reads pages from `fetch` until `want` items pass `keep` or the list
+/// ends. Whole pages are kept, so a cursor never skips an item: a page
+/// may hold more than `want` matches, never fewer unless exhausted.
+async fn scan<T, F, Fut>(
+    want: usize,
+    after: Option<store::Cursor>,
+    mut fetch: F,
+    keep: impl Fn(&T) -> bool,
+) -> Result<(Vec<T>, Option<String>), AppError>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>, store::StoreError>>,
+{
+    let mut out = Vec::new();
+    let mut req = PageRequest {
+        limit: want as u32,
+        after,
+    };
+    loop {
+        let page = fetch(req).await?;
+        out.extend(page.items.into_iter().filter(|t| keep(t)));
+        match page.next {
+            Some(c) if out.len() < want => {
+                // Filters that match rarely read bigger pages.
+                req = PageRequest::after(PageRequest::MAX_LIMIT.min(want as u32 * 4), c);
+            }
+            Some(c) => return Ok((out, Some(c.to_string()))),
+            None => return Ok((out, None)),
+        }
+    }
+}
+
+/// One page of one board column for the caller: every task for admins,
+/// their own assignments for members.
+pub async fn column(
+    ctx: &Ctx,
+    dir: &Directory,
+    status: Status,
+    filter: &Filter,
+    after: Option<String>,
+) -> Result<Column, AppError> {
+    let after = cursor(after)?;
+    let store = ctx.store();
+    let (cards, next) = if ctx.is_admin() {
+        let fetch = |p| store.list_tasks_by_status(status, p);
+        let (mut tasks, next) = scan(COLUMN_PAGE, after, fetch, |t| filter.task_ok(t)).await?;
+        if filter.sort == Sort::Updated {
+            tasks.sort_by_key(|t| std::cmp::Reverse(t.updated_at));
+        }
+        (
+            tasks.iter().map(|t| card(t, dir, filter.today)).collect(),
+            next,
+        )
+    } else {
+        let fetch = |p| store.list_tasks_for_user(ctx.me(), p);
+        let keep = |t: &TaskSummary| t.status == status && filter.summary_ok(t);
+        let (rows, next) = scan(COLUMN_PAGE, after, fetch, keep).await?;
+        (rows.iter().map(|t| row(t, filter.today)).collect(), next)
+    };
+    let mut cards: Vec<Card> = cards;
+    if !(ctx.is_admin() && filter.sort == Sort::Updated) {
+        filter.sort_cards(&mut cards);
+    }
+    Ok(Column {
+        status,
+        cards,
+        next,
+    })
+}
+
+/// Every task, column by column in board order: one query per 500 tasks.
+pub async fn all_tasks(store: &dyn Store) -> Result<Vec<(Status, Vec<Task>)>, AppError> {
+    let mut out = Vec::with_capacity(Status::ALL.len());
+    for s in Status::ALL {
+        out.push((*s, all_pages(|p| store.list_tasks_by_status(*s, p)).await?));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(q: BoardQuery) -> Result<Filter, AppError> {
+        Filter::parse(&q)
+    }
+
+    #[test]
+    fn bad_filters_are_a_clear_400() {
+        let cases = [
+            BoardQuery {
+                q: "x".repeat(201),
+                ..Default::default()
+            },
+            BoardQuery {
+                assignee: "nope".into(),
+                ..Default::default()
+            },
+            BoardQuery {
+                priority: "EXTREME".into(),
+                ..Default::default()
+            },
+            BoardQuery {
+                due: "yesterday".into(),
+                ..Default::default()
+            },
+            BoardQuery {
+                sort: "random".into(),
+                ..Default::default()
+            },
+        ];
+        for q in cases {
+            let err = parse(q.clone())
+                .err()
+                .unwrap_or_else(|| panic!("{q:?} accepted"));
+            assert_eq!(err.status(), 400, "{q:?}: {err:?}");
+        }
+        assert!(parse(BoardQuery {
+            due: "overdue".into(),
+            sort: "title".into(),
+            ..Default::default()
+        })
+        .is_ok());
+    }
+
+    #[test]
+    fn the_due_filters_are_the_domain_rules() {
+        let overdue = parse(BoardQuery {
+            due: "overdue".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        let week = parse(BoardQuery {
+            due: "week".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        let today = overdue.today;
+        let yesterday = today.previous_day();
+        for s in Status::ALL {
+            assert_eq!(
+                overdue.due_ok(yesterday, *s),
+                domain::is_overdue(yesterday, *s, today)
+            );
+            assert_eq!(
+                week.due_ok(Some(today), *s),
+                domain::is_due_this_week(Some(today), today)
+            );
+        }
+        assert!(!overdue.due_ok(yesterday, Status::Done));
+        assert!(overdue.due_ok(yesterday, Status::Open));
+    }
+}
