@@ -500,6 +500,59 @@ async fn malformed_and_hostile_task_input_gets_clear_4xx_and_is_escaped() {
         .contains("changed by someone else"));
 }
 
+/// A page whose data the caller may not have answers with the error's
+/// status: a task a member may not see is a 404 exactly like a missing one
+/// (same sentence), and an anonymous visitor gets a 401 with a sign-in link
+/// back. The UI decides on the error's kind, so the link is there whatever
+/// the wording.
+#[tokio::test]
+async fn pages_answer_with_their_errors_status() {
+    let app = TestApp::spawn().await;
+    let (_, admin) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (member, _) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    let hidden = app
+        .store
+        .create_task(domain::NewTask {
+            title: domain::TaskTitle::parse("Hidden plan").unwrap(),
+            description: None,
+            priority: domain::Priority::Low,
+            due: None,
+            assignees: vec![],
+            created_by: admin,
+        })
+        .await
+        .unwrap();
+    let page = |path: String, jar: Option<String>| {
+        let app = &app;
+        async move {
+            let mut req = app.client.get(app.url(&path)).header("accept", "text/html");
+            if let Some(j) = jar {
+                req = req.header("cookie", j);
+            }
+            let res = req.send().await.unwrap();
+            (
+                res.status().as_u16(),
+                res.text().await.unwrap().replace("<!>", ""),
+            )
+        }
+    };
+    let (status, hidden_body) = page(format!("/tasks/{}", hidden.id), Some(member.clone())).await;
+    assert_eq!(status, 404);
+    assert!(hidden_body.contains("Task not found.") && !hidden_body.contains("Hidden plan"));
+    let (status, missing_body) = page(
+        "/tasks/0190a1b2-0000-7000-8000-000000000000".into(),
+        Some(member.clone()),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert!(missing_body.contains("Task not found."));
+    let (status, _) = page("/dashboard".into(), Some(member)).await;
+    assert_eq!(status, 403);
+    let (status, anon) = page("/board".into(), None).await;
+    assert_eq!(status, 401);
+    assert!(anon.contains("href=\"/signin?next=/board\""), "{anon}");
+}
+
 /// The attack from the accounts issue: an admin demoted by another keeps a
 /// token that says ADMIN, and tries to promote themselves back and demote
 /// the admin who demoted them. Authority comes from the store per request,

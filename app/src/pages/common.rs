@@ -22,9 +22,15 @@ pub fn action_error<T: Clone + Send + Sync + 'static>(
 }
 
 /// A page-level failure: the server's sentence, and a sign-in link that
-/// comes back here when the failure is that nobody is signed in.
+/// comes back here when the failure is that nobody is signed in. Rendered
+/// on the server, the page answers with the error's status, so a task page
+/// a member may not see is a 404 like the missing one it must resemble.
 #[component]
 pub fn LoadError(error: AppError, #[prop(into)] here: String) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        resp.set_status(error.status());
+    }
     let signin = matches!(error, AppError::Unauthenticated(_));
     let text = message(&error);
     view! {

@@ -8,7 +8,9 @@ mod task;
 
 pub use account::{AccountNav, ConfirmPage, ForgotPage, ResetPage, SignInPage, SignUpPage};
 pub use board::BoardPage;
-pub use common::{encode, raw_text_safe, use_hydrated};
+#[cfg(feature = "ssr")]
+pub use common::encode;
+pub use common::{raw_text_safe, use_hydrated};
 pub use home::{About, Home};
 pub use not_found::NotFound;
 pub use people::{DashboardPage, NotificationsPage, ProfilePage, TeamPage};
