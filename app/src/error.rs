@@ -31,8 +31,8 @@ pub enum AppError {
     Invalid(String),
     /// Too many attempts: 429.
     RateLimited(String),
-    /// The server could not be reached or its answer not read: only ever
-    /// made in the browser (503 if a server ever sent it).
+    /// The server could not be reached: only ever made in the browser (503
+    /// if a server ever sent it).
     Unavailable,
     /// Anything else. What happened is in the server's log; the answer only
     /// says that it failed: 500.
@@ -195,11 +195,10 @@ impl FromServerFnError for AppError {
         match e {
             ServerFnErrorErr::Args(d) | ServerFnErrorErr::MissingArg(d) => malformed(&d),
             // On the server this is a request body that did not decode; in
-            // the browser, an answer that did not.
+            // the browser, an answer that did not (a proxy's error page),
+            // which falls to the generic failure below.
             ServerFnErrorErr::Deserialization(d) if cfg!(feature = "ssr") => malformed(&d),
-            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Deserialization(_) => {
-                AppError::Unavailable
-            }
+            ServerFnErrorErr::Request(_) => AppError::Unavailable,
             #[cfg(feature = "ssr")]
             other => AppError::internal(other),
             #[cfg(not(feature = "ssr"))]
