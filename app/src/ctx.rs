@@ -14,12 +14,13 @@ use leptos::prelude::use_context;
 use store::{Store, StoreError, TaskDetail};
 
 use crate::error::AppError;
-use crate::session::{current_session, AuthState};
+use crate::session::{current_session, AuthState, Session};
 use crate::ssr::ServerContext;
 use crate::team::query::Directory;
 
 /// The signed-in caller of this request and what they act through.
 pub struct Ctx {
+    pub session: Session,
     pub actor: Actor,
     pub store: Arc<dyn Store>,
     server: ServerContext,
@@ -36,6 +37,7 @@ impl Ctx {
         let server = server()?;
         Ok(current_session().await.map(|session| Ctx {
             actor: session.actor(),
+            session,
             store: server.store.clone(),
             server,
         }))

@@ -6,12 +6,12 @@
 //! (where the same functions become HTTP calls). Keeping both halves in one
 //! place is what lets a form work before, without and after hydration.
 //!
-//! Every feature (`tasks`, `team`, `dashboard`, `profile`, `notifications`,
-//! `account`) is a folder of the same shape: `model.rs`, the view models
-//! that cross the wire (both builds); `api.rs`, its server functions; and,
-//! on the server only, `build.rs` (view models from store values) and
-//! `query.rs` (reads that take more than one store call) where it needs
-//! them. Pages live in `pages/`. Server functions start from [`ctx::Ctx`]
+//! Every feature (`home`, `tasks`, `team`, `dashboard`, `profile`,
+//! `notifications`, `account`) is a folder of the same shape: `model.rs`,
+//! the view models that cross the wire (both builds); `api.rs`, its server
+//! functions; and, on the server only, `build.rs` (view models from store
+//! values) and `query.rs` (reads that take more than one store call) where
+//! it needs them. Pages live in `pages/`. Server functions start from [`ctx::Ctx`]
 //! and fail with [`AppError`].
 
 // Deeply nested views make deeply nested types.
@@ -25,6 +25,7 @@ pub mod error;
 pub mod export;
 #[cfg(feature = "ssr")]
 pub(crate) mod format;
+pub mod home;
 pub mod notifications;
 mod pages;
 #[cfg(feature = "ssr")]

@@ -1,30 +1,31 @@
 //! Due dates: when a task is late, when it is due soon, and how a date
 //! typed into a form becomes one.
 //!
-//! The board's cards and filter, the task page, the dashboard and the
-//! reminders all ask these questions; answering them here means a task the
-//! board shows as overdue is exactly one the dashboard counts and the
+//! The board's cards and filter, the task page, the dashboard, the home
+//! page and the reminders all ask these questions; answering them from one
+//! rule ([`crate::agenda::urgency`]) means a task the board shows as
+//! overdue is exactly one the dashboard counts, the home page lists and the
 //! reminder run mails about. Today's date is always passed in: this crate
 //! reads no clock.
 
-use time::{Date, Duration};
+use time::Date;
 
+use crate::agenda::{due_soon_through, urgency, Urgency};
 use crate::model::{Status, Task, TaskSummary};
 use crate::text::ValidationError;
 
-/// How far ahead "due this week" looks, today included.
-pub const WEEK: Duration = Duration::days(7);
-
 /// Overdue: due before today and not done. Done work is never late, and a
-/// task due today is not late yet.
+/// task due today is not late yet. (The home page's [`urgency`] is the
+/// rule; this is its yes-or-no form.)
 pub fn is_overdue(due: Option<Date>, status: Status, today: Date) -> bool {
-    status.is_open() && due.is_some_and(|d| d < today)
+    urgency(status, due, today) == Some(Urgency::Overdue)
 }
 
-/// Due today or within the next seven days, whatever the status (the
-/// board's "Within 7 days" filter; the dashboard counts the open ones).
+/// Due today or within the next seven days ([`due_soon_through`]),
+/// whatever the status: the board's "Within 7 days" filter; the dashboard
+/// and the home page count the open ones.
 pub fn is_due_this_week(due: Option<Date>, today: Date) -> bool {
-    due.is_some_and(|d| d >= today && today.checked_add(WEEK).is_none_or(|end| d <= end))
+    due.is_some_and(|d| d >= today && d <= due_soon_through(today))
 }
 
 /// A due date as a date input sends it: `YYYY-MM-DD`, or empty for none.
@@ -59,6 +60,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use time::macros::date;
+    use time::Duration;
 
     fn any_status() -> impl Strategy<Value = Status> {
         prop::sample::select(Status::ALL)
