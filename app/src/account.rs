@@ -416,6 +416,7 @@ pub fn ResetPage() -> impl IntoView {
 /// without JavaScript and is never a GET that a link prefetch could trigger.
 #[component]
 pub fn AccountNav() -> impl IntoView {
+    use crate::islands::Bell;
     use leptos_router::components::A;
     let me = Resource::new(|| (), |_| whoami());
     let unread = Resource::new(|| (), |_| crate::people::unread_count());
@@ -437,11 +438,13 @@ pub fn AccountNav() -> impl IntoView {
                                 })}
                             </ul>
                             <div class="nav-account">
-                                <a href="/notifications" class="bell" data-testid="bell"
-                                   aria-label=format!("Notifications, {unread} unread")>
-                                    <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20"><path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5-6.71V3a2 2 0 1 0-4 0v1.29A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"/></svg>
-                                    {(unread > 0).then(|| view! { <span class="bell-count" data-testid="bell-count">{badge}</span> })}
-                                </a>
+                                <Bell>
+                                    <a href="/notifications" class="bell" data-testid="bell"
+                                       aria-label=format!("Notifications, {unread} unread")>
+                                        <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20"><path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5-6.71V3a2 2 0 1 0-4 0v1.29A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"/></svg>
+                                        {(unread > 0).then(|| view! { <span class="bell-count" data-testid="bell-count">{badge}</span> })}
+                                    </a>
+                                </Bell>
                                 <a href="/profile" class="muted" data-testid="whoami">{me.email.clone()} {if me.is_admin { " (admin)" } else { "" }}</a>
                                 <form method="post" action=SignOut::url() class="inline">
                                     <button type="submit" class="secondary small">"Sign out"</button>
