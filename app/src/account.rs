@@ -416,7 +416,7 @@ pub fn ResetPage() -> impl IntoView {
 /// without JavaScript and is never a GET that a link prefetch could trigger.
 #[component]
 pub fn AccountNav() -> impl IntoView {
-    use crate::islands::Bell;
+    use crate::islands::{Bell, Shortcuts};
     use leptos_router::components::A;
     let me = Resource::new(|| (), |_| whoami());
     let unread = Resource::new(|| (), |_| crate::people::unread_count());
@@ -450,6 +450,19 @@ pub fn AccountNav() -> impl IntoView {
                                     <button type="submit" class="secondary small">"Sign out"</button>
                                 </form>
                             </div>
+                            <Shortcuts>
+                                <dialog class="card help" aria-labelledby="help-title" data-testid="shortcuts-help">
+                                    <h2 id="help-title">"Keyboard shortcuts"</h2>
+                                    <dl class="keys">
+                                        {me.is_admin.then(|| view! { <dt><kbd>"n"</kbd></dt><dd>"New task"</dd> })}
+                                        <dt><kbd>"/"</kbd></dt><dd>"Search the board"</dd>
+                                        <dt><kbd>"j"</kbd>" / "<kbd>"k"</kbd></dt><dd>"Next / previous card on the board"</dd>
+                                        <dt><kbd>"Shift"</kbd>" + "<kbd>"←"</kbd>" / "<kbd>"→"</kbd></dt><dd>"Move the focused card to the column before / after"</dd>
+                                        <dt><kbd>"?"</kbd></dt><dd>"This help"</dd>
+                                    </dl>
+                                    <form method="dialog"><button type="submit" class="secondary small">"Close"</button></form>
+                                </dialog>
+                            </Shortcuts>
                         }.into_any()
                     }
                     _ => view! {

@@ -54,7 +54,7 @@ test("the islands hydrate under the page's Content-Security-Policy", async () =>
   await waitHydrated(page);
   assert.deepEqual(
     await page.locator("leptos-island").evaluateAll((is) => is.map((i) => i.dataset.component.replace(/_\d+$/, "")).sort()),
-    ["Bell", "BoardMoves", "LiveForms"],
+    ["Bell", "BoardMoves", "LiveForms", "Shortcuts"],
   );
   await page.screenshot({ path: join(artifacts, "home.png"), fullPage: true });
   // An injected inline event handler is refused by the browser.

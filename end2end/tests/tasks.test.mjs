@@ -359,6 +359,46 @@ test("profile: display name and notification preferences are saved", async () =>
   assert.equal(await page.isChecked('input[name="prefs[COMMENTED_app]"]'), true);
 });
 
+test("keyboard shortcuts: j/k between cards, / to search, ? for help, n for a new task", async () => {
+  const { page } = admin;
+  await page.goto(server.url + "/board");
+  await waitHydrated(page);
+  const focused = () => page.evaluate(() => document.activeElement?.dataset.id ?? document.activeElement?.id ?? null);
+  const ids = await page.locator('[data-testid="card"]').evaluateAll((cs) => cs.map((c) => c.dataset.id));
+  await page.keyboard.press("j");
+  assert.equal(await focused(), ids[0]);
+  await page.keyboard.press("j");
+  assert.equal(await focused(), ids[1]);
+  await page.keyboard.press("k");
+  assert.equal(await focused(), ids[0]);
+  // Shift + → still moves the card j/k landed on.
+  await page.keyboard.press("/");
+  assert.equal(await focused(), "f-q");
+  await page.keyboard.type("j");
+  assert.equal(await focused(), "f-q", "typing in a field is text, not a shortcut");
+  assert.equal(await page.inputValue("#f-q"), "j");
+  await page.keyboard.press("Escape");
+  await page.locator("h1").click();
+  await page.keyboard.press("?");
+  assert.equal(await page.locator('[data-testid="shortcuts-help"]').isVisible(), true);
+  await page.keyboard.press("Escape");
+  assert.equal(await page.locator('[data-testid="shortcuts-help"]').isVisible(), false);
+  // Elsewhere, / goes to the board's search.
+  await page.goto(server.url + "/my");
+  await waitHydrated(page);
+  await Promise.all([page.waitForURL(/\/board#search$/), page.keyboard.press("/")]);
+  await waitHydrated(page);
+  assert.equal(await focused(), "f-q");
+  await page.locator("h1").click();
+  await Promise.all([page.waitForURL(/\/tasks\/new$/), page.keyboard.press("n")]);
+  // Members have no "new task": n does nothing for them.
+  const m = member.page;
+  await m.goto(server.url + "/my");
+  await waitHydrated(m);
+  await m.keyboard.press("n");
+  assert.match(m.url(), /\/my$/);
+});
+
 test("the board at 375×812 has no horizontal scroll", async () => {
   const ctx = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
   const page = await ctx.newPage();

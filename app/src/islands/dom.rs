@@ -697,6 +697,105 @@ async fn load_more(link: &HtmlAnchorElement) -> Result<(), JsValue> {
     Ok(())
 }
 
+// --- Keyboard shortcuts -----------------------------------------------------
+
+pub fn shortcuts(root: Element) {
+    let help = select(&root, "dialog");
+    listen::<KeyboardEvent>(&document(), "keydown", move |ev| {
+        if ev.default_prevented() || ev.ctrl_key() || ev.meta_key() || ev.alt_key() || typing(&ev) {
+            return;
+        }
+        let doc = document();
+        match ev.key().as_str() {
+            // Only where the page offers it (admins' navigation).
+            "n" => {
+                if let Some(new) = doc
+                    .query_selector("nav a[href=\"/tasks/new\"]")
+                    .ok()
+                    .flatten()
+                    .and_then(|a| a.dyn_into::<HtmlElement>().ok())
+                {
+                    ev.prevent_default();
+                    new.click();
+                }
+            }
+            "/" => {
+                ev.prevent_default();
+                if !focus_search() {
+                    let _ = window().location().assign("/board#search");
+                }
+            }
+            "j" | "k" => {
+                ev.prevent_default();
+                step_cards(if ev.key() == "j" { 1 } else { -1 });
+            }
+            "?" => {
+                if let Some(d) = help
+                    .as_ref()
+                    .and_then(|d| d.dyn_ref::<web_sys::HtmlDialogElement>())
+                {
+                    ev.prevent_default();
+                    if !d.open() {
+                        let _ = d.show_modal();
+                    }
+                }
+            }
+            _ => {}
+        }
+    });
+    if window().location().hash().as_deref() == Ok("#search") {
+        focus_search();
+    }
+    mark_hydrated(&root);
+}
+
+/// Keys typed into a field are text, not shortcuts.
+fn typing(ev: &KeyboardEvent) -> bool {
+    target_element(ev).is_some_and(|t| {
+        matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+            || t.closest("[contenteditable]").ok().flatten().is_some()
+    })
+}
+
+fn focus_search() -> bool {
+    let Some(search) = document()
+        .get_element_by_id("f-q")
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return false;
+    };
+    let _ = search.focus();
+    search.select();
+    true
+}
+
+/// Moves focus to the next (`1`) or previous (`-1`) board card, from the
+/// focused one or from the start.
+fn step_cards(step: i32) {
+    let doc = document();
+    let Ok(cards) = doc.query_selector_all(".task-card") else {
+        return;
+    };
+    let n = cards.length();
+    if n == 0 {
+        return;
+    }
+    let active = doc.active_element().and_then(|a| closest(&a, ".task-card"));
+    let here = active
+        .and_then(|a| (0..n).find(|i| cards.item(*i).is_some_and(|c| c.is_same_node(Some(&a)))));
+    let next = match here {
+        Some(i) => i.saturating_add_signed(step).min(n - 1),
+        None if step > 0 => 0,
+        None => n - 1,
+    };
+    if let Some(card) = cards
+        .item(next)
+        .and_then(|c| c.dyn_into::<HtmlElement>().ok())
+    {
+        let _ = card.focus();
+    }
+}
+
 // --- The bell -------------------------------------------------------------
 
 /// Re-reads the unread count after in-place changes, when the tab is shown

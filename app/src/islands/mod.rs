@@ -12,7 +12,8 @@
 //!   choosing the status in the card's own move form and submitting it, and
 //!   loads further cards of a column in place.
 //! - [`Bell`] keeps the unread count current.
-//! - [`Shortcuts`] adds keyboard shortcuts and their help dialog.
+//! - [`Shortcuts`] adds keyboard shortcuts (`n`, `/`, `j`, `k`, `?`) and
+//!   their help dialog.
 //!
 //! Islands take their server-rendered content as children, so that content
 //! ships as HTML only, never as WASM or serialized props. Each island marks
@@ -68,7 +69,26 @@ pub fn Bell(children: Children) -> impl IntoView {
     }
 }
 
+/// Keyboard shortcuts for signed-in pages: `n` new task (where the page
+/// offers it), `/` search the board, `j` / `k` next and previous card, `?`
+/// this help. Its children are the help dialog, rendered on the server.
+#[island]
+pub fn Shortcuts(children: Children) -> impl IntoView {
+    view! {
+        <div class="shortcuts" data-hydrated="false" use:shortcuts>
+            {children()}
+        </div>
+    }
+}
+
 type El = leptos::tachys::renderer::types::Element;
+
+fn shortcuts(el: El) {
+    #[cfg(feature = "hydrate")]
+    dom::shortcuts(el);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = el;
+}
 
 fn live_forms(el: El) {
     #[cfg(feature = "hydrate")]
