@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync, existsSync, readFileSync } from "node:fs";
 import { tmpdir, homedir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -115,9 +116,28 @@ export async function launchBrowser() {
   return browser;
 }
 
-/** Waits until the page's WASM has hydrated (an Effect sets data-hydrated). */
+/**
+ * Waits until every island on the page has hydrated: each one sets its own
+ * `data-hydrated="true"` once its code has wired it up. A page without
+ * islands never hydrates, so waiting on one fails the test.
+ */
 export async function waitHydrated(page) {
-  await page.waitForSelector('[data-hydrated="true"]', { timeout: 30_000 });
+  await page.waitForFunction(() => {
+    const islands = [...document.querySelectorAll("[data-hydrated]")];
+    return islands.length > 0 && islands.every((i) => i.dataset.hydrated === "true");
+  }, null, { timeout: 30_000 });
+}
+
+/**
+ * Runs `action` and checks the page was updated in place: the document that
+ * was there before is still there (a navigation would have dropped the
+ * marker). Returns what `action` returned.
+ */
+export async function inPlace(page, action) {
+  await page.evaluate(() => { window.__stayed = true; });
+  const result = await action();
+  assert.equal(await page.evaluate(() => window.__stayed === true), true, "the page was not reloaded");
+  return result;
 }
 
 /** The newest confirmation code mailed to `to`, from the dev mailbox. */

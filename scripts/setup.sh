@@ -72,7 +72,10 @@ else
     cargo "+$TC" install wasm-bindgen-cli --version "$wbg" --root "$TOOLS" --force
 fi
 
-# --- npm tools: wasm-opt (binaryen 132; Debian's 108 breaks the bundle) and playwright-core
+# --- npm tools: wasm-opt (binaryen 132; Debian's 108 breaks the bundle),
+# esbuild (minifies the JS glue), playwright-core, and Lighthouse 12.2.3 for
+# scripts/web-bench.sh (13 needs Node 22); pinned in package.json and
+# package-lock.json
 command -v npm >/dev/null || apt_install nodejs npm
 stamp="$ROOT/node_modules/.tasklane-stamp"
 want=$(cat "$ROOT/package.json" "$ROOT/package-lock.json" 2>/dev/null | sha256sum | cut -c1-16)

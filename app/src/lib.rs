@@ -1,10 +1,12 @@
-//! The tasklane user interface: Leptos components rendered on the server and
-//! hydrated in the browser, plus the thin server functions they call.
+//! The tasklane user interface: Leptos pages rendered on the server, with
+//! islands of interactivity hydrated in the browser, plus the thin server
+//! functions they call.
 //!
-//! It is one crate compiled twice: with `ssr` into the server (where server
-//! functions run and reach the store) and with `hydrate` into the WASM bundle
-//! (where the same functions become HTTP calls). Keeping both halves in one
-//! place is what lets a form work before, without and after hydration.
+//! It is one crate compiled twice: with `ssr` into the server (where pages
+//! render and server functions reach the store) and with `hydrate` into the
+//! WASM bundle, which holds only the `#[island]` components (`islands`) and
+//! what they call. Keeping both halves in one place is what lets a form work
+//! before, without and after hydration.
 //!
 //! Every feature (`home`, `tasks`, `team`, `dashboard`, `profile`,
 //! `notifications`, `account`) is a folder of the same shape: `model.rs`,
@@ -26,6 +28,7 @@ pub mod export;
 #[cfg(feature = "ssr")]
 pub(crate) mod format;
 pub mod home;
+pub mod islands;
 pub mod notifications;
 mod pages;
 #[cfg(feature = "ssr")]
@@ -47,8 +50,8 @@ use leptos_router::{
     path, SsrMode,
 };
 
-/// The HTML document around every page. Server-only: the browser hydrates the
-/// `<body>` and never re-renders the head.
+/// The HTML document around every page. Server-only: the browser hydrates
+/// only the islands in it.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos_meta::HashedStylesheet;
     view! {
@@ -61,7 +64,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="description" content="tasklane: a team task manager" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="tasklane-css" />
-                <HydrationScripts options />
+                <islands::IslandScripts options />
                 <MetaTags />
             </head>
             <body>
@@ -71,7 +74,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Root component: layout and routes, shared by server and browser.
+/// Root component: layout and routes, rendered on the server only (the
+/// browser runs just the islands inside).
 ///
 /// Data pages render in `SsrMode::Async`: the HTML is sent once their
 /// resources resolve, so it is complete for browsers without JavaScript and
@@ -79,9 +83,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects only run in the browser, so this flips exactly when hydration
-    // has wired the page up; tests and styles can key off it.
-    let hydrated = pages::use_hydrated();
     view! {
         <Title formatter=|page: String| if page.is_empty() { "tasklane".to_string() } else { format!("{page} · tasklane") } />
         <Router>
@@ -92,7 +93,7 @@ pub fn App() -> impl IntoView {
                     <pages::AccountNav />
                 </nav>
             </header>
-            <main id="main" class="container" data-hydrated=move || hydrated.get().to_string()>
+            <main id="main" class="container">
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/") view=pages::Home ssr=SsrMode::Async />
                     <Route path=path!("/about") view=pages::About />

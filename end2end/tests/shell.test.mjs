@@ -1,8 +1,11 @@
-// The app shell: server rendering, hydration and a server function round trip.
+// The app shell: server rendering, islands hydrating under the page's CSP,
+// and which pages load WASM at all.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startServer, launchBrowser, waitHydrated, artifacts } from "../lib.mjs";
+import { startServer, launchBrowser, waitHydrated, artifacts, signUp, signIn } from "../lib.mjs";
+
+const ADMIN = { email: "ada@example.com", name: "Ada Admin", password: "Correct-Horse-9" };
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
@@ -18,16 +21,41 @@ test("the page is server-rendered: content is there with JavaScript disabled", a
   assert.equal(res.status(), 200);
   assert.equal(await page.textContent("h1"), "Welcome to tasklane");
   assert.doesNotMatch(await page.textContent("main"), /storage|version/i, "nothing about the server");
-  assert.equal(await page.getAttribute("[data-hydrated]", "data-hydrated"), "false");
+  assert.equal(await page.locator("leptos-island").count(), 0, "the landing page has no island");
   await ctx.close();
 });
 
-test("the page hydrates under its Content-Security-Policy", async () => {
-  const page = await browser.newPage();
-  const res = await page.goto(server.url + "/");
+test("pages without islands load no script or WASM; pages with them do", async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const bundle = [];
+  page.on("request", (r) => { if (/\/pkg\/.*\.(js|wasm)$/.test(r.url())) bundle.push(r.url()); });
+  for (const path of ["/", "/signin", "/signup", "/about"]) {
+    await page.goto(server.url + path);
+    // The loader would fetch on idle: wait for idle, then look.
+    await page.evaluate(() => new Promise((r) => requestIdleCallback(r, { timeout: 2000 })));
+    await page.waitForLoadState("networkidle");
+  }
+  assert.deepEqual(bundle, [], "no bundle requested by pages without islands");
+  await signUp(server, page, ADMIN);
+  await signIn(server, page, ADMIN.email, ADMIN.password);
+  await waitHydrated(page);
+  assert.equal(bundle.filter((u) => u.endsWith(".wasm")).length, 1, "a signed-in page (the bell) loads the bundle once");
+  await ctx.close();
+});
+
+test("the islands hydrate under the page's Content-Security-Policy", async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(server, page, ADMIN.email, ADMIN.password);
+  const res = await page.goto(server.url + "/board");
   const csp = res.headers()["content-security-policy"];
   assert.match(csp, /script-src 'nonce-[A-Za-z0-9_-]{16,}' 'strict-dynamic' 'wasm-unsafe-eval'/);
   await waitHydrated(page);
+  assert.deepEqual(
+    await page.locator("leptos-island").evaluateAll((is) => is.map((i) => i.dataset.component.replace(/_\d+$/, "")).sort()),
+    ["Bell", "BoardMoves", "LiveForms", "Shortcuts"],
+  );
   await page.screenshot({ path: join(artifacts, "home.png"), fullPage: true });
   // An injected inline event handler is refused by the browser.
   const ran = await page.evaluate(async () => {
@@ -38,15 +66,14 @@ test("the page hydrates under its Content-Security-Policy", async () => {
   });
   assert.equal(ran, false, "an inline handler must not run");
   browser.problems.length = 0; // that refusal was this test's own doing
-  await page.close();
+  await ctx.close();
 });
 
-test("client-side navigation and the 404 page", async () => {
+test("links navigate and the 404 page", async () => {
   const page = await browser.newPage();
   await page.goto(server.url + "/");
-  await waitHydrated(page);
-  await page.click('nav a[href="/about"]');
-  await page.waitForFunction(() => document.querySelector("h1")?.textContent === "About tasklane");
+  await Promise.all([page.waitForURL(server.url + "/about"), page.click('nav a[href="/about"]')]);
+  assert.equal(await page.textContent("h1"), "About tasklane");
   const res = await page.goto(server.url + "/definitely/not/here");
   assert.equal(res.status(), 404);
   assert.equal(await page.textContent("h1"), "Page not found");

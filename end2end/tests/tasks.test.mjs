@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  startServer, launchBrowser, waitHydrated, artifacts, signUp, signIn, eventually,
+  startServer, launchBrowser, waitHydrated, artifacts, signUp, signIn, eventually, inPlace,
 } from "../lib.mjs";
 
 let server, browser, admin, member, other;
@@ -117,9 +117,13 @@ test("the member moves a task through statuses but cannot edit its title", async
   assert.deepEqual(options, ["IN_PROGRESS", "BLOCKED"], "only the workflow's next steps");
 
   for (const [to, label] of [["IN_PROGRESS", "In progress"], ["IN_REVIEW", "In review"]]) {
-    await page.selectOption('[data-testid="status-select"]', to);
-    await page.click('[data-testid="move-button"]');
-    await page.waitForFunction((l) => document.querySelector(".task-detail .badge")?.textContent === l, label);
+    await inPlace(page, async () => {
+      await page.selectOption('[data-testid="status-select"]', to);
+      await page.click('[data-testid="move-button"]');
+      await page.waitForFunction((l) => document.querySelector(".task-detail .badge")?.textContent === l, label);
+    });
+    // Focus stays on the button that was pressed.
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "move-button");
   }
   assert.match(await page.textContent('[data-testid="activity"]'), /Mo Member moved it from In progress to In review/);
 
@@ -134,10 +138,15 @@ test("the member moves a task through statuses but cannot edit its title", async
   await page.reload();
   assert.equal((await page.textContent('[data-testid="task-title"]')).trim(), "Fix the login bug");
 
-  // A comment from the member shows up in the thread.
-  await page.fill("#comment-body", "Reproduced on Safari 17; fix in review.");
-  await page.click('#comment-body ~ div button[type="submit"]');
-  await page.waitForSelector('[data-testid="comments"] >> text=Reproduced on Safari 17');
+  // A comment from the member shows up in the thread, and the field is
+  // empty again for the next one.
+  await waitHydrated(page);
+  await inPlace(page, async () => {
+    await page.fill("#comment-body", "Reproduced on Safari 17; fix in review.");
+    await page.click('#comment-body ~ div button[type="submit"]');
+    await page.waitForSelector('[data-testid="comments"] >> text=Reproduced on Safari 17');
+  });
+  assert.equal(await page.inputValue("#comment-body"), "");
 });
 
 test("the admin's dashboard and board reflect the member's change", async () => {
@@ -186,12 +195,25 @@ test("once hydrated, cards move by drag and drop and by keyboard", async () => {
   await page.goto(server.url + "/board");
   await waitHydrated(page);
   const card = (title) => page.locator('[data-testid="card"]', { hasText: title });
-  await card("Order spare keyboards").dragTo(page.locator('[data-testid="column-BLOCKED"]'));
-  await page.waitForFunction(() => document.querySelector('[data-testid="column-BLOCKED"]')?.textContent.includes("Order spare keyboards"));
-  await card("Order spare keyboards").focus();
-  await page.keyboard.press("Shift+ArrowRight");
-  await page.waitForFunction(() => document.querySelector('[data-testid="column-IN_REVIEW"]')?.textContent.includes("Order spare keyboards"));
+  const id = await card("Order spare keyboards").getAttribute("data-id");
+  await inPlace(page, async () => {
+    await card("Order spare keyboards").dragTo(page.locator('[data-testid="column-BLOCKED"]'));
+    await page.waitForFunction(() => document.querySelector('[data-testid="column-BLOCKED"]')?.textContent.includes("Order spare keyboards"));
+    await page.waitForFunction(() => /is now Blocked/.test(document.querySelector('[data-testid="announce"]').textContent));
+    await card("Order spare keyboards").focus();
+    await page.keyboard.press("Shift+ArrowRight");
+    await page.waitForFunction(() => document.querySelector('[data-testid="column-IN_REVIEW"]')?.textContent.includes("Order spare keyboards"));
+  });
   assert.deepEqual(await cardTitles(page, "IN_REVIEW"), ["Fix the login bug", "Order spare keyboards"]);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.id), id, "focus follows the moved card");
+  // A move the workflow forbids a member is refused, and said why.
+  const m = member.page;
+  await m.goto(server.url + "/board");
+  await waitHydrated(m);
+  await m.locator('[data-testid="card"]', { hasText: "Fix the login bug" }).focus();
+  await m.keyboard.press("Shift+ArrowLeft");
+  assert.equal(await m.textContent('[data-testid="announce"]'), "A task cannot move from In review to Blocked.");
+  assert.deepEqual(await cardTitles(m, "IN_REVIEW"), ["Fix the login bug"]);
 });
 
 test("a move that loses to a concurrent edit says so and reloads the card", async () => {
@@ -209,9 +231,11 @@ test("a move that loses to a concurrent edit says so and reloads the card", asyn
   await page.waitForFunction(() => document.querySelector(".task-detail .badge")?.textContent === "In progress");
   // The stale board still shows it as OPEN and tries to block it.
   const staleCard = stalePage.locator('[data-testid="column-OPEN"] [data-testid="card"]', { hasText: "Write the docs" });
-  await staleCard.locator("select").selectOption("BLOCKED");
-  await staleCard.locator('button[type="submit"]').click();
-  await stalePage.waitForSelector('[data-testid="form-error"]');
+  await inPlace(stalePage, async () => {
+    await staleCard.locator("select").selectOption("BLOCKED");
+    await staleCard.locator('button[type="submit"]').click();
+    await stalePage.waitForSelector('[data-testid="form-error"]');
+  });
   assert.match(await stalePage.textContent('[data-testid="form-error"]'), /changed by someone else/);
   await stalePage.waitForFunction(() => document.querySelector('[data-testid="column-IN_PROGRESS"]')?.textContent.includes("Write the docs"));
   await stale.close();
@@ -241,10 +265,14 @@ test("the admin edits, clears and reassigns; the team page guards the last admin
   const { page } = admin;
   await page.goto(server.url + `/tasks/${ids.docs}`);
   await waitHydrated(page);
-  await page.fill("#e-title", "Write the user docs");
-  await page.fill("#e-due", "");
-  await page.click('[data-testid="edit-form"] button[type="submit"]');
-  await page.waitForFunction(() => document.querySelector('[data-testid="task-title"]')?.textContent === "Write the user docs");
+  await inPlace(page, async () => {
+    await page.fill("#e-title", "Write the user docs");
+    await page.fill("#e-due", "");
+    await page.click('[data-testid="edit-form"] button[type="submit"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="task-title"]')?.textContent === "Write the user docs");
+  });
+  assert.equal(await page.title(), "Write the user docs · tasklane");
+  assert.equal((await page.textContent('[data-testid="edit-form"] [role="status"]')).trim(), "Saved.");
   assert.doesNotMatch(await page.textContent('[data-testid="task-detail"] .meta'), /Due/);
   await page.locator('[data-testid="assign-form"]').getByLabel("Olu Other").check();
   await page.click('[data-testid="assign-form"] button[type="submit"]');
@@ -257,8 +285,10 @@ test("the admin edits, clears and reassigns; the team page guards the last admin
   assert.equal(await adminRow.locator('[data-testid="toggle-role"]').isDisabled(), true, "the last admin cannot be demoted");
   assert.match(await page.textContent("main"), /The last admin cannot be demoted/);
   const moRow = page.locator('[data-testid="member"][data-email="mo@example.com"]');
-  await moRow.locator('[data-testid="toggle-role"]').click();
-  await page.waitForFunction(() => document.querySelector('[data-email="mo@example.com"] [data-testid="role"]')?.textContent === "Admin");
+  await inPlace(page, async () => {
+    await moRow.locator('[data-testid="toggle-role"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-email="mo@example.com"] [data-testid="role"]')?.textContent === "Admin");
+  });
   assert.equal(await adminRow.locator('[data-testid="toggle-role"]').isDisabled(), false, "two admins: either may be demoted");
   await moRow.locator('[data-testid="toggle-role"]').click();
   await page.waitForFunction(() => document.querySelector('[data-email="mo@example.com"] [data-testid="role"]')?.textContent === "Member");
@@ -286,10 +316,31 @@ test("notifications: the bell counts unread ones and they can be marked read", a
   assert.match(await page.textContent('[data-testid="notifications"]'), /Plan the secret offsite/);
   assert.ok(Number(await page.textContent('[data-testid="bell-count"]')) >= 2);
   await waitHydrated(page);
-  await page.click('text=Mark all read');
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="notification"].unread').length === 0);
+  await inPlace(page, async () => {
+    await page.click('text=Mark all read');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="notification"].unread').length === 0);
+    // The bell follows without a reload.
+    await page.waitForFunction(() => !document.querySelector('[data-testid="bell-count"]'));
+  });
   await page.reload();
   assert.equal(await page.locator('[data-testid="bell-count"]').count(), 0);
+});
+
+test("the bell picks up a new notification when the window regains focus", async () => {
+  const { page } = other;
+  await page.goto(server.url + "/my");
+  await waitHydrated(page);
+  assert.equal(await page.locator('[data-testid="bell-count"]').count(), 0);
+  // Meanwhile the admin comments on a task assigned to Olu.
+  await admin.page.goto(server.url + `/tasks/${ids.secret}`);
+  await admin.page.fill("#comment-body", "Budget approved.");
+  await admin.page.click('#comment-body ~ div button[type="submit"]');
+  await admin.page.waitForSelector('[data-testid="comments"] >> text=Budget approved.');
+  await inPlace(page, () => eventually(async () => {
+    await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+    return (await page.locator('[data-testid="bell-count"]').count()) === 1;
+  }, "the bell to count the comment"));
+  assert.match(await page.getAttribute('[data-testid="bell"]', "aria-label"), /Notifications, [1-9]\d* unread/);
 });
 
 test("profile: display name and notification preferences are saved", async () => {
@@ -298,12 +349,54 @@ test("profile: display name and notification preferences are saved", async () =>
   await waitHydrated(page);
   await page.fill("#p-name", "Olu O.");
   await page.uncheck('input[name="prefs[COMMENTED_email]"]');
-  await page.click('[data-testid="profile-form"] button[type="submit"]');
-  await page.waitForSelector('[data-testid="profile-form"] .success');
+  await inPlace(page, async () => {
+    await page.click('[data-testid="profile-form"] button[type="submit"]');
+    await page.waitForSelector('[data-testid="profile-form"] .success');
+  });
   await page.reload();
   assert.equal(await page.inputValue("#p-name"), "Olu O.");
   assert.equal(await page.isChecked('input[name="prefs[COMMENTED_email]"]'), false);
   assert.equal(await page.isChecked('input[name="prefs[COMMENTED_app]"]'), true);
+});
+
+test("keyboard shortcuts: j/k between cards, / to search, ? for help, n for a new task", async () => {
+  const { page } = admin;
+  await page.goto(server.url + "/board");
+  await waitHydrated(page);
+  const focused = () => page.evaluate(() => document.activeElement?.dataset.id ?? document.activeElement?.id ?? null);
+  const ids = await page.locator('[data-testid="card"]').evaluateAll((cs) => cs.map((c) => c.dataset.id));
+  await page.keyboard.press("j");
+  assert.equal(await focused(), ids[0]);
+  await page.keyboard.press("j");
+  assert.equal(await focused(), ids[1]);
+  await page.keyboard.press("k");
+  assert.equal(await focused(), ids[0]);
+  // Shift + → still moves the card j/k landed on.
+  await page.keyboard.press("/");
+  assert.equal(await focused(), "f-q");
+  await page.keyboard.type("j");
+  assert.equal(await focused(), "f-q", "typing in a field is text, not a shortcut");
+  assert.equal(await page.inputValue("#f-q"), "j");
+  await page.keyboard.press("Escape");
+  await page.locator("h1").click();
+  await page.keyboard.press("?");
+  assert.equal(await page.locator('[data-testid="shortcuts-help"]').isVisible(), true);
+  await page.keyboard.press("Escape");
+  assert.equal(await page.locator('[data-testid="shortcuts-help"]').isVisible(), false);
+  // Elsewhere, / goes to the board's search.
+  await page.goto(server.url + "/my");
+  await waitHydrated(page);
+  await Promise.all([page.waitForURL(/\/board#search$/), page.keyboard.press("/")]);
+  await waitHydrated(page);
+  assert.equal(await focused(), "f-q");
+  await page.locator("h1").click();
+  await Promise.all([page.waitForURL(/\/tasks\/new$/), page.keyboard.press("n")]);
+  // Members have no "new task": n does nothing for them.
+  const m = member.page;
+  await m.goto(server.url + "/my");
+  await waitHydrated(m);
+  await m.keyboard.press("n");
+  assert.match(m.url(), /\/my$/);
 });
 
 test("the board at 375×812 has no horizontal scroll", async () => {

@@ -114,6 +114,28 @@ pub fn router(state: AppState) -> Router {
             move |req, next| csrf::guard(origin.clone(), req, next)
         }))
         .layer(middleware)
+        .layer(compression())
+}
+
+/// Brotli or gzip for dynamic answers (pages, server functions, the CSV
+/// export), as the client accepts. Static assets already carry their
+/// precompressed encoding, and a response with a `Content-Encoding` is never
+/// compressed again. Brotli runs at quality 4 (tower-http's default for it):
+/// most of the gain of 11 at a small fraction of the CPU, on every request.
+///
+/// It is part of the shared router, so the API Lambda compresses too: the
+/// CloudFront behaviour in front of it has caching disabled, which also
+/// turns off CloudFront's own compression, and API Gateway's HTTP API has
+/// none; `lambda_http` sends a body with a `Content-Encoding` base64-encoded,
+/// as API Gateway requires for binary bodies.
+///
+/// Pages streamed out of order (those without data) reach the browser when
+/// the encoder has them, usually at the end: they resolve in milliseconds.
+/// Data pages render in `SsrMode::Async`, one chunk, unaffected.
+fn compression() -> tower_http::compression::CompressionLayer {
+    tower_http::compression::CompressionLayer::new()
+        .br(true)
+        .gzip(true)
 }
 
 /// The router of the local binary: the shared one plus the dev mailbox and

@@ -37,6 +37,70 @@ async fn home_page_is_server_rendered_and_tells_nothing_about_the_server() {
 }
 
 #[tokio::test]
+async fn pages_are_compressed_for_clients_that_accept_it() {
+    use std::io::Read;
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .get(app.url("/signin"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "br");
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let vary: Vec<_> = res.headers().get_all("vary").iter().collect();
+    assert!(
+        vary.iter().any(|v| v
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains("accept-encoding")),
+        "{vary:?}"
+    );
+    let compressed = res.bytes().await.unwrap();
+    let mut page = String::new();
+    brotli::Decompressor::new(&compressed[..], 4096)
+        .read_to_string(&mut page)
+        .expect("a valid brotli stream");
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    // Leptos streams its (empty, in islands mode) resource scripts after
+    // the document.
+    assert!(page.contains("</body></html>"), "the whole page: {page}");
+    assert!(
+        page.contains("<h1 id=\"signin-title\">Sign in</h1>"),
+        "{page}"
+    );
+    assert!(
+        compressed.len() * 2 < page.len(),
+        "{} -> {}",
+        page.len(),
+        compressed.len()
+    );
+
+    // gzip for clients without brotli, and nothing for clients without
+    // either: the same page.
+    let gz = app
+        .client
+        .get(app.url("/signin"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let gz = gz.bytes().await.unwrap();
+    assert_eq!(&gz[..2], [0x1f, 0x8b], "a gzip stream");
+    let plain = app.client.get(app.url("/signin")).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.text().await.unwrap();
+    assert!(plain.contains("<h1 id=\"signin-title\">Sign in</h1>"));
+}
+
+#[tokio::test]
 async fn unknown_path_renders_404_page_with_404_status() {
     let app = TestApp::spawn().await;
     let res = app

@@ -756,6 +756,33 @@ async fn binary_bodies_are_base64_encoded() {
     assert_eq!(bytes, [0x8b, 0xff, 0x00, 0x80, 0xfe, 0x01]);
 }
 
+/// Pages are compressed by the function itself (CloudFront's behaviour for
+/// the API has caching, and so compression, off): the compressed page
+/// travels base64-encoded and decodes to the whole page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compressed_pages_travel_base64_encoded() {
+    use std::io::Read;
+    let (f, _) = start().await;
+    let res = call(
+        &f,
+        http_event("GET", "/signin", "$default")
+            .header("accept-encoding", "gzip, deflate, br")
+            .build(),
+    )
+    .await;
+    assert_eq!(res["statusCode"], 200, "{res}");
+    assert_eq!(res["isBase64Encoded"], true, "{res}");
+    assert_eq!(header(&res, "content-encoding"), Some("br"));
+    let bytes = STANDARD.decode(res["body"].as_str().unwrap()).unwrap();
+    let mut page = String::new();
+    brotli::Decompressor::new(&bytes[..], 4096)
+        .read_to_string(&mut page)
+        .expect("a valid brotli stream");
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(page.contains("Sign in"), "{page}");
+    assert!(page.contains("</body></html>"), "{page}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configuration_errors_are_reported_as_init_errors() {
     let s = setup().await;

@@ -155,6 +155,7 @@ pub fn ResetPage() -> impl IntoView {
 /// without JavaScript and is never a GET that a link prefetch could trigger.
 #[component]
 pub fn AccountNav() -> impl IntoView {
+    use crate::islands::{Bell, Shortcuts};
     use leptos_router::components::A;
     let me = Resource::new(|| (), |_| whoami());
     let unread = Resource::new(|| (), |_| crate::notifications::unread_count());
@@ -176,16 +177,31 @@ pub fn AccountNav() -> impl IntoView {
                                 })}
                             </ul>
                             <div class="nav-account">
-                                <a href="/notifications" class="bell" data-testid="bell"
-                                   aria-label=format!("Notifications, {unread} unread")>
-                                    <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20"><path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5-6.71V3a2 2 0 1 0-4 0v1.29A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"/></svg>
-                                    {(unread > 0).then(|| view! { <span class="bell-count" data-testid="bell-count">{badge}</span> })}
-                                </a>
+                                <Bell>
+                                    <a href="/notifications" class="bell" data-testid="bell"
+                                       aria-label=format!("Notifications, {unread} unread")>
+                                        <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20"><path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5-6.71V3a2 2 0 1 0-4 0v1.29A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"/></svg>
+                                        {(unread > 0).then(|| view! { <span class="bell-count" data-testid="bell-count">{badge}</span> })}
+                                    </a>
+                                </Bell>
                                 <a href="/profile" class="muted" data-testid="whoami">{me.email.clone()} {if me.is_admin { " (admin)" } else { "" }}</a>
                                 <form method="post" action=SignOut::url() class="inline">
                                     <button type="submit" class="secondary small">"Sign out"</button>
                                 </form>
                             </div>
+                            <Shortcuts>
+                                <dialog class="card help" aria-labelledby="help-title" data-testid="shortcuts-help">
+                                    <h2 id="help-title">"Keyboard shortcuts"</h2>
+                                    <dl class="keys">
+                                        {me.is_admin.then(|| view! { <dt><kbd>"n"</kbd></dt><dd>"New task"</dd> })}
+                                        <dt><kbd>"/"</kbd></dt><dd>"Search the board"</dd>
+                                        <dt><kbd>"j"</kbd>" / "<kbd>"k"</kbd></dt><dd>"Next / previous card on the board"</dd>
+                                        <dt><kbd>"Shift"</kbd>" + "<kbd>"←"</kbd>" / "<kbd>"→"</kbd></dt><dd>"Move the focused card to the column before / after"</dd>
+                                        <dt><kbd>"?"</kbd></dt><dd>"This help"</dd>
+                                    </dl>
+                                    <form method="dialog"><button type="submit" class="secondary small">"Close"</button></form>
+                                </dialog>
+                            </Shortcuts>
                         }.into_any()
                     }
                     _ => view! {

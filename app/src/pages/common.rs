@@ -53,6 +53,14 @@ pub fn FormAlert(message: Signal<Option<String>>) -> impl IntoView {
     }
 }
 
+/// "Saved." under a form, once it has been saved in place: the `LiveForms`
+/// island fills it in after a successful submission, and the next update
+/// empties it again. (A full-page submission lands on the updated page.)
+#[component]
+pub fn Saved() -> impl IntoView {
+    view! { <p class="success" role="status" data-saved="Saved."></p> }
+}
+
 #[component]
 pub fn StatusBadge(status: Status) -> impl IntoView {
     view! { <span class=format!("badge status-{}", status.as_str().to_lowercase())>{status.label()}</span> }
@@ -93,13 +101,6 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
     } else {
         format!("?{}", parts.join("&"))
     }
-}
-
-/// True once the WASM has taken over; false during SSR and without JS.
-pub fn use_hydrated() -> ReadSignal<bool> {
-    let (hydrated, set) = signal(false);
-    Effect::new(move |_| set.set(true));
-    hydrated
 }
 
 /// Text for the children of an element whose content the HTML parser reads

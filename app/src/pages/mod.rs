@@ -10,7 +10,7 @@ pub use account::{AccountNav, ConfirmPage, ForgotPage, ResetPage, SignInPage, Si
 pub use board::BoardPage;
 #[cfg(feature = "ssr")]
 pub use common::encode;
-pub use common::{raw_text_safe, use_hydrated};
+pub use common::raw_text_safe;
 pub use home::{About, Home};
 pub use not_found::NotFound;
 pub use people::{DashboardPage, NotificationsPage, ProfilePage, TeamPage};

@@ -6,8 +6,11 @@ use leptos_router::hooks::use_query_map;
 
 use domain::{Role, Status};
 
-use super::common::{action_error, query_string, FormAlert, LoadError};
+use leptos::server_fn::ServerFn;
+
+use super::common::{action_error, query_string, FormAlert, LoadError, Saved};
 use crate::dashboard::{dashboard, DashboardStats};
+use crate::islands::LiveForms;
 use crate::notifications::{notifications, MarkRead};
 use crate::profile::{event_label, my_profile, pref_field, UpdateProfile};
 use crate::team::{team, ChangeRole, SetActive};
@@ -16,24 +19,17 @@ use crate::team::{team, ChangeRole, SetActive};
 pub fn TeamPage() -> impl IntoView {
     let query = use_query_map();
     let after = Memo::new(move |_| query.read().get("after").unwrap_or_default());
+    // Read for their errors only: a failed form post redirects back here.
     let change = ServerAction::<ChangeRole>::new();
     let activate = ServerAction::<SetActive>::new();
     let err = Signal::derive(move || {
         action_error(change.value().get()).or_else(|| action_error(activate.value().get()))
     });
-    let data = Resource::new(
-        move || {
-            (
-                after.get(),
-                change.version().get(),
-                activate.version().get(),
-            )
-        },
-        |(a, _, _)| team((!a.is_empty()).then_some(a)),
-    );
+    let data = Resource::new(move || after.get(), |a| team((!a.is_empty()).then_some(a)));
     view! {
         <Title text="Team" />
         <h1>"Team"</h1>
+        <LiveForms>
         <FormAlert message=err />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -65,7 +61,7 @@ pub fn TeamPage() -> impl IntoView {
                                                 };
                                                 view! { <span class="badge warn" data-testid="mail-suppressed" title=why>{label}</span> }
                                             })}
-                                            <ActionForm action=change attr:class="inline">
+                                            <form method="post" action=ChangeRole::url() class="inline">
                                                 <input type="hidden" name="user" value=m.person.id.clone() />
                                                 <input type="hidden" name="version" value=m.version.to_string() />
                                                 <input type="hidden" name="role" value=target.as_str() />
@@ -74,16 +70,16 @@ pub fn TeamPage() -> impl IntoView {
                                                     aria-describedby=guarded.then_some("last-admin-note")>
                                                     {if is_admin { "Make member" } else { "Make admin" }}
                                                 </button>
-                                            </ActionForm>
+                                            </form>
                                             {(!m.is_me).then(|| view! {
-                                                <ActionForm action=activate attr:class="inline">
+                                                <form method="post" action=SetActive::url() class="inline">
                                                     <input type="hidden" name="user" value=id />
                                                     <input type="hidden" name="version" value=version />
                                                     <input type="hidden" name="active" value=(!active).to_string() />
                                                     <button type="submit" class="secondary small" data-testid="toggle-active" disabled=guarded>
                                                         {if active { "Deactivate" } else { "Reactivate" }}
                                                     </button>
-                                                </ActionForm>
+                                                </form>
                                             })}
                                             {guarded.then(|| view! { <span id="last-admin-note" class="muted small">"Last admin"</span> })}
                                         </li>
@@ -97,6 +93,7 @@ pub fn TeamPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        </LiveForms>
     }
 }
 
@@ -207,17 +204,17 @@ fn DashboardBody(d: DashboardStats) -> impl IntoView {
 pub fn ProfilePage() -> impl IntoView {
     let save = ServerAction::<UpdateProfile>::new();
     let err = Signal::derive(move || action_error(save.value().get()));
-    let saved = Signal::derive(move || matches!(save.value().get(), Some(Ok(_))));
-    let data = Resource::new(move || save.version().get(), |_| my_profile());
+    let data = Resource::new(|| (), |_| my_profile());
     view! {
         <Title text="Profile" />
         <h1>"Profile and settings"</h1>
+        <LiveForms>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(p) => view! {
                         <section class="card narrow-wide">
-                            <ActionForm action=save attr:class="stack" attr:data-testid="profile-form">
+                            <form method="post" action=UpdateProfile::url() class="stack" data-testid="profile-form">
                                 <input type="hidden" name="version" value=p.version.to_string() />
                                 <p class="muted">{p.person.email.clone()} " · " {if p.person.role == Role::Admin { "Admin" } else { "Member" }}</p>
                                 <label for="p-name">"Display name"</label>
@@ -239,15 +236,16 @@ pub fn ProfilePage() -> impl IntoView {
                                     </tbody>
                                 </table>
                                 <FormAlert message=err />
-                                <Show when=move || saved.get()><p class="success" role="status">"Saved."</p></Show>
+                                <Saved />
                                 <div><button type="submit">"Save"</button></div>
-                            </ActionForm>
+                            </form>
                         </section>
                     }.into_any(),
                     Err(e) => view! { <LoadError error=e here="/profile" /> }.into_any(),
                 }
             })}
         </Transition>
+        </LiveForms>
     }
 }
 
@@ -258,17 +256,18 @@ pub fn NotificationsPage() -> impl IntoView {
     let mark = ServerAction::<MarkRead>::new();
     let err = Signal::derive(move || action_error(mark.value().get()));
     let data = Resource::new(
-        move || (after.get(), mark.version().get()),
-        |(a, _)| notifications((!a.is_empty()).then_some(a)),
+        move || after.get(),
+        |a| notifications((!a.is_empty()).then_some(a)),
     );
     view! {
         <Title text="Notifications" />
+        <LiveForms>
         <div class="page-head">
             <h1>"Notifications"</h1>
-            <ActionForm action=mark attr:class="inline">
+            <form method="post" action=MarkRead::url() class="inline">
                 <input type="hidden" name="id" value="all" />
                 <button type="submit" class="secondary small">"Mark all read"</button>
-            </ActionForm>
+            </form>
         </div>
         <FormAlert message=err />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -287,10 +286,10 @@ pub fn NotificationsPage() -> impl IntoView {
                                         <br /><span class="muted small">{n.at.clone()}</span>
                                     </span>
                                     {(!n.read).then(|| view! {
-                                        <ActionForm action=mark attr:class="inline">
+                                        <form method="post" action=MarkRead::url() class="inline">
                                             <input type="hidden" name="id" value=n.id.clone() />
                                             <button type="submit" class="secondary small">"Mark read"</button>
-                                        </ActionForm>
+                                        </form>
                                     })}
                                 </li>
                             }).collect_view()}
@@ -301,5 +300,6 @@ pub fn NotificationsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        </LiveForms>
     }
 }

@@ -7,7 +7,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use domain::{Priority, Status};
 
-use super::common::{action_error, query_string, FormAlert, LoadError, PriorityBadge, StatusBadge};
+use leptos::server_fn::ServerFn;
+
+use super::common::{
+    action_error, query_string, FormAlert, LoadError, PriorityBadge, Saved, StatusBadge,
+};
+use crate::islands::LiveForms;
 use crate::tasks::{
     my_tasks, task_detail, AddComment, AssignTask, CreateTask, DeleteTask, MoveTask, TaskView,
     UpdateTask,
@@ -26,22 +31,16 @@ pub fn TaskPage() -> impl IntoView {
             q.get("activity").unwrap_or_default(),
         )
     });
+    // Each action is only read for its error: a failed form post redirects
+    // back here with it in the URL.
     let update = ServerAction::<UpdateTask>::new();
     let mover = ServerAction::<MoveTask>::new();
     let assign = ServerAction::<AssignTask>::new();
     let comment = ServerAction::<AddComment>::new();
     let delete = ServerAction::<DeleteTask>::new();
-    let versions = move || {
-        (
-            update.version().get(),
-            mover.version().get(),
-            assign.version().get(),
-            comment.version().get(),
-        )
-    };
     let data = Resource::new(
-        move || (id.get(), paging.get(), versions()),
-        |(id, (c, a), _)| {
+        move || (id.get(), paging.get()),
+        |(id, (c, a))| {
             task_detail(
                 id,
                 (!c.is_empty()).then_some(c),
@@ -60,7 +59,7 @@ pub fn TaskPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading the task…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(t) => view! { <TaskBody task=t actions=actions /> }.into_any(),
+                    Ok(t) => view! { <LiveForms><TaskBody task=t actions=actions /></LiveForms> }.into_any(),
                     Err(e) => {
                         let here = format!("/tasks/{}", id.get_untracked());
                         view! { <Title text="Task" /> <LoadError error=e here=here /> }.into_any()
@@ -91,7 +90,6 @@ fn TaskBody(task: TaskView, actions: TaskActions) -> impl IntoView {
     let assign_err = Signal::derive(move || action_error(actions.assign.value().get()));
     let comment_err = Signal::derive(move || action_error(actions.comment.value().get()));
     let delete_err = Signal::derive(move || action_error(actions.delete.value().get()));
-    let saved = Signal::derive(move || matches!(actions.update.value().get(), Some(Ok(_))));
     view! {
         <Title text=super::raw_text_safe(&tv.title) />
         <article class="task-detail" data-testid="task-detail" data-version=tv.version.to_string()>
@@ -121,7 +119,7 @@ fn TaskBody(task: TaskView, actions: TaskActions) -> impl IntoView {
                     view! { <p class="muted">"No status change is available."</p> }.into_any()
                 } else {
                     view! {
-                        <ActionForm action=actions.mover attr:class="row">
+                        <form method="post" action=MoveTask::url() class="row">
                             <input type="hidden" name="id" value=tid.get_value() />
                             <input type="hidden" name="version" value=tv.version.to_string() />
                             <label for="status-select">"Move to"</label>
@@ -129,24 +127,24 @@ fn TaskBody(task: TaskView, actions: TaskActions) -> impl IntoView {
                                 {tv.moves.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
                             </select>
                             <button type="submit" data-testid="move-button">"Move"</button>
-                        </ActionForm>
+                        </form>
                     }.into_any()
                 }}
                 <FormAlert message=move_err />
             </section>
 
-            {tv.can_edit.then(|| view! { <EditSection task=get() actions=actions edit_err=edit_err saved=saved /> })}
-            {tv.can_edit.then(|| view! { <AssignSection task=get() actions=actions err=assign_err /> })}
+            {tv.can_edit.then(|| view! { <EditSection task=get() edit_err=edit_err /> })}
+            {tv.can_edit.then(|| view! { <AssignSection task=get() err=assign_err /> })}
 
             <section class="card" aria-labelledby="comments-title">
                 <h2 id="comments-title">"Comments"</h2>
-                <ActionForm action=actions.comment attr:class="stack">
+                <form method="post" action=AddComment::url() class="stack">
                     <input type="hidden" name="id" value=tid.get_value() />
                     <label for="comment-body">"Add a comment"</label>
                     <textarea id="comment-body" name="body" rows="3" maxlength="5000" required></textarea>
                     <FormAlert message=comment_err />
                     <div><button type="submit">"Comment"</button></div>
-                </ActionForm>
+                </form>
                 {if tv.comments.is_empty() {
                     view! { <p class="muted">"No comments yet."</p> }.into_any()
                 } else {
@@ -181,30 +179,28 @@ fn TaskBody(task: TaskView, actions: TaskActions) -> impl IntoView {
             {tv.can_edit.then(|| view! {
                 <section class="card danger-zone" aria-labelledby="delete-title">
                     <h2 id="delete-title">"Delete this task"</h2>
-                    <ActionForm action=actions.delete attr:class="row">
+                    <form method="post" action=DeleteTask::url() class="row">
                         <input type="hidden" name="id" value=tid.get_value() />
                         <input type="hidden" name="version" value=tv.version.to_string() />
                         <label class="check"><input type="checkbox" required /> "Yes, delete it with its comments and history"</label>
                         <button type="submit" class="danger">"Delete"</button>
-                    </ActionForm>
+                    </form>
                     <FormAlert message=delete_err />
                 </section>
             })}
         </article>
     }
+    // Erased: the whole page as one type is deeper than the compiler's
+    // default query depth.
+    .into_any()
 }
 
 #[component]
-fn EditSection(
-    task: TaskView,
-    actions: TaskActions,
-    edit_err: Signal<Option<String>>,
-    saved: Signal<bool>,
-) -> impl IntoView {
+fn EditSection(task: TaskView, edit_err: Signal<Option<String>>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="edit-title">
             <h2 id="edit-title">"Edit"</h2>
-            <ActionForm action=actions.update attr:class="stack" attr:data-testid="edit-form">
+            <form method="post" action=UpdateTask::url() class="stack" data-testid="edit-form">
                 <input type="hidden" name="id" value=task.id.clone() />
                 <input type="hidden" name="version" value=task.version.to_string() />
                 <label for="e-title">"Title"</label>
@@ -223,32 +219,26 @@ fn EditSection(
                     </div>
                 </div>
                 <FormAlert message=edit_err />
-                <Show when=move || saved.get()>
-                    <p class="success" role="status">"Saved."</p>
-                </Show>
+                <Saved />
                 <div><button type="submit">"Save changes"</button></div>
-            </ActionForm>
+            </form>
         </section>
     }
 }
 
 #[component]
-fn AssignSection(
-    task: TaskView,
-    actions: TaskActions,
-    err: Signal<Option<String>>,
-) -> impl IntoView {
+fn AssignSection(task: TaskView, err: Signal<Option<String>>) -> impl IntoView {
     let assigned: Vec<String> = task.assignees.iter().map(|p| p.id.clone()).collect();
     view! {
         <section class="card" aria-labelledby="assign-title">
             <h2 id="assign-title">"Assignees"</h2>
-            <ActionForm action=actions.assign attr:class="stack" attr:data-testid="assign-form">
+            <form method="post" action=AssignTask::url() class="stack" data-testid="assign-form">
                 <input type="hidden" name="id" value=task.id.clone() />
                 <input type="hidden" name="version" value=task.version.to_string() />
                 <PeoplePicker people=task.people.clone() checked=assigned />
                 <FormAlert message=err />
                 <div><button type="submit">"Save assignees"</button></div>
-            </ActionForm>
+            </form>
         </section>
     }
 }
@@ -291,9 +281,10 @@ pub fn NewTaskPage() -> impl IntoView {
     let people = Resource::new(|| (), |_| crate::team::team(None));
     view! {
         <Title text="New task" />
+        <LiveForms>
         <section class="card narrow-wide" aria-labelledby="new-title">
             <h1 id="new-title">"New task"</h1>
-            <ActionForm action=create attr:class="stack" attr:data-testid="create-form">
+            <form method="post" action=CreateTask::url() class="stack" data-testid="create-form">
                 <label for="n-title">"Title"</label>
                 <input id="n-title" name="title" required maxlength="200" />
                 <label for="n-desc">"Description"</label>
@@ -321,8 +312,9 @@ pub fn NewTaskPage() -> impl IntoView {
                 </Transition>
                 <FormAlert message=err />
                 <div><button type="submit">"Create task"</button></div>
-            </ActionForm>
+            </form>
         </section>
+        </LiveForms>
     }
 }
 
