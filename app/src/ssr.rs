@@ -8,8 +8,8 @@ use std::sync::Arc;
 pub struct ServerContext {
     pub store: Arc<dyn store::Store>,
     pub auth: Arc<crate::session::AuthState>,
-    /// Which storage backend answers: shown on the home page, useful when
-    /// checking a deployment.
+    /// Which storage backend answers: logged when a Lambda instance starts,
+    /// useful when checking a deployment.
     pub storage_label: &'static str,
 }
 

@@ -139,6 +139,7 @@ mod tests {
         Task::create(
             crate::TaskId::from_uuid(Uuid::from_u128(1)),
             crate::NewTask {
+                status: crate::Status::Open,
                 title: crate::TaskTitle::parse("t").unwrap(),
                 description: None,
                 priority: crate::Priority::Low,

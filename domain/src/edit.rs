@@ -69,6 +69,7 @@ mod tests {
         Task::create(
             TaskId::from_uuid(Uuid::from_u128(1)),
             NewTask {
+                status: crate::Status::Open,
                 title: e.title,
                 description: e.description,
                 priority: e.priority,

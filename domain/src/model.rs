@@ -212,6 +212,15 @@ pub struct NewTask {
     #[serde(default)]
     pub assignees: Vec<UserId>,
     pub created_by: UserId,
+    /// Where the task starts. A quick-add in a board column creates the task
+    /// in that column in one write, rather than creating and then moving it
+    /// (two versions, two activity rows, and a window where it sits in OPEN).
+    #[serde(default = "first_status")]
+    pub status: Status,
+}
+
+fn first_status() -> Status {
+    Status::Open
 }
 
 /// A partial edit. The outer `Option` means "leave unchanged"; for
@@ -286,7 +295,7 @@ impl Task {
             id,
             title: new.title,
             description: new.description,
-            status: Status::Open,
+            status: new.status,
             priority: new.priority,
             due: new.due,
             assigned_at: assignees.iter().map(|u| (*u, now)).collect(),
@@ -770,6 +779,7 @@ mod tests {
         Task::create(
             TaskId::from_uuid(Uuid::from_u128(9)),
             NewTask {
+                status: crate::Status::Open,
                 title: TaskTitle::parse("Write docs").unwrap(),
                 description: None,
                 priority: Priority::High,
@@ -786,6 +796,29 @@ mod tests {
         let t = task();
         assert_eq!(t.assignees, vec![uid(1), uid(3)]);
         assert_eq!((t.version, t.status), (1, Status::Open));
+    }
+
+    #[test]
+    fn a_task_starts_where_it_was_created_and_open_by_default() {
+        let t = task();
+        let mut new = NewTask {
+            status: Status::Blocked,
+            title: t.title.clone(),
+            description: None,
+            priority: t.priority,
+            due: None,
+            assignees: vec![uid(2)],
+            created_by: uid(1),
+        };
+        let at = datetime!(2026-01-01 00:00 UTC);
+        let blocked = Task::create(TaskId::from_uuid(Uuid::from_u128(10)), new.clone(), at);
+        assert_eq!((blocked.status, blocked.version), (Status::Blocked, 1));
+        assert_eq!(blocked.summary_for(uid(2)).status, Status::Blocked);
+        // Input written before tasks had a starting status still reads.
+        new.status = Status::Open;
+        let mut json = serde_json::to_value(&new).unwrap();
+        json.as_object_mut().unwrap().remove("status");
+        assert_eq!(serde_json::from_value::<NewTask>(json).unwrap(), new);
     }
 
     #[test]

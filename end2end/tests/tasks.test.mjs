@@ -415,3 +415,41 @@ test("the board at 375×812 has no horizontal scroll", async () => {
   await page.screenshot({ path: join(artifacts, "board-mobile.png"), fullPage: true });
   await ctx.close();
 });
+
+test("quick-add: a title typed at the top of a column lands in that column, in place, and the field stays ready", async () => {
+  const { page } = admin;
+  await page.goto(server.url + "/board?sort=title");
+  await waitHydrated(page);
+  const field = "#quick-in_progress";
+  const inColumn = (status, title) =>
+    page.waitForFunction(([s, t]) => [...document.querySelectorAll(`[data-testid="column-${s}"] .card-title`)]
+      .some((a) => a.textContent.trim() === t), [status, title]);
+  await inPlace(page, async () => {
+    await page.focus(field);
+    await page.keyboard.type("Quick one");
+    await page.keyboard.press("Enter");
+    await inColumn("IN_PROGRESS", "Quick one");
+    await page.waitForFunction((f) => document.querySelector(f).value === "", field);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "quick-in_progress", "focus stays in the field");
+    // The next one goes straight in, and a hostile title stays text.
+    await page.keyboard.type("</textarea><script>window.__owned=1</script><b>bold</b>");
+    await page.keyboard.press("Enter");
+    await inColumn("IN_PROGRESS", "</textarea><script>window.__owned=1</script><b>bold</b>");
+  });
+  assert.match(page.url(), /\/board\?sort=title$/, "the filters are kept");
+  assert.equal(await page.evaluate(() => window.__owned), undefined);
+  assert.equal(await page.locator('[data-testid="column-IN_PROGRESS"] b').count(), 0);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "quick-in_progress");
+
+  // Without JavaScript the same form posts and comes back to the board.
+  const { ctx, page: plain } = await session(ADMIN, { javaScriptEnabled: false });
+  await plain.goto(server.url + "/board");
+  await plain.fill("#quick-done", "Already shipped");
+  await Promise.all([plain.waitForURL(/\/board$/), plain.click('[data-testid="quick-add-DONE"] button')]);
+  assert.ok((await cardTitles(plain, "DONE")).includes("Already shipped"));
+  await ctx.close();
+
+  // Members work their tasks; they are offered no quick-add.
+  await member.page.goto(server.url + "/board");
+  assert.equal(await member.page.locator(".quick-add").count(), 0);
+});

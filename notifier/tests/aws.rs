@@ -405,6 +405,7 @@ async fn assignment_flows_from_stream_to_sns_to_ses_exactly_once() {
     let task = w
         .store
         .create_task(NewTask {
+            status: domain::Status::Open,
             title: title("Ship the release"),
             description: None,
             priority: Priority::High,
@@ -586,6 +587,7 @@ async fn bounces_and_complaints_stop_email_to_that_person_only() {
     let task = w
         .store
         .create_task(NewTask {
+            status: domain::Status::Open,
             title: title("Rotate the keys"),
             description: None,
             priority: Priority::High,
@@ -632,6 +634,7 @@ async fn ses_failure_fails_the_handler_and_the_retry_delivers_once() {
     let task = w
         .store
         .create_task(NewTask {
+            status: domain::Status::Open,
             title: title("Fix the build"),
             description: None,
             priority: Priority::Medium,
@@ -693,6 +696,7 @@ async fn reminders_publish_once_per_task_per_day() {
     let now = OffsetDateTime::now_utc();
     let today = now.date();
     let mk = |name: &str, due: Option<time::Date>| NewTask {
+        status: domain::Status::Open,
         title: title(name),
         description: None,
         priority: Priority::Low,
@@ -910,6 +914,7 @@ fn due_of(i: usize, today: time::Date) -> (time::Date, EventKind) {
 
 fn load_task(i: usize, creator: UserId, due: time::Date) -> NewTask {
     NewTask {
+        status: domain::Status::Open,
         title: title(&format!("Reminder load {i}")),
         description: None,
         priority: Priority::Low,
@@ -1071,6 +1076,7 @@ async fn reminders_5000_due_tasks_each_get_one_reminder_of_their_kind() {
     ] {
         w.store
             .create_task(NewTask {
+                status: domain::Status::Open,
                 title: title(name),
                 description: None,
                 priority: Priority::Low,

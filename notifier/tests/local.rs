@@ -86,6 +86,7 @@ impl Env {
     async fn task(&self, title: &str, assignees: &[&UserProfile], by: &UserProfile) -> Task {
         self.store
             .create_task(NewTask {
+                status: domain::Status::Open,
                 title: TaskTitle::parse(title).unwrap(),
                 description: None,
                 priority: Priority::Medium,

@@ -23,6 +23,7 @@ const CY: u128 = 4;
 
 fn task(assignees: &[u128]) -> Task {
     let new = NewTask {
+        status: domain::Status::Open,
         title: TaskTitle::parse("Ship the <b>release</b> & notes").unwrap(),
         description: None,
         priority: Priority::High,

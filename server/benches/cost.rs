@@ -997,6 +997,7 @@ impl World {
             (Status::Done, Some(-40)),
         ];
         let new_task = |k: usize, i: usize, user: UserId, admin: UserId| NewTask {
+            status: domain::Status::Open,
             title: TaskTitle::parse(&format!("Task {k} of person {i}")).unwrap(),
             description: Some(
                 domain::Description::parse(

@@ -72,6 +72,7 @@ async fn the_home_page_costs_a_few_requests_whatever_the_data() {
         };
         dynamo
             .create_task(NewTask {
+                status: domain::Status::Open,
                 title: TaskTitle::parse(&format!("Task {i:02}")).unwrap(),
                 description: None,
                 priority: Priority::Medium,
@@ -85,6 +86,7 @@ async fn the_home_page_costs_a_few_requests_whatever_the_data() {
     for i in 0..12 {
         dynamo
             .create_task(NewTask {
+                status: domain::Status::Open,
                 title: TaskTitle::parse(&format!("Olu's {i}")).unwrap(),
                 description: None,
                 priority: Priority::Low,

@@ -577,6 +577,7 @@ async fn pages_answer_with_their_errors_status() {
     let hidden = app
         .store
         .create_task(domain::NewTask {
+            status: domain::Status::Open,
             title: domain::TaskTitle::parse("Hidden plan").unwrap(),
             description: None,
             priority: domain::Priority::Low,
@@ -1471,6 +1472,7 @@ async fn seed(
     let today = time::OffsetDateTime::now_utc().date();
     app.store
         .create_task(domain::NewTask {
+            status: domain::Status::Open,
             title: domain::TaskTitle::parse(title).unwrap(),
             description: None,
             priority: domain::Priority::High,
@@ -1750,4 +1752,144 @@ async fn hostile_titles_on_the_home_page_stay_text() {
         assert_eq!(html.matches("<title>").count(), 1);
         assert!(html.contains("<title>Home · tasklane</title>"));
     }
+}
+
+/// A board column's quick-add: the task starts in that column in one write
+/// (version 1, one creation entry in its history), and the browser returns
+/// to the board it came from, filters and all. `back` is only ever a path on
+/// this site; a member cannot quick-add at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_add_creates_in_the_column_and_returns_to_the_board() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let quick_add = |title: &str, status: &str, back: &str| {
+        let form = [
+            ("title", title.to_owned()),
+            ("priority", "MEDIUM".to_owned()),
+            ("status", status.to_owned()),
+            ("back", back.to_owned()),
+        ];
+        app.client
+            .post(app.url("/api/tasks/create"))
+            .header("accept", "text/html")
+            .header("cookie", &admin)
+            .form(&form)
+            .send()
+    };
+
+    let res = quick_add(
+        "Write the release notes",
+        "IN_REVIEW",
+        "/board?priority=MEDIUM&sort=title",
+    )
+    .await
+    .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(
+        res.headers()["location"].to_str().unwrap(),
+        "/board?priority=MEDIUM&sort=title"
+    );
+    let board: serde_json::Value = app
+        .post("/api/tasks/board", Some(&admin), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let column = |status: &str| {
+        board["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["status"] == status)
+            .unwrap()["cards"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let cards = column("IN_REVIEW");
+    assert_eq!(cards.len(), 1);
+    assert_eq!(cards[0]["title"], "Write the release notes");
+    assert_eq!(
+        cards[0]["version"], 1,
+        "created in place, not created and moved"
+    );
+    assert!(column("OPEN").is_empty());
+    let id = cards[0]["id"].as_str().unwrap().to_owned();
+    let task: serde_json::Value = app
+        .post("/api/tasks/get", Some(&admin), &[("id", id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(task["status"], "IN_REVIEW");
+    assert_eq!(task["activity"].as_array().unwrap().len(), 1, "{task}");
+
+    // Without `back` the browser goes to the new task, as the new-task page
+    // always has; a `back` that would leave the site goes home instead.
+    let res = quick_add("Plain", "OPEN", "").await.unwrap();
+    assert!(res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/tasks/"));
+    for hostile in [
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ] {
+        let res = quick_add("Hostile back", "OPEN", hostile).await.unwrap();
+        assert!(res.status().is_redirection(), "{hostile}");
+        assert_eq!(
+            res.headers()["location"].to_str().unwrap(),
+            "/",
+            "{hostile}"
+        );
+    }
+    // A status that is not one is a 400 and creates nothing.
+    let before = column("OPEN").len();
+    let res = app
+        .post(
+            "/api/tasks/create",
+            Some(&admin),
+            &[
+                ("title", "x".into()),
+                ("priority", "LOW".into()),
+                ("status", "ARCHIVED".into()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let board: serde_json::Value = app
+        .post("/api/tasks/board", Some(&admin), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let open = board["columns"][0]["cards"].as_array().unwrap().len();
+    assert_eq!(open, before + 2, "Plain and the hostile-back tasks only");
+
+    // The board offers the quick-add to admins only, in every column.
+    let (member, _) = app.user("bo@example.com", "Bo", "Correct-Horse-9").await;
+    let html = |jar: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/board"))
+                .header("cookie", jar)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let admin_page = html(admin.clone()).await;
+    for status in ["OPEN", "IN_PROGRESS", "BLOCKED", "IN_REVIEW", "DONE"] {
+        assert!(
+            admin_page.contains(&format!("data-testid=\"quick-add-{status}\"")),
+            "{status}"
+        );
+    }
+    assert!(!html(member).await.contains("quick-add"));
 }

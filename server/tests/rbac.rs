@@ -197,6 +197,21 @@ fn cases() -> Vec<Case> {
             no_leak: false,
         },
         Case {
+            name: "quick-add in a board column",
+            get: false,
+            path: "/api/tasks/create",
+            form: |_| {
+                vec![
+                    ("title", v("Quick")),
+                    ("priority", v("MEDIUM")),
+                    ("status", v("IN_PROGRESS")),
+                    ("back", v("/board")),
+                ]
+            },
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
             name: "team",
             get: false,
             path: "/api/team/list",
@@ -343,6 +358,7 @@ async fn every_server_function_by_every_kind_of_caller() {
             let task = app
                 .store
                 .create_task(NewTask {
+                    status: domain::Status::Open,
                     title: TaskTitle::parse(&title).unwrap(),
                     description: None,
                     priority: Priority::Medium,
@@ -458,6 +474,7 @@ async fn the_home_pages_unassigned_list_by_every_kind_of_caller() {
     let title = format!("{HIDDEN}: nobody's");
     app.store
         .create_task(NewTask {
+            status: domain::Status::Open,
             title: TaskTitle::parse(&title).unwrap(),
             description: None,
             priority: Priority::Medium,

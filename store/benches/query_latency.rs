@@ -65,6 +65,7 @@ fn main() {
                 .then(|| time::Date::from_ordinal_date(2030, 1 + rng.next(365) as u16).unwrap());
             let t = store
                 .create_task(NewTask {
+                    status: domain::Status::Open,
                     title: TaskTitle::parse(&format!("Task {i}")).unwrap(),
                     description: None,
                     priority: Priority::ALL[rng.next(4)],

@@ -24,6 +24,7 @@ macro_rules! conformance_suite {
     ($make:expr) => {
         $crate::conformance_suite!(@each $make;
             create_and_get_task,
+            create_task_in_a_status,
             update_task_is_version_checked,
             change_status_moves_indexes_and_copies,
             assign_and_unassign,
@@ -70,6 +71,7 @@ fn title(s: &str) -> TaskTitle {
 
 fn new_task(name: &str, assignees: &[UserId], due: Option<Date>) -> NewTask {
     NewTask {
+        status: domain::Status::Open,
         title: title(name),
         description: Description::parse_optional("details").expect("valid"),
         priority: Priority::Medium,
@@ -128,6 +130,37 @@ pub async fn create_and_get_task(s: Arc<dyn Store>) {
         s.get_task(missing, 10).await,
         Err(StoreError::NotFound)
     ));
+}
+
+/// A task created straight into a column (a board quick-add) is in that
+/// column everywhere it is listed, including its assignee's copy, from
+/// version 1.
+pub async fn create_task_in_a_status(s: Arc<dyn Store>) {
+    let a = user();
+    let mut new = new_task("Straight to review", &[a], None);
+    new.status = Status::InReview;
+    let t = s.create_task(new).await.unwrap();
+    assert_eq!((t.status, t.version), (Status::InReview, 1));
+    assert_eq!(
+        s.get_task(t.id, 1).await.unwrap().task.status,
+        Status::InReview
+    );
+    let in_review = s
+        .list_tasks_by_status(Status::InReview, PageRequest::first(50))
+        .await
+        .unwrap();
+    assert!(in_review.items.iter().any(|x| x.id == t.id));
+    let open = s
+        .list_tasks_by_status(Status::Open, PageRequest::first(50))
+        .await
+        .unwrap();
+    assert!(!open.items.iter().any(|x| x.id == t.id));
+    let mine = s
+        .list_tasks_for_user(a, PageRequest::first(50))
+        .await
+        .unwrap();
+    let row = mine.items.iter().find(|x| x.id == t.id).expect("assigned");
+    assert_eq!(row.status, Status::InReview);
 }
 
 pub async fn update_task_is_version_checked(s: Arc<dyn Store>) {

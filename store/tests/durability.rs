@@ -42,6 +42,7 @@ async fn child(path: String) {
             for i in 0..CHILD_MAX_WRITES / WRITERS {
                 let t = store
                     .create_task(NewTask {
+                        status: domain::Status::Open,
                         title: TaskTitle::parse(&format!("w{w} #{i}")).unwrap(),
                         description: None,
                         priority: Priority::Medium,

@@ -83,6 +83,7 @@ async fn one_request_per_access_pattern() {
     let uid = || UserId::from_uuid(uuid::Uuid::now_v7());
     let (a, b) = (uid(), uid());
     let new = |assignees: Vec<UserId>| NewTask {
+        status: domain::Status::Open,
         title: TaskTitle::parse("Count me").unwrap(),
         description: None,
         priority: Priority::High,

@@ -14,6 +14,7 @@ store::conformance_suite!(fresh());
 
 fn task(title: &str, assignee: UserId) -> NewTask {
     NewTask {
+        status: domain::Status::Open,
         title: TaskTitle::parse(title).unwrap(),
         description: None,
         priority: Priority::Low,
@@ -111,6 +112,7 @@ async fn upgrading_backfills_the_home_page_indexes() {
         UserId::from_uuid(uuid::Uuid::now_v7()),
     );
     let dated = |title: &str, who: Vec<UserId>, due| NewTask {
+        status: domain::Status::Open,
         due,
         assignees: who,
         ..task(title, a)

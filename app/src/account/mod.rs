@@ -6,5 +6,8 @@ pub mod api;
 mod flow;
 pub mod model;
 
+#[cfg(feature = "ssr")]
+pub(crate) use flow::safe_next;
+
 pub use api::*;
 pub use model::*;

@@ -66,6 +66,7 @@ mod tests {
         let t = Task::create(
             TaskId::from_uuid(Uuid::from_u128(1000 + n)),
             NewTask {
+                status: domain::Status::Open,
                 title: TaskTitle::parse(&format!("t{n}")).unwrap(),
                 description: None,
                 priority: Priority::Low,

@@ -12,7 +12,7 @@ use leptos::server_fn::ServerFn;
 
 use super::common::{action_error, query_string, FormAlert, LoadError, PriorityBadge};
 use crate::islands::{BoardMoves, LiveForms};
-use crate::tasks::{board, moves_for, BoardQuery, BoardView, Card, MoveTask};
+use crate::tasks::{board, moves_for, BoardQuery, BoardView, Card, CreateTask, MoveTask};
 
 fn read_query() -> Memo<BoardQuery> {
     let q = use_query_map();
@@ -44,10 +44,14 @@ fn filter_pairs(q: &BoardQuery) -> Vec<(&'static str, String)> {
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let query = read_query();
-    // Only read for its error: a failed move redirects back here with it.
+    // Only read for their errors: a failed move or quick-add redirects back
+    // here with it.
     let mover = ServerAction::<MoveTask>::new();
+    let create = ServerAction::<CreateTask>::new();
     let data = Resource::new(move || query.get(), board);
-    let err = Signal::derive(move || action_error(mover.value().get()));
+    let err = Signal::derive(move || {
+        action_error(mover.value().get()).or_else(|| action_error(create.value().get()))
+    });
     view! {
         <Title text="Board" />
         <div class="page-head">
@@ -151,6 +155,11 @@ fn BoardColumn(column: crate::tasks::Column, query: BoardQuery, role: Role) -> i
         format!("/board{}", query_string(&borrowed))
     });
     let paged = !query.after.is_empty() && query.col == status.as_str();
+    let back = {
+        let pairs = filter_pairs(&query);
+        let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        format!("/board{}", query_string(&borrowed))
+    };
     view! {
         <section
             class="column"
@@ -163,6 +172,7 @@ fn BoardColumn(column: crate::tasks::Column, query: BoardQuery, role: Role) -> i
                 {status.label()} " "
                 <span class="count" aria-label="tasks shown">{column.cards.len()}</span>
             </h2>
+            {(role == Role::Admin).then(|| view! { <QuickAdd status=status back=back /> })}
             {paged.then(|| view! { <p class="muted small">"Later tasks · " <a href="/board">"back to the start"</a></p> })}
             <ul class="cards" role="list">
                 {column.cards.into_iter().map(|card| view! { <BoardCard card=card role=role /> }).collect_view()}
@@ -173,6 +183,25 @@ fn BoardColumn(column: crate::tasks::Column, query: BoardQuery, role: Role) -> i
                 </a>
             })}
         </section>
+    }
+}
+
+/// A one-line form at the top of a column (admins): the title is all it
+/// asks; the task starts in this column at medium priority, and the browser
+/// comes back to this board (in place, once `LiveForms` has hydrated, with
+/// the field emptied and still focused for the next one).
+#[component]
+fn QuickAdd(status: domain::Status, back: String) -> impl IntoView {
+    let id = format!("quick-{}", status.as_str().to_lowercase());
+    view! {
+        <form method="post" action=CreateTask::url() class="quick-add" data-testid=format!("quick-add-{}", status.as_str())>
+            <input type="hidden" name="status" value=status.as_str() />
+            <input type="hidden" name="priority" value=Priority::Medium.as_str() />
+            <input type="hidden" name="back" value=back />
+            <label class="sr-only" for=id.clone()>{format!("New task in {}", status.label())}</label>
+            <input id=id type="text" name="title" required maxlength=domain::TaskTitle::MAX.to_string() placeholder="Add a task…" autocomplete="off" />
+            <button type="submit" class="secondary small" aria-label=format!("Add to {}", status.label())>"Add"</button>
+        </form>
     }
 }
 

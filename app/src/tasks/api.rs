@@ -73,7 +73,10 @@ pub async fn task_detail(
     Ok(view)
 }
 
-/// Creates a task with its assignees in one transaction (admins).
+/// Creates a task with its assignees in one transaction (admins), in
+/// `status` (a board column's quick-add) or OPEN. The browser goes to the new
+/// task, or back to `back` (the board it was added from) when that is a path
+/// on this site.
 #[server(endpoint = "tasks/create")]
 pub async fn create_task(
     title: String,
@@ -81,6 +84,8 @@ pub async fn create_task(
     priority: Priority,
     #[server(default)] due: String,
     #[server(default)] assignees: Vec<String>,
+    #[server(default)] status: Option<Status>,
+    #[server(default)] back: String,
 ) -> Result<String, AppError> {
     let ctx = Ctx::allowed(Action::CreateTask).await?;
     let new = NewTask {
@@ -90,10 +95,14 @@ pub async fn create_task(
         due: domain::parse_due(&due)?,
         assignees: assignees_from_form(&assignees, &ctx.directory().await?)?,
         created_by: ctx.me(),
+        status: status.unwrap_or(Status::Open),
     };
     let task = ctx.store.create_task(new).await?;
-    tracing::info!(task = %task.id, "task created");
-    leptos_axum::redirect(&format!("/tasks/{}", task.id));
+    tracing::info!(task = %task.id, status = %task.status.as_str(), "task created");
+    leptos_axum::redirect(&match back.as_str() {
+        "" => format!("/tasks/{}", task.id),
+        back => crate::account::safe_next(back),
+    });
     Ok(task.id.to_string())
 }
 
