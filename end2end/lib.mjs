@@ -121,7 +121,17 @@ export async function launchBrowser() {
  * `data-hydrated="true"` once its code has wired it up. A page without
  * islands never hydrates, so waiting on one fails the test.
  */
+let wiggle = 0;
+/**
+ * Waits until every island on the page is interactive. Off the board the
+ * islands load on the visitor's first sign of use, so this first moves the
+ * pointer the way a visitor would (to a point it was not at, so the browser
+ * sees a move).
+ */
 export async function waitHydrated(page) {
+  wiggle ^= 1;
+  await page.mouse.move(2 + wiggle, 2);
+  await page.mouse.move(4 + wiggle, 4);
   await page.waitForFunction(() => {
     const islands = [...document.querySelectorAll("[data-hydrated]")];
     return islands.length > 0 && islands.every((i) => i.dataset.hydrated === "true");

@@ -44,6 +44,33 @@ test("pages without islands load no script or WASM; pages with them do", async (
   await ctx.close();
 });
 
+test("off the board, a page that is only read loads no WASM; a form sent before the islands are up is still sent in place", async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(server, page, ADMIN.email, ADMIN.password);
+  const wasmLoads = () => page.evaluate(() => performance.getEntriesByType("resource").filter((e) => /\.wasm$/.test(e.name)).length);
+  await page.goto(server.url + "/profile");
+  await page.evaluate(() => new Promise((r) => requestIdleCallback(r, { timeout: 2000 })));
+  await page.waitForLoadState("networkidle");
+  assert.equal(await wasmLoads(), 0, "nothing loaded while the page is only read");
+  assert.equal(await page.getAttribute(".live", "data-hydrated"), "false");
+  // Sent from script (no pointer, key or focus first): the loader holds the
+  // submission, brings the islands up, then sends it in place.
+  await page.evaluate(() => { window.__stayed = true; });
+  await page.evaluate(() => {
+    const name = document.querySelector("#p-name");
+    name.value = "Ada Before Islands";
+    name.form.requestSubmit();
+  });
+  await page.waitForFunction(() => document.querySelector('[data-testid="profile-form"] [data-saved]')?.textContent === "Saved.");
+  assert.equal(await page.evaluate(() => window.__stayed), true, "sent in place, not by a page load");
+  assert.equal(await wasmLoads(), 1);
+  assert.equal(await page.inputValue("#p-name"), "Ada Before Islands");
+  await page.reload();
+  assert.equal(await page.inputValue("#p-name"), "Ada Before Islands", "saved on the server");
+  await ctx.close();
+});
+
 test("the islands hydrate under the page's Content-Security-Policy", async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
