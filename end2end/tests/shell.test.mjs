@@ -71,6 +71,19 @@ test("off the board, a page that is only read loads no WASM; a form sent before 
   await ctx.close();
 });
 
+test("a shortcut pressed before the islands are up still runs once they are", async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await signIn(server, page, ADMIN.email, ADMIN.password);
+  await page.goto(server.url + "/");
+  await page.waitForLoadState("networkidle");
+  assert.equal(await page.getAttribute(".shortcuts", "data-hydrated"), "false");
+  await page.keyboard.press("?");
+  await page.waitForSelector('[data-testid="shortcuts-help"]', { state: "visible" });
+  assert.equal(await page.getAttribute(".shortcuts", "data-hydrated"), "true");
+  await ctx.close();
+});
+
 test("the islands hydrate under the page's Content-Security-Policy", async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
