@@ -142,6 +142,8 @@ function lighthouse(url, state) {
     lcp: r.audits["largest-contentful-paint"].numericValue,
     tbt: r.audits["total-blocking-time"].numericValue,
     flagged: [...failing("accessibility"), ...failing("best-practices")],
+    longTasks: (r.audits["long-tasks"]?.details?.items ?? [])
+      .map((t) => `${Math.round(t.duration)} ms at ${Math.round(t.startTime)} ms (${t.url})`),
   };
 }
 
@@ -160,8 +162,10 @@ try {
     ["my tasks", "/my", member, "other"],
     ["dashboard", "/dashboard", admin, "other"],
   ];
+  // WEB_BENCH_PAGES=board,task measures just those.
+  const only = process.env.WEB_BENCH_PAGES?.split(",").map((p) => p.trim());
   const rows = [];
-  for (const [name, path, state, target] of pages) {
+  for (const [name, path, state, target] of pages.filter(([name]) => !only || only.includes(name))) {
     process.stderr.write(`measuring ${name}…\n`);
     const { first: bytes, use } = await transfer(browser, server.url + path, state);
     const lh = lighthouse(server.url + path, state);
@@ -185,6 +189,7 @@ try {
   for (const row of table) console.log(row.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  "));
   console.log(`targets: js+wasm+css ≤ 60 KB (board), ≤ 40 KB (others); performance ≥ ${LH_TARGET.performance}, accessibility ${LH_TARGET.accessibility}, LCP ≤ ${LH_TARGET.lcp} ms, TBT ≤ ${LH_TARGET.tbt} ms; "!" marks a miss`);
   for (const r of rows) if (r.lh.flagged.length) console.log(`${r.name}: Lighthouse flags ${r.lh.flagged.join(", ")}`);
+  for (const r of rows) if (r.lh.tbt > LH_TARGET.tbt) console.log(`${r.name}: long tasks ${r.lh.longTasks.join("; ")}`);
 } finally {
   await browser.close();
   await server.stop();

@@ -412,7 +412,6 @@ pub fn board_moves(root: Element) {
         dragging: RefCell::new(None),
         pending: RefCell::new(None),
     });
-    enable_drag(&root);
     let bb = b.clone();
     listen::<DragEvent>(&root, "dragstart", move |ev| bb.drag_start(ev));
     let bb = b.clone();
@@ -428,11 +427,7 @@ pub fn board_moves(root: Element) {
     let bb = b.clone();
     listen::<KeyboardEvent>(&root, "keydown", move |ev| bb.key_down(ev));
     listen::<MouseEvent>(&root, "click", load_more_click);
-    let r = root.clone();
-    listen::<Event>(&window(), UPDATED, move |_| {
-        enable_drag(&r);
-        b.after_update();
-    });
+    listen::<Event>(&window(), UPDATED, move |_| b.after_update());
     if let Some(hint) = select(&root, "[data-hydrated-text]") {
         hint.set_text_content(hint.get_attribute("data-hydrated-text").as_deref());
     }
@@ -596,18 +591,6 @@ fn card_title(card: &Element) -> String {
         .unwrap_or_default()
 }
 
-/// Cards are draggable only where this code runs to receive the drop; the
-/// server renders them not draggable, and every morph brings that back.
-fn enable_drag(root: &Element) {
-    if let Ok(cards) = root.query_selector_all(".task-card") {
-        for i in 0..cards.length() {
-            if let Some(c) = cards.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                let _ = c.set_attribute("draggable", "true");
-            }
-        }
-    }
-}
-
 fn drag_leave(ev: DragEvent) {
     let Some(col) = target_element(&ev).and_then(|t| t.closest(".column").ok().flatten()) else {
         return;
@@ -683,7 +666,6 @@ async fn load_more(link: &HtmlAnchorElement) -> Result<(), JsValue> {
     while let Some(card) = next {
         next = card.next_element_sibling();
         if doc.get_element_by_id(&id_of(&card)).is_none() {
-            let _ = card.set_attribute("draggable", "true");
             list.append_child(&card)?;
         }
     }

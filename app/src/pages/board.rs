@@ -207,6 +207,10 @@ fn QuickAdd(status: domain::Status, back: String) -> impl IntoView {
 
 /// A card: a link to the task, its badges, and a plain move form offering
 /// the moves the workflow allows (the board island drives the same form).
+/// It is rendered draggable, so hydrating the board writes nothing to 60
+/// cards (a style and layout pass the first load would wait on); until the
+/// island is up, or without JavaScript, a drag has nowhere to land and the
+/// card snaps back, and only the hydrated board shows the grab cursor.
 #[component]
 fn BoardCard(card: Card, role: Role) -> impl IntoView {
     let moves = moves_for(role, card.status);
@@ -217,6 +221,7 @@ fn BoardCard(card: Card, role: Role) -> impl IntoView {
             class:overdue=card.overdue
             id=format!("card-{}", card.id)
             tabindex="0"
+            draggable="true"
             data-testid="card"
             data-id=card.id.clone()
             aria-label=format!("{}, {}", card.title, card.status.label())
