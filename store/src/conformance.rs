@@ -15,7 +15,7 @@ use time::macros::date;
 use time::{Date, Duration};
 use uuid::Uuid;
 
-use crate::{Cursor, Page, PageRequest, Store, StoreError};
+use crate::{Cursor, Page, PageRequest, Store, StoreError, TaskCounters};
 
 /// Expands to one test per conformance check. `$make` is an expression
 /// evaluating to a future of `Arc<dyn Store>` (a fresh store per test).
@@ -47,6 +47,8 @@ macro_rules! conformance_suite {
             claimed_markers_record_their_one_holder,
             tampered_cursors_are_rejected,
             concurrent_conflicting_updates,
+            counters_equal_a_recount,
+            counters_survive_concurrent_conflicting_writes,
             credentials_and_session_families
         );
     };
@@ -1313,4 +1315,154 @@ pub async fn credentials_and_session_families(s: Arc<dyn Store>) {
         ),
         "ended"
     );
+}
+
+/// Every task, from the status columns.
+async fn every_task(s: &Arc<dyn Store>) -> Vec<domain::Task> {
+    let mut all = Vec::new();
+    for st in Status::ALL {
+        all.extend(collect(7, |p| s.list_tasks_by_status(*st, p)).await);
+    }
+    all
+}
+
+/// The kept counters equal a count of the tasks, and a recount agrees
+/// (and changes nothing).
+async fn assert_counters_recount(s: &Arc<dyn Store>, step: &str) -> TaskCounters {
+    let truth = TaskCounters::of(&every_task(s).await);
+    let (_, kept) = s.people_and_counters().await.unwrap();
+    assert_eq!(kept, truth, "{step}: kept counters against a recount");
+    assert_eq!(s.recount_task_counters().await.unwrap(), truth, "{step}");
+    let (_, again) = s.people_and_counters().await.unwrap();
+    assert_eq!(
+        again, truth,
+        "{step}: a recount of right counters changes none"
+    );
+    truth
+}
+
+pub async fn counters_equal_a_recount(s: Arc<dyn Store>) {
+    let ada = s
+        .create_profile(profile("ada@x.io", Role::Admin))
+        .await
+        .unwrap();
+    let mo = s
+        .create_profile(profile("mo@x.io", Role::Member))
+        .await
+        .unwrap();
+    let (a, m, gone) = (ada.id, mo.id, user());
+    let empty = assert_counters_recount(&s, "empty").await;
+    assert_eq!(empty, TaskCounters::default());
+    let mut tasks = Vec::new();
+    for (i, (st, who)) in [
+        (Status::Open, vec![]),
+        (Status::Open, vec![a]),
+        (Status::InProgress, vec![a, m]),
+        (Status::Blocked, vec![m, gone]),
+        (Status::InReview, vec![]),
+        (Status::Done, vec![a]),
+        (Status::Done, vec![]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut new = new_task(&format!("t{i}"), &who, Some(date!(2030 - 01 - 01)));
+        new.status = st;
+        tasks.push(s.create_task(new).await.unwrap());
+    }
+    let c = assert_counters_recount(&s, "created").await;
+    assert_eq!(
+        Status::ALL
+            .iter()
+            .map(|st| c.status(*st))
+            .collect::<Vec<_>>(),
+        vec![2, 1, 1, 1, 2]
+    );
+    assert_eq!(c.unassigned_open(), 2);
+    let mut load = c.open_by_assignee();
+    load.sort();
+    let mut want = vec![(a, 2), (m, 2), (gone, 1)];
+    want.sort();
+    assert_eq!(load, want);
+    // The counters share the people's index partition; the people listing
+    // and the people beside the counters are still only people.
+    let listed = collect(1, |p| s.list_users(p)).await;
+    assert_eq!(listed.len(), 2);
+    let (people, _) = s.people_and_counters().await.unwrap();
+    assert_eq!(people, listed);
+
+    // Moves, in and out of done, with and without assignees.
+    let t = s.change_status(&tasks[0], Status::Done, a).await.unwrap();
+    let t = s.change_status(&t, Status::Blocked, a).await.unwrap();
+    s.change_status(&tasks[5], Status::InReview, a)
+        .await
+        .unwrap();
+    s.change_status(&tasks[2], Status::Done, a).await.unwrap();
+    assert_counters_recount(&s, "moved").await;
+    // Assignee changes, on open and done tasks, to and from nobody.
+    let t = s.set_assignees(&t, &[m], &[], a).await.unwrap();
+    s.set_assignees(&tasks[1], &[m], &[a], a).await.unwrap();
+    s.set_assignees(&tasks[3], &[], &[m, gone], a)
+        .await
+        .unwrap();
+    s.set_assignees(&tasks[6], &[a], &[], a).await.unwrap();
+    // A field edit counts nothing.
+    let patch = TaskPatch {
+        title: Some(title("renamed")),
+        ..Default::default()
+    };
+    let t = s.update_task(&t, &patch, a).await.unwrap();
+    assert_counters_recount(&s, "assigned and edited").await;
+    // Deletes, open and done.
+    s.delete_task(&t).await.unwrap();
+    s.delete_task(&tasks[4]).await.unwrap();
+    let done = s.get_task(tasks[2].id, 1).await.unwrap().task;
+    s.delete_task(&done).await.unwrap();
+    let c = assert_counters_recount(&s, "deleted").await;
+    assert_eq!(c.status(Status::Done), 1);
+    // A stale write changes no counter.
+    assert!(matches!(
+        s.change_status(&tasks[1], Status::Done, a).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_counters_recount(&s, "after a refused write").await;
+}
+
+/// Writers racing on one version of a task (moves, assignee changes and
+/// deletes): exactly one wins each round, and the counters count only it.
+pub async fn counters_survive_concurrent_conflicting_writes(s: Arc<dyn Store>) {
+    const ROUNDS: usize = 3;
+    const WRITERS: usize = 12;
+    let (a, b) = (user(), user());
+    for round in 0..ROUNDS {
+        let current = s
+            .create_task(new_task(&format!("contended {round}"), &[a], None))
+            .await
+            .unwrap();
+        let barrier = Arc::new(tokio::sync::Barrier::new(WRITERS));
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..WRITERS {
+            let (s, barrier, read) = (s.clone(), barrier.clone(), current.clone());
+            set.spawn(async move {
+                barrier.wait().await;
+                let res = match i % 4 {
+                    0 => s.change_status(&read, Status::Done, a).await.map(|_| ()),
+                    1 => s.set_assignees(&read, &[b], &[a], a).await.map(|_| ()),
+                    2 => s.set_assignees(&read, &[], &[a], a).await.map(|_| ()),
+                    _ => s.delete_task(&read).await,
+                };
+                (i, res)
+            });
+        }
+        let mut winners = 0;
+        while let Some(joined) = set.join_next().await {
+            match joined.expect("writer task") {
+                (_, Ok(())) => winners += 1,
+                (_, Err(StoreError::Conflict | StoreError::NotFound)) => {}
+                (i, Err(e)) => panic!("round {round} writer {i}: unexpected {e:?}"),
+            }
+        }
+        assert_eq!(winners, 1, "round {round}: one version, one winner");
+        assert_counters_recount(&s, &format!("round {round}")).await;
+    }
 }

@@ -235,13 +235,23 @@ fn opt_map<K, V>(m: HashMap<K, V>) -> Option<HashMap<K, V>> {
     (!m.is_empty()).then_some(m)
 }
 
-fn adjust_expr(delta: i64, min_result: Option<i64>) -> (String, Option<String>, Attrs) {
+fn adjust_expr(
+    delta: i64,
+    min_result: Option<i64>,
+    gsi1: Option<(String, String)>,
+) -> (String, Option<String>, Attrs) {
     let mut values = HashMap::from([(":d".to_owned(), n(delta))]);
     let cond = min_result.map(|m| {
         values.insert(":t".to_owned(), n(m - delta));
         "#c >= :t".to_owned()
     });
-    ("ADD #c :d".to_owned(), cond, values)
+    let mut update = "ADD #c :d".to_owned();
+    if let Some((p, k)) = gsi1 {
+        values.insert(":gp".to_owned(), s(p));
+        values.insert(":gs".to_owned(), s(k));
+        update.push_str(" SET GSI1PK = :gp, GSI1SK = :gs");
+    }
+    (update, cond, values)
 }
 
 fn build_err(e: impl std::fmt::Display) -> StoreError {
@@ -428,8 +438,9 @@ impl DynamoStore {
                 sk,
                 delta,
                 min_result,
+                gsi1,
             } => {
-                let (update, cond, values) = adjust_expr(delta, min_result);
+                let (update, cond, values) = adjust_expr(delta, min_result, gsi1);
                 TransactWriteItem::builder().update(
                     Update::builder()
                         .table_name(&self.table)
@@ -492,8 +503,9 @@ impl DynamoStore {
                 sk,
                 delta,
                 min_result,
+                gsi1,
             } => {
-                let (update, cond, values) = adjust_expr(delta, min_result);
+                let (update, cond, values) = adjust_expr(delta, min_result, gsi1);
                 let res = self
                     .client
                     .update_item()

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::cursor::{Expect, Key};
 use crate::keys::{self, Index, Item};
-use crate::{now, Page, PageRequest, Result, StoreError, TaskDetail};
+use crate::{now, Page, PageRequest, Result, StoreError, TaskCounters, TaskDetail};
 
 /// A write precondition, evaluated atomically with the write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,12 +46,14 @@ pub(crate) enum Op {
         cond: Cond,
     },
     /// Adds `delta` to the numeric `count` of an item (created at 0), failing
-    /// if the result would drop below `min_result`.
+    /// if the result would drop below `min_result`; `gsi1` places the item
+    /// in GSI1 too.
     Adjust {
         pk: String,
         sk: String,
         delta: i64,
         min_result: Option<i64>,
+        gsi1: Option<(String, String)>,
     },
 }
 
@@ -212,7 +214,37 @@ fn task_ops(current: &Task, next: &Task) -> Vec<Op> {
             },
         });
     }
+    ops.extend(counter_ops(Some(current), Some(next)));
     ops
+}
+
+/// The counter adjustments that take the counts from `before` to `after`
+/// (absent: created or deleted), netted so an unchanged counter is not
+/// written: a field edit touches no counter, and a DynamoDB transaction
+/// may not name one item twice.
+fn counter_ops(before: Option<&Task>, after: Option<&Task>) -> Vec<Op> {
+    let mut net: std::collections::BTreeMap<String, i64> = Default::default();
+    for sk in before.map(keys::task_counters).unwrap_or_default() {
+        *net.entry(sk).or_default() -= 1;
+    }
+    for sk in after.map(keys::task_counters).unwrap_or_default() {
+        *net.entry(sk).or_default() += 1;
+    }
+    net.into_iter()
+        .filter(|(_, d)| *d != 0)
+        .map(|(sk, delta)| counter_adjust(sk, delta))
+        .collect()
+}
+
+fn counter_adjust(sk: String, delta: i64) -> Op {
+    let gsi1 = keys::counter_gsi1(&sk);
+    Op::Adjust {
+        pk: keys::COUNTER_PK.into(),
+        sk,
+        delta,
+        min_result: None,
+        gsi1: Some(gsi1),
+    }
 }
 
 async fn write_task<B: Backend>(b: &B, current: &Task, next: Task) -> Result<Task> {
@@ -250,6 +282,7 @@ pub(crate) async fn create_task<B: Backend>(b: &B, new: NewTask) -> Result<Task>
         item: keys::assignment_item(&task, *u),
         cond: Cond::NotExists,
     }));
+    ops.extend(counter_ops(None, Some(&task)));
     b.write(ops).await.map_err(unexpected)?;
     Ok(task)
 }
@@ -375,6 +408,7 @@ pub(crate) async fn delete_task<B: Backend>(b: &B, cur: &Task) -> Result<()> {
         sk: keys::assign_sk(*u),
         cond: Cond::Exists,
     }));
+    ops.extend(counter_ops(Some(cur), None));
     match b.write(ops).await {
         Ok(()) => {}
         Err(WriteError::Condition(_)) => return Err(gone_or_conflict(b, &pk, keys::METADATA).await),
@@ -596,6 +630,7 @@ fn admin_delta(from_counted: bool, to_counted: bool) -> Option<Op> {
         sk: sk.into(),
         delta,
         min_result,
+        gsi1: None,
     })
 }
 
@@ -694,7 +729,8 @@ pub(crate) async fn list_users<B: Backend>(b: &B, page: PageRequest) -> Result<P
         Listing {
             index: Index::Gsi1,
             partition: p,
-            sk: SkCond::Any,
+            // The task counters share the partition, sorted before.
+            sk: SkCond::BeginsWith(keys::PROFILE_GSI1_PREFIX.into()),
             forward: true,
             pk_prefix: "USER#",
             sk_prefix: keys::PROFILE,
@@ -702,6 +738,72 @@ pub(crate) async fn list_users<B: Backend>(b: &B, page: PageRequest) -> Result<P
         &page,
     )
     .await
+}
+
+/// Everyone and every task counter: the `USERS` partition of GSI1 to its
+/// end, one Query per 500 people whatever the number of tasks.
+pub(crate) async fn people_and_counters<B: Backend>(
+    b: &B,
+) -> Result<(Vec<UserProfile>, TaskCounters)> {
+    let (mut people, mut counts) = (Vec::new(), std::collections::BTreeMap::new());
+    let mut start = None;
+    loop {
+        let (items, last) = b
+            .query(Query {
+                index: Index::Gsi1,
+                pk: keys::USERS.to_owned(),
+                sk: SkCond::Any,
+                forward: true,
+                limit: PageRequest::MAX_LIMIT,
+                start,
+            })
+            .await?;
+        for item in &items {
+            if item.pk == keys::COUNTER_PK {
+                let n = item.data.get("count").and_then(|c| c.as_i64());
+                counts.insert(item.sk.clone(), n.unwrap_or(0));
+            } else {
+                people.push(item.entity()?);
+            }
+        }
+        match last {
+            Some(k) => start = Some(k),
+            None => return Ok((people, TaskCounters::from_counts(counts))),
+        }
+    }
+}
+
+/// Recomputes the task counters from the tasks and adjusts each stored
+/// counter by its difference, for a DynamoDB table that held tasks before
+/// counters existed (or to repair one). Adjusting by a difference keeps
+/// writes made between deploy and recount; writes made *during* the
+/// recount can be miscounted, so it is run while nobody writes, and a
+/// second run changes nothing if it was.
+pub(crate) async fn recount_task_counters<B: Backend>(b: &B) -> Result<TaskCounters> {
+    let mut tasks = Vec::new();
+    for s in Status::ALL {
+        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+        loop {
+            let p = list_tasks_by_status(b, *s, page).await?;
+            tasks.extend(p.items);
+            match p.next {
+                Some(c) => page = PageRequest::after(PageRequest::MAX_LIMIT, c),
+                None => break,
+            }
+        }
+    }
+    let truth = TaskCounters::of(&tasks);
+    let (_, stored) = people_and_counters(b).await?;
+    let mut net = truth.counts.clone();
+    for (sk, n) in &stored.counts {
+        *net.entry(sk.clone()).or_default() -= n;
+    }
+    for (sk, delta) in net.into_iter().filter(|(_, d)| *d != 0) {
+        b.write(vec![counter_adjust(sk, delta)])
+            .await
+            .map_err(unexpected)?;
+    }
+    Ok(truth)
 }
 
 pub(crate) async fn profile_by_email<B: Backend>(
@@ -988,6 +1090,14 @@ macro_rules! impl_store {
                 page: $crate::PageRequest,
             ) -> $crate::Result<$crate::Page<domain::UserProfile>> {
                 $crate::engine::list_users(self, page).await
+            }
+            async fn people_and_counters(
+                &self,
+            ) -> $crate::Result<(Vec<domain::UserProfile>, $crate::TaskCounters)> {
+                $crate::engine::people_and_counters(self).await
+            }
+            async fn recount_task_counters(&self) -> $crate::Result<$crate::TaskCounters> {
+                $crate::engine::recount_task_counters(self).await
             }
             async fn profile_by_email(
                 &self,

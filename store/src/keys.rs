@@ -9,6 +9,15 @@
 //! | notification | `USER#uid` | `NOTIF#nid` | | | |
 //! | idempotency marker | `MARKER#key` | `MARKER` | | | |
 //! | admin count | `META` | `ADMIN_COUNT` | | | |
+//! | task counter | `COUNTER` | `TASKS#STATUS#s`, `TASKS#OPEN#UNASSIGNED`, `TASKS#OPEN#USER#uid` | `USERS` / `COUNTER#` + SK | | |
+//!
+//! Task counters are adjusted in the transaction of every task write, so
+//! the dashboard never reads tasks to count them. They sit in the `USERS`
+//! partition of GSI1 (sorting before every `EMAIL#`), so one Query yields
+//! the counters and the names to put on them. A counter's SK is a path of
+//! dimensions (`TASKS#` then `STATUS#s` or `OPEN#…`): a project dimension
+//! is one more segment (`TASKS#PROJECT#pid#STATUS#s`) next to the team-wide
+//! ones, with no change to the existing keys.
 //!
 //! Comment and notification ids are uuid v7, whose text form sorts by
 //! creation time, so `COMMENT#cid` is the `COMMENT#ts#id` of DESIGN.md in
@@ -135,6 +144,35 @@ pub const ACTIVITY_PREFIX: &str = "ACTIVITY#";
 pub const NOTIF_PREFIX: &str = "NOTIF#";
 pub const ASSIGN_PREFIX: &str = "ASSIGN#USER#";
 pub const ADMIN_COUNT: (&str, &str) = ("META", "ADMIN_COUNT");
+pub const COUNTER_PK: &str = "COUNTER";
+pub const COUNTER_GSI1_PREFIX: &str = "COUNTER#";
+pub const PROFILE_GSI1_PREFIX: &str = "EMAIL#";
+pub const STATUS_COUNTER_PREFIX: &str = "TASKS#STATUS#";
+pub const UNASSIGNED_OPEN_COUNTER: &str = "TASKS#OPEN#UNASSIGNED";
+pub const OPEN_ASSIGNEE_COUNTER_PREFIX: &str = "TASKS#OPEN#USER#";
+
+pub fn status_counter(s: domain::Status) -> String {
+    format!("{STATUS_COUNTER_PREFIX}{}", s.as_str())
+}
+pub fn open_assignee_counter(u: UserId) -> String {
+    format!("{OPEN_ASSIGNEE_COUNTER_PREFIX}{u}")
+}
+/// Where a counter sits in GSI1: beside the profiles, before them.
+pub fn counter_gsi1(sk: &str) -> (String, String) {
+    (USERS.to_owned(), format!("{COUNTER_GSI1_PREFIX}{sk}"))
+}
+
+/// The counters a task adds one to while it exists.
+pub fn task_counters(t: &Task) -> Vec<String> {
+    let mut v = vec![status_counter(t.status)];
+    if t.status.is_open() {
+        if t.assignees.is_empty() {
+            v.push(UNASSIGNED_OPEN_COUNTER.to_owned());
+        }
+        v.extend(t.assignees.iter().map(|u| open_assignee_counter(*u)));
+    }
+    v
+}
 
 pub fn task_pk(id: TaskId) -> String {
     format!("TASK#{id}")
@@ -261,7 +299,7 @@ pub fn activity_item(a: &domain::Activity) -> Item {
 pub fn profile_item(p: &UserProfile) -> Item {
     let mut item = Item::new(user_pk(p.id), PROFILE.into(), json(p), p.version);
     item.gsi1pk = Some(USERS.into());
-    item.gsi1sk = Some(format!("EMAIL#{}", p.email));
+    item.gsi1sk = Some(format!("{PROFILE_GSI1_PREFIX}{}", p.email));
     item
 }
 

@@ -124,6 +124,63 @@ pub struct TaskDetail {
     pub comments: Page<Comment>,
 }
 
+/// Counts over every task, kept by each task write in its transaction
+/// (keys in [`keys::task_counters`]): per status, open tasks nobody is
+/// assigned to, and each person's open tasks. Keyed by counter sort key;
+/// zero counts are left out so a recount and the kept counters compare
+/// equal whatever counters once existed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskCounters {
+    pub(crate) counts: std::collections::BTreeMap<String, i64>,
+}
+
+impl TaskCounters {
+    pub(crate) fn from_counts(mut counts: std::collections::BTreeMap<String, i64>) -> Self {
+        counts.retain(|_, n| *n != 0);
+        TaskCounters { counts }
+    }
+
+    /// The counters these tasks add up to: what the kept ones must equal.
+    pub fn of<'a>(tasks: impl IntoIterator<Item = &'a Task>) -> Self {
+        let mut counts = std::collections::BTreeMap::new();
+        for t in tasks {
+            for sk in keys::task_counters(t) {
+                *counts.entry(sk).or_default() += 1;
+            }
+        }
+        Self::from_counts(counts)
+    }
+
+    fn get(&self, sk: &str) -> u32 {
+        self.counts
+            .get(sk)
+            .map_or(0, |n| (*n).clamp(0, u32::MAX as i64) as u32)
+    }
+
+    pub fn status(&self, s: Status) -> u32 {
+        self.get(&keys::status_counter(s))
+    }
+
+    pub fn unassigned_open(&self) -> u32 {
+        self.get(keys::UNASSIGNED_OPEN_COUNTER)
+    }
+
+    /// Each person with open tasks, and how many.
+    pub fn open_by_assignee(&self) -> Vec<(UserId, u32)> {
+        self.counts
+            .iter()
+            .filter_map(|(sk, n)| {
+                let id = sk.strip_prefix(keys::OPEN_ASSIGNEE_COUNTER_PREFIX)?;
+                Some((
+                    UserId::parse(id).ok()?,
+                    (*n).clamp(0, u32::MAX as i64) as u32,
+                ))
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+}
+
 /// Every access pattern of DESIGN.md "Data". The built-in identity
 /// provider's secrets ([`credentials::Credentials`]) come along so one
 /// handle serves the server; on AWS they are simply never called.
@@ -215,6 +272,14 @@ pub trait Store: credentials::Credentials + Send + Sync {
     async fn end_sessions(&self, current: &UserProfile) -> Result<UserProfile>;
     /// Everyone, ordered by email.
     async fn list_users(&self, page: PageRequest) -> Result<Page<UserProfile>>;
+    /// Everyone (as [`Store::list_users`], to the end) and the task
+    /// counters, read together: one Query per 500 people, however many
+    /// tasks there are. What the dashboard counts from.
+    async fn people_and_counters(&self) -> Result<(Vec<UserProfile>, TaskCounters)>;
+    /// Recomputes the task counters from every task and corrects the stored
+    /// ones (see DESIGN.md "Data" and terraform/README.md): for a table that
+    /// held tasks before counters were kept. Run it while nobody writes.
+    async fn recount_task_counters(&self) -> Result<TaskCounters>;
     /// The profile with this (normalized) email, one index read; how SES's
     /// bounce and complaint reports, which name addresses, find a user.
     async fn profile_by_email(&self, email: &domain::Email) -> Result<UserProfile>;

@@ -114,6 +114,29 @@ UPDATE items SET gsi3pk = 'OPEN#' || gsi2pk,
    AND json_extract(data, '$.status') <> 'DONE'
    AND json_extract(data, '$.due') IS NOT NULL;
 "#,
+    // The task counters (keys.rs) for tasks written before they were kept,
+    // counted once; every task write adjusts them from here on. Same keys
+    // as `keys::task_counters`, checked by a test that upgrades a database.
+    r#"
+DELETE FROM items WHERE pk = 'COUNTER';
+INSERT INTO items (pk, sk, gsi1pk, gsi1sk, data, version)
+SELECT 'COUNTER', sk, 'USERS', 'COUNTER#' || sk, json_object('count', n), 1 FROM (
+    SELECT 'TASKS#STATUS#' || json_extract(data, '$.status') AS sk, count(*) AS n
+      FROM items WHERE sk = 'METADATA' AND pk LIKE 'TASK#%'
+     GROUP BY 1
+    UNION ALL
+    SELECT 'TASKS#OPEN#UNASSIGNED', count(*)
+      FROM items WHERE sk = 'METADATA' AND pk LIKE 'TASK#%'
+       AND json_extract(data, '$.status') <> 'DONE'
+       AND coalesce(json_array_length(data, '$.assignees'), 0) = 0
+    UNION ALL
+    SELECT 'TASKS#OPEN#USER#' || a.value, count(*)
+      FROM items, json_each(items.data, '$.assignees') AS a
+     WHERE items.sk = 'METADATA' AND items.pk LIKE 'TASK#%'
+       AND json_extract(items.data, '$.status') <> 'DONE'
+     GROUP BY 1
+) WHERE n > 0;
+"#,
 ];
 
 const READERS: usize = 4;
@@ -540,6 +563,7 @@ fn apply(conn: &mut Connection, ops: Vec<Op>) -> Result<(), WriteError> {
                 sk,
                 delta,
                 min_result,
+                gsi1,
             } => {
                 let old = get_item(&tx, &pk, &sk)?;
                 let count = old
@@ -552,7 +576,11 @@ fn apply(conn: &mut Connection, ops: Vec<Op>) -> Result<(), WriteError> {
                     return Err(WriteError::Condition(Some(i)));
                 }
                 let version = old.as_ref().map_or(1, |o| o.version + 1);
-                let item = Item::new(pk, sk, serde_json::json!({ "count": next }), version);
+                let mut item = Item::new(pk, sk, serde_json::json!({ "count": next }), version);
+                if let Some((p, s)) = gsi1 {
+                    item.gsi1pk = Some(p);
+                    item.gsi1sk = Some(s);
+                }
                 put_item(&tx, &item)?;
                 record_change(&tx, &item.pk, &item.sk, old.as_ref(), Some(&item))?;
             }

@@ -205,6 +205,11 @@ async fn one_request_per_access_pattern() {
         vec!["Query"],
         s.list_users(PageRequest::default())
     );
+    measure!(
+        "people and task counters (GSI1, dashboard)",
+        vec!["Query"],
+        s.people_and_counters()
+    );
     let note = NewNotification {
         user_id: a,
         kind: EventKind::StatusChanged,
@@ -272,4 +277,66 @@ async fn permission_guard_refuses_undeclared_actions() {
         .put_marker("guard-test", time::Duration::hours(1))
         .await
         .unwrap());
+}
+
+/// A table that held tasks before counters were kept (items written as the
+/// old code wrote them: no counter): the recount brings the counters to
+/// what the tasks add up to, keeping a write made after the deploy, and a
+/// second run changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recount_counts_a_table_written_before_counters() {
+    let s = table(None).await;
+    let client = DynamoStore::local_client(&endpoint(), None);
+    let uid = || UserId::from_uuid(uuid::Uuid::now_v7());
+    let (a, b) = (uid(), uid());
+    let mut old = Vec::new();
+    for (i, (st, who)) in [
+        (Status::Open, vec![a, b]),
+        (Status::Open, vec![]),
+        (Status::Blocked, vec![b]),
+        (Status::Done, vec![a]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let t = domain::Task::create(
+            domain::TaskId::from_uuid(uuid::Uuid::now_v7()),
+            NewTask {
+                status: st,
+                title: TaskTitle::parse(&format!("old {i}")).unwrap(),
+                description: None,
+                priority: Priority::Low,
+                due: None,
+                assignees: who,
+                created_by: a,
+            },
+            time::OffsetDateTime::now_utc(),
+        );
+        client
+            .put_item()
+            .table_name(s.table_name())
+            .set_item(Some(
+                store::item_to_attrs(&store::keys::task_item(&t)).unwrap(),
+            ))
+            .send()
+            .await
+            .unwrap();
+        old.push(t);
+    }
+    let (_, none) = s.people_and_counters().await.unwrap();
+    assert_eq!(none, store::TaskCounters::default(), "nothing counted yet");
+    // A write between the deploy and the recount.
+    let moved = s.change_status(&old[0], Status::Done, a).await.unwrap();
+    let truth = store::TaskCounters::of(old[1..].iter().chain([&moved]));
+    assert_eq!(s.recount_task_counters().await.unwrap(), truth);
+    let (_, kept) = s.people_and_counters().await.unwrap();
+    assert_eq!(kept, truth);
+    assert_eq!(
+        (kept.status(Status::Open), kept.status(Status::Done)),
+        (1, 2)
+    );
+    assert_eq!(kept.unassigned_open(), 1);
+    assert_eq!(kept.open_by_assignee(), vec![(b, 1)]);
+    assert_eq!(s.recount_task_counters().await.unwrap(), truth);
+    assert_eq!(s.people_and_counters().await.unwrap().1, truth);
 }

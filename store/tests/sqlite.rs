@@ -35,7 +35,20 @@ async fn change_feed_records_every_change_with_images() {
         .unwrap();
     s.delete_task(&t2).await.unwrap();
 
-    let changes = s.read_changes(0, 100).await.unwrap();
+    let all = s.read_changes(0, 100).await.unwrap();
+    // Counter adjustments are in the feed, as they are in a DynamoDB
+    // stream; the notifier reads only tasks and comments.
+    let counted: Vec<(ChangeEvent, &str)> = all
+        .iter()
+        .filter(|c| c.pk == store::keys::COUNTER_PK)
+        .map(|c| (c.event, c.sk.as_str()))
+        .collect();
+    assert_eq!(counted.len(), 6, "{counted:?}");
+    let changes: Vec<_> = all
+        .iter()
+        .filter(|c| c.pk != store::keys::COUNTER_PK)
+        .cloned()
+        .collect();
     let summary: Vec<(ChangeEvent, &str)> = changes
         .iter()
         .map(|c| (c.event, c.sk.split('#').next().unwrap_or("")))
@@ -68,10 +81,13 @@ async fn change_feed_records_every_change_with_images() {
     s.ack_change(changes[0].seq).await.unwrap();
     s.ack_change(changes[0].seq).await.unwrap(); // idempotent
     let rest = s.read_changes(0, 100).await.unwrap();
-    assert_eq!(rest.len(), changes.len() - 1);
+    assert_eq!(rest.len(), all.len() - 1);
     assert_eq!(rest[0].seq, changes[1].seq);
     let after = s.read_changes(changes[5].seq, 100).await.unwrap();
-    assert_eq!(after.len(), 4);
+    let later = all.iter().filter(|c| c.seq > changes[5].seq).count();
+    assert_eq!(after.len(), later);
+    let later_items = after.iter().filter(|c| c.pk != store::keys::COUNTER_PK);
+    assert_eq!(later_items.count(), 4);
     assert!(matches!(
         s.ack_change(9_999_999).await,
         Err(store::StoreError::NotFound)
@@ -95,6 +111,75 @@ async fn reopening_keeps_data_and_schema_version() {
     assert_eq!(s.integrity_check().await.unwrap(), "ok");
     drop(s);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A database written before task counters were kept: opening it counts
+/// them once, to what the tasks add up to, and writes keep them from there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrading_counts_the_task_counters() {
+    let dir = std::env::temp_dir().join(format!("tasklane-upgrade-{}", uuid::Uuid::now_v7()));
+    let path = dir.join("db.sqlite");
+    let (a, b) = (
+        UserId::from_uuid(uuid::Uuid::now_v7()),
+        UserId::from_uuid(uuid::Uuid::now_v7()),
+    );
+    let every_task = |s: SqliteStore| async move {
+        let mut all = Vec::new();
+        for st in Status::ALL {
+            all.extend(
+                s.list_tasks_by_status(*st, store::PageRequest::first(500))
+                    .await
+                    .unwrap()
+                    .items,
+            );
+        }
+        all
+    };
+    {
+        let s = SqliteStore::open(&path).await.unwrap();
+        for (i, (st, who)) in [
+            (Status::Open, vec![a, b]),
+            (Status::Open, vec![]),
+            (Status::Blocked, vec![b]),
+            (Status::Done, vec![a]),
+            (Status::Done, vec![]),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut t = task(&format!("t{i}"), a);
+            (t.status, t.assignees) = (st, who);
+            s.create_task(t).await.unwrap();
+        }
+    }
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch("DELETE FROM items WHERE pk = 'COUNTER'; PRAGMA user_version = 2;")
+        .unwrap();
+    drop(c);
+
+    let s = SqliteStore::open(&path).await.unwrap();
+    let truth = store::TaskCounters::of(&every_task(s.clone()).await);
+    let (_, kept) = s.people_and_counters().await.unwrap();
+    assert_eq!(kept, truth);
+    assert_eq!(kept.status(Status::Open), 2);
+    assert_eq!(kept.status(Status::Done), 2);
+    assert_eq!(kept.unassigned_open(), 1);
+    let mut load = kept.open_by_assignee();
+    load.sort();
+    let mut want = vec![(a, 1), (b, 2)];
+    want.sort();
+    assert_eq!(load, want);
+    // Counted items are ordinary counters: the next write adjusts them.
+    let open = s
+        .list_tasks_by_status(Status::Open, store::PageRequest::first(10))
+        .await
+        .unwrap()
+        .items;
+    s.change_status(&open[0], Status::Done, a).await.unwrap();
+    let (_, kept) = s.people_and_counters().await.unwrap();
+    assert_eq!(kept, store::TaskCounters::of(&every_task(s.clone()).await));
+    drop(s);
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A database written before the home page's index partitions existed:

@@ -1,49 +1,52 @@
-//! The dashboard's figures from every task.
+//! The dashboard's figures from the task counters and the open tasks due
+//! by the end of "due soon".
 
 use std::collections::HashMap;
 
 use domain::{Status, Task, UserId};
+use store::TaskCounters;
 
 use super::model::{DashboardStats, Workload};
 use crate::team::query::Directory;
 
 /// Counts per status, and for open tasks: overdue, due this week,
 /// unassigned, and each person's open and overdue load (busiest first).
+/// `urgent` is every open task due by the end of "due soon" (the only ones
+/// that can be overdue or due this week); the rest comes from `counters`.
 pub fn stats(
-    columns: &[(Status, Vec<Task>)],
+    counters: &TaskCounters,
+    urgent: &[Task],
     dir: &Directory,
     today: time::Date,
 ) -> DashboardStats {
+    let by_status: Vec<(Status, u32)> = Status::ALL
+        .iter()
+        .map(|s| (*s, counters.status(*s)))
+        .collect();
     let mut d = DashboardStats {
-        total: 0,
-        by_status: Vec::with_capacity(columns.len()),
+        total: by_status.iter().map(|(_, n)| n).sum(),
+        by_status,
         overdue: 0,
         due_this_week: 0,
-        unassigned_open: 0,
+        unassigned_open: counters.unassigned_open(),
         workload: Vec::new(),
     };
-    let mut load: HashMap<UserId, (u32, u32)> = HashMap::new();
-    for (status, tasks) in columns {
-        d.by_status.push((*status, tasks.len() as u32));
-        d.total += tasks.len() as u32;
-        for t in tasks.iter().filter(|t| t.status.is_open()) {
-            let late = t.is_overdue(today);
-            d.overdue += late as u32;
-            d.due_this_week += domain::is_due_this_week(t.due, today) as u32;
-            d.unassigned_open += t.assignees.is_empty() as u32;
-            for u in &t.assignees {
-                let e = load.entry(*u).or_default();
-                e.0 += 1;
-                e.1 += late as u32;
-            }
+    let mut late: HashMap<UserId, u32> = HashMap::new();
+    for t in urgent.iter().filter(|t| t.status.is_open()) {
+        let overdue = t.is_overdue(today);
+        d.overdue += overdue as u32;
+        d.due_this_week += domain::is_due_this_week(t.due, today) as u32;
+        for u in t.assignees.iter().filter(|_| overdue) {
+            *late.entry(*u).or_default() += 1;
         }
     }
-    d.workload = load
+    d.workload = counters
+        .open_by_assignee()
         .into_iter()
-        .map(|(u, (open, overdue))| Workload {
+        .map(|(u, open)| Workload {
             name: dir.name(u),
             open,
-            overdue,
+            overdue: late.get(&u).copied().unwrap_or(0),
         })
         .collect();
     d.workload
@@ -99,32 +102,32 @@ mod tests {
             )
         });
         let dir = Directory::of(people.to_vec());
-        let columns = vec![
-            (
-                Status::Open,
-                vec![
-                    task(1, Status::Open, past, &[2]),
-                    task(2, Status::Open, soon, &[]),
-                ],
-            ),
-            (
-                Status::Blocked,
-                vec![task(3, Status::Blocked, later, &[1, 2])],
-            ),
+        let tasks = vec![
+            task(1, Status::Open, past, &[2]),
+            task(2, Status::Open, soon, &[]),
+            task(3, Status::Blocked, later, &[1, 2]),
             // Done work is never late, and never counted as due.
-            (
-                Status::Done,
-                vec![
-                    task(4, Status::Done, past, &[1]),
-                    task(5, Status::Done, soon, &[]),
-                ],
-            ),
+            task(4, Status::Done, past, &[1]),
+            task(5, Status::Done, soon, &[]),
         ];
-        let d = stats(&columns, &dir, today);
+        // What the store hands over: the counters, and the open tasks due
+        // by the end of "due soon".
+        let urgent: Vec<Task> = tasks
+            .iter()
+            .filter(|t| t.status.is_open() && t.due.is_some_and(|d| d <= today + Duration::days(7)))
+            .cloned()
+            .collect();
+        let d = stats(&TaskCounters::of(&tasks), &urgent, &dir, today);
         assert_eq!(d.total, 5);
         assert_eq!(
             d.by_status,
-            vec![(Status::Open, 2), (Status::Blocked, 1), (Status::Done, 2)]
+            vec![
+                (Status::Open, 2),
+                (Status::InProgress, 0),
+                (Status::Blocked, 1),
+                (Status::InReview, 0),
+                (Status::Done, 2)
+            ]
         );
         assert_eq!((d.overdue, d.due_this_week, d.unassigned_open), (1, 1, 1));
         let load: Vec<(&str, u32, u32)> = d
