@@ -525,11 +525,35 @@ impl DynamoStore {
         }
     }
 
+    /// Every task write adjusts a shared status counter, so two writes to
+    /// different tasks can collide on it: DynamoDB cancels one with
+    /// `TransactionConflict` and no failed condition. That is retried a few
+    /// times after a short, jittered pause; a failed condition never is.
     async fn write_many(&self, ops: Vec<Op>) -> Result<(), WriteError> {
+        const ATTEMPTS: u32 = 4;
+        for attempt in 1.. {
+            match self.transact(ops.clone()).await {
+                Err(Conflicted::Retry) if attempt < ATTEMPTS => {
+                    let jitter = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.subsec_nanos() % 20_000);
+                    let pause = 20_000 * (1 << attempt) + jitter;
+                    tokio::time::sleep(std::time::Duration::from_micros(pause.into())).await;
+                }
+                Err(Conflicted::Retry) => return Err(WriteError::Condition(None)),
+                Err(Conflicted::Done(e)) => return Err(e),
+                Ok(()) => return Ok(()),
+            }
+        }
+        unreachable!("the loop returns by its last attempt")
+    }
+
+    async fn transact(&self, ops: Vec<Op>) -> Result<(), Conflicted> {
         let items = ops
             .into_iter()
             .map(|op| self.transact_item(op))
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()
+            .map_err(|e| Conflicted::Done(e.into()))?;
         let res = self
             .client
             .transact_write_items()
@@ -544,15 +568,25 @@ impl DynamoStore {
                     let failed = reasons
                         .iter()
                         .position(|r| r.code() == Some("ConditionalCheckFailed"));
-                    // Any other cancellation (TransactionConflict: another
-                    // transaction on the same items in flight) is, to the
-                    // caller, a lost race like a stale version.
-                    Err(WriteError::Condition(failed))
+                    let conflict = reasons
+                        .iter()
+                        .any(|r| r.code() == Some("TransactionConflict"));
+                    if failed.is_none() && conflict {
+                        return Err(Conflicted::Retry);
+                    }
+                    // Any other cancellation is, to the caller, a lost race
+                    // like a stale version.
+                    Err(Conflicted::Done(WriteError::Condition(failed)))
                 }
-                _ => Err(WriteError::Store(sdk_err(e))),
+                _ => Err(Conflicted::Done(WriteError::Store(sdk_err(e)))),
             },
         }
     }
+}
+
+enum Conflicted {
+    Retry,
+    Done(WriteError),
 }
 
 fn sk_expression(sk: &SkCond, values: &mut Attrs) -> String {

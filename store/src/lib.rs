@@ -181,6 +181,16 @@ impl TaskCounters {
     }
 }
 
+/// One `counter count` line per counter, for an operator's log.
+impl std::fmt::Display for TaskCounters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (sk, n) in &self.counts {
+            writeln!(f, "{sk} {n}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Every access pattern of DESIGN.md "Data". The built-in identity
 /// provider's secrets ([`credentials::Credentials`]) come along so one
 /// handle serves the server; on AWS they are simply never called.
