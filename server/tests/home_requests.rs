@@ -144,3 +144,84 @@ async fn the_home_page_costs_a_few_requests_whatever_the_data() {
         );
     }
 }
+
+/// The dashboard reads the counters (with the people) and the open tasks
+/// due by the end of "due soon", so its requests do not grow with the
+/// tasks: the same count with a handful and with more than a page (500)
+/// in one column.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_costs_the_same_few_requests_with_few_and_many_tasks() {
+    let endpoint = std::env::var("TASKLANE_MOTO_ENDPOINT")
+        .expect("TASKLANE_MOTO_ENDPOINT is not set: run through scripts/with-moto.sh");
+    let counter = RequestCounter::new();
+    let dynamo = Arc::new(DynamoStore::new(
+        DynamoStore::local_client(&endpoint, Some(counter.clone())),
+        format!("tasklane-dash-{}", uuid::Uuid::now_v7()),
+    ));
+    dynamo.create_table().await.unwrap();
+    let app = TestApp::spawn_on(Some(dynamo.clone())).await;
+    let (ada_jar, ada) = person(&app, &dynamo, "ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (_, mo) = person(&app, &dynamo, "mo@example.com", "Mo", "Member-Pass-42").await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let add = |status, due: Option<i64>, who: Vec<UserId>| {
+        let dynamo = dynamo.clone();
+        async move {
+            dynamo
+                .create_task(NewTask {
+                    status,
+                    title: TaskTitle::parse("Counted").unwrap(),
+                    description: None,
+                    priority: Priority::Low,
+                    due: due.map(|d| today + time::Duration::days(d)),
+                    assignees: who,
+                    created_by: ada,
+                })
+                .await
+                .unwrap()
+        }
+    };
+    add(domain::Status::Open, Some(-2), vec![mo]).await;
+    add(domain::Status::InProgress, Some(3), vec![mo, ada]).await;
+    add(domain::Status::Open, None, vec![]).await;
+    add(domain::Status::Done, Some(-5), vec![ada]).await;
+
+    let mut figures = Vec::new();
+    for round in ["few", "many"] {
+        if round == "many" {
+            // More than a page (500) of one column, none of it open: moto
+            // slows with every item, so this is the fewest that shows it.
+            for _ in 0..501 {
+                add(domain::Status::Done, Some(-30), vec![]).await;
+            }
+        }
+        counter.take();
+        let res = app.post("/api/dashboard", Some(&ada_jar), &[]).await;
+        assert_eq!(res.status(), 200);
+        let d: serde_json::Value = res.json().await.unwrap();
+        let sent = sorted(counter.take());
+        assert!(sent.len() <= 3, "{round}: {sent:?}");
+        assert_eq!(
+            sent,
+            vec!["GetItem".to_owned(), "Query".to_owned(), "Query".to_owned()],
+            "{round}: the caller's profile, people and counters, urgent tasks"
+        );
+        assert_eq!((&d["overdue"], &d["due_this_week"]), (&1.into(), &1.into()));
+        assert_eq!(d["unassigned_open"], 1);
+        let load = serde_json::json!([
+            {"name": "Mo", "open": 2, "overdue": 1},
+            {"name": "Ada", "open": 1, "overdue": 0},
+        ]);
+        assert_eq!(d["workload"], load, "{round}");
+        figures.push((round, d["total"].clone(), sent));
+    }
+    assert_eq!(figures[0].1, 4);
+    assert_eq!(figures[1].1, 505);
+    println!("\n| dashboard on DynamoDB | tasks | requests |\n|---|---|---|");
+    for (round, total, sent) in figures {
+        println!(
+            "| {round} | {total} | {} ({}) |",
+            sent.len(),
+            sent.join(" + ")
+        );
+    }
+}
