@@ -49,6 +49,7 @@ macro_rules! conformance_suite {
             concurrent_conflicting_updates,
             counters_equal_a_recount,
             counters_survive_concurrent_conflicting_writes,
+            the_largest_task_writes_fit_one_transaction,
             credentials_and_session_families
         );
     };
@@ -1465,4 +1466,37 @@ pub async fn counters_survive_concurrent_conflicting_writes(s: Arc<dyn Store>) {
         assert_eq!(winners, 1, "round {round}: one version, one winner");
         assert_counters_recount(&s, &format!("round {round}")).await;
     }
+}
+
+/// A task with the most assignees allowed can be created, moved out of and
+/// back into the open statuses, have every assignee replaced by as many
+/// others, and be deleted: each is one transaction, and on DynamoDB none
+/// may name more than 100 items (domain::MAX_ASSIGNEES is set by this).
+pub async fn the_largest_task_writes_fit_one_transaction(s: Arc<dyn Store>) {
+    let first: Vec<UserId> = (0..domain::MAX_ASSIGNEES).map(|_| user()).collect();
+    let second: Vec<UserId> = (0..domain::MAX_ASSIGNEES).map(|_| user()).collect();
+    let t = s
+        .create_task(new_task("Everyone", &first, Some(date!(2030 - 01 - 02))))
+        .await
+        .expect("created with the most assignees");
+    let t = s
+        .change_status(&t, Status::Done, t.created_by)
+        .await
+        .expect("moved to done");
+    let t = s
+        .change_status(&t, Status::Open, t.created_by)
+        .await
+        .expect("reopened");
+    let t = s
+        .set_assignees(&t, &second, &first, t.created_by)
+        .await
+        .expect("every assignee replaced");
+    let mut want = second.clone();
+    want.sort();
+    assert_eq!(t.assignees, want);
+    let (_, counters) = s.people_and_counters().await.unwrap();
+    assert_eq!(counters, crate::TaskCounters::of([&t]));
+    s.delete_task(&t).await.expect("deleted");
+    let (_, counters) = s.people_and_counters().await.unwrap();
+    assert_eq!(counters, crate::TaskCounters::default());
 }
