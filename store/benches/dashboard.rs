@@ -14,17 +14,9 @@ const USERS: usize = 50;
 const URGENT: usize = 40;
 const SAMPLES: usize = 1_000;
 
-/// A tiny deterministic generator: repeatable figures without a rand crate.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) % n as u64) as usize
-    }
-}
+#[path = "support/lcg.rs"]
+mod lcg;
+use lcg::Lcg;
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
