@@ -77,6 +77,12 @@ impl Ctx {
         Directory::load(self.store()).await
     }
 
+    /// Every label, by id, for chips and forms on this request's views.
+    pub async fn labels(&self) -> Result<crate::labels::query::Labels, AppError> {
+        let all = self.store().list_labels().await?;
+        Ok(crate::labels::query::Labels::new(&all))
+    }
+
     /// A task with its newest `comments` comments, if the caller may do
     /// `action` to it. A malformed id, a missing task and a task the caller
     /// may not see all answer the same 404.

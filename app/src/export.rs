@@ -30,7 +30,9 @@ fn cell(s: &str) -> String {
     }
 }
 
-const HEADER: [&str; 12] = [
+/// New columns go at the end, so spreadsheets built on the old ones keep
+/// working.
+const HEADER: [&str; 16] = [
     "id",
     "title",
     "description",
@@ -43,11 +45,30 @@ const HEADER: [&str; 12] = [
     "created_at",
     "updated_at",
     "version",
+    "checklist_done",
+    "checklist",
+    "repeat",
+    "labels",
 ];
+
+fn names_of(labels: &[crate::labels::LabelView]) -> String {
+    let names: Vec<&str> = labels.iter().map(|l| l.name.as_str()).collect();
+    names.join("; ")
+}
+
+/// "[x] Draft; [ ] Review": readable in a spreadsheet and reversible.
+fn checklist_cell(c: &domain::Checklist) -> String {
+    let items: Vec<String> = c
+        .items()
+        .iter()
+        .map(|i| format!("[{}] {}", if i.done { "x" } else { " " }, i.text))
+        .collect();
+    items.join("; ")
+}
 
 async fn csv_body() -> Result<String, AppError> {
     let ctx = Ctx::allowed(domain::Action::ExportCsv).await?;
-    let dir = ctx.directory().await?;
+    let (dir, labels) = (ctx.directory().await?, ctx.labels().await?);
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(HEADER).map_err(AppError::internal)?;
     for (_, tasks) in all_tasks(ctx.store()).await? {
@@ -75,6 +96,13 @@ async fn csv_body() -> Result<String, AppError> {
                 when(t.created_at),
                 when(t.updated_at),
                 t.version.to_string(),
+                t.checklist
+                    .progress()
+                    .map(|p| format!("{}/{}", p.done, p.total))
+                    .unwrap_or_default(),
+                checklist_cell(&t.checklist),
+                t.recurrence.map(|r| r.describe()).unwrap_or_default(),
+                names_of(&labels.of(&t.labels)),
             ];
             // Every cell, not only the free-text ones: an email address may
             // start with `=` too.

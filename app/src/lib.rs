@@ -29,6 +29,7 @@ pub mod export;
 pub(crate) mod format;
 pub mod home;
 pub mod islands;
+pub mod labels;
 pub mod notifications;
 mod pages;
 #[cfg(feature = "ssr")]
@@ -107,6 +108,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tasks/:id") view=pages::TaskPage ssr=SsrMode::Async />
                     <Route path=path!("/my") view=pages::MyTasksPage ssr=SsrMode::Async />
                     <Route path=path!("/team") view=pages::TeamPage ssr=SsrMode::Async />
+                    <Route path=path!("/labels") view=pages::LabelsPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=pages::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/profile") view=pages::ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/notifications") view=pages::NotificationsPage ssr=SsrMode::Async />

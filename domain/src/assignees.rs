@@ -5,11 +5,13 @@ use crate::model::UserProfile;
 
 /// The most people one task can have, set by DynamoDB's 100 items per
 /// transaction: the largest task write, replacing every assignee with as
-/// many others, names the task, its history entry, each old and each new
-/// assignment, and each of those people's open-task counter: 2 + 4 × 24 =
-/// 98 items. (Labels and checklist items will have to fit beside them or
-/// be written apart.)
-pub const MAX_ASSIGNEES: usize = 24;
+/// many others on a task with the most labels, names the task, its history
+/// entry, each old and each new assignment, each of those people's
+/// open-task counter and each label copy: 2 + 4 × 20 + 10 = 92 items.
+/// Finishing a repeating task writes two tasks (2 × (2 + 20 + 10) + 3
+/// status counters = 67; the people's counters net to nothing). Checklist
+/// items live inside the task item and add none.
+pub const MAX_ASSIGNEES: usize = 20;
 
 /// Why an assignee set was refused. Messages are for the person choosing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -125,10 +127,16 @@ mod tests {
             check_assignees(&[uid(3)], find).unwrap_err().to_string(),
             "User 3 is deactivated and cannot be assigned."
         );
-        let many: Vec<UserId> = (0..25).filter(|n| *n != 3).map(uid).collect();
+        let many: Vec<UserId> = (0..MAX_ASSIGNEES as u8 + 1)
+            .filter(|n| *n != 3)
+            .map(uid)
+            .collect();
         assert_eq!(many.len(), MAX_ASSIGNEES);
         assert!(check_assignees(&many, find).is_ok());
-        let too_many: Vec<UserId> = (0..26).filter(|n| *n != 3).map(uid).collect();
+        let too_many: Vec<UserId> = (0..MAX_ASSIGNEES as u8 + 2)
+            .filter(|n| *n != 3)
+            .map(uid)
+            .collect();
         assert_eq!(
             check_assignees(&too_many, find),
             Err(AssigneeError::TooMany)
@@ -142,6 +150,9 @@ mod tests {
         Task::create(
             crate::TaskId::from_uuid(Uuid::from_u128(1)),
             crate::NewTask {
+                checklist: Default::default(),
+                recurrence: None,
+                labels: Vec::new(),
                 status: crate::Status::Open,
                 title: crate::TaskTitle::parse("t").unwrap(),
                 description: None,

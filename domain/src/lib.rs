@@ -13,17 +13,23 @@
 
 pub mod agenda;
 mod assignees;
+mod checklist;
 pub mod due;
 mod edit;
 mod ids;
+#[macro_use]
 mod model;
+mod labels;
 pub mod policy;
+mod recurrence;
 mod text;
 
 pub use assignees::{check_assignees, AssigneeChange, AssigneeError, MAX_ASSIGNEES};
+pub use checklist::{CheckItem, Checklist, Progress, MAX_CHECKLIST};
 pub use due::{is_due_this_week, is_overdue, parse_due};
 pub use edit::TaskEdit;
-pub use ids::{CommentId, NotificationId, ParseIdError, TaskId, UserId};
+pub use ids::{CommentId, LabelId, NotificationId, ParseIdError, TaskId, UserId};
+pub use labels::{check_labels, Label, LabelColor, Swatch, MAX_DEFINED_LABELS, MAX_LABELS};
 pub use model::{
     Activity, ActivityChange, Comment, DueDate, EventKind, EventPrefs, MailSuppressed,
     NewNotification, NewProfile, NewTask, Notification, NotificationPrefs, ParseEnumError,
@@ -33,7 +39,12 @@ pub use model::{
 pub use policy::{
     authorize, check_transition, Action, Actor, Denied, TaskRelation, TransitionError,
 };
-pub use text::{CommentBody, Description, DisplayName, Email, TaskTitle, ValidationError};
+pub use recurrence::{
+    check_recurrence, weekday_short, Recurrence, RepeatRule, RepeatUnit, Weekdays,
+};
+pub use text::{
+    CheckText, CommentBody, Description, DisplayName, Email, LabelName, TaskTitle, ValidationError,
+};
 
 /// Calendar dates and instants as used on the wire: `YYYY-MM-DD` dates and
 /// RFC 3339 timestamps, so JSON stays readable and sortable.

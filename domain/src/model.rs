@@ -9,7 +9,9 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-use crate::ids::{CommentId, NotificationId, TaskId, UserId};
+use crate::checklist::{Checklist, Progress};
+use crate::ids::{CommentId, LabelId, NotificationId, TaskId, UserId};
+use crate::recurrence::Recurrence;
 use crate::text::{CommentBody, Description, DisplayName, Email, TaskTitle};
 
 /// An enum name that is not one of the allowed values.
@@ -118,6 +120,9 @@ wire_enum!(
         DueDate => "DUE_DATE",
         Status => "STATUS",
         Assignees => "ASSIGNEES",
+        Checklist => "CHECKLIST",
+        Repeat => "REPEAT",
+        Labels => "LABELS",
     }
 );
 
@@ -155,6 +160,18 @@ pub struct Task {
     pub due: Option<Date>,
     #[serde(default)]
     pub assignees: Vec<UserId>,
+    #[serde(default, skip_serializing_if = "Checklist::is_empty")]
+    pub checklist: Checklist,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<Recurrence>,
+    /// Sorted, no duplicates, at most [`crate::MAX_LABELS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<LabelId>,
+    /// The occurrence that finishing this one created. Set in the same
+    /// write as the finish, so reopening and finishing again, or a retry,
+    /// never starts a second one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_occurrence: Option<TaskId>,
     /// When each current assignee was assigned, kept across later writes so
     /// that "newly assigned to you" is one indexed query on the assignment
     /// copies. Absent for assignments made before it was recorded.
@@ -190,6 +207,12 @@ pub struct TaskSummary {
     #[serde(default, with = "crate::serde_fmt::date::option")]
     pub due: Option<Date>,
     pub version: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checklist: Option<Progress>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recurring: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<LabelId>,
     /// On an assignment copy: when this copy's user was assigned.
     #[serde(
         default,
@@ -217,6 +240,12 @@ pub struct NewTask {
     /// (two versions, two activity rows, and a window where it sits in OPEN).
     #[serde(default = "first_status")]
     pub status: Status,
+    #[serde(default)]
+    pub checklist: Checklist,
+    #[serde(default)]
+    pub recurrence: Option<Recurrence>,
+    #[serde(default)]
+    pub labels: Vec<LabelId>,
 }
 
 fn first_status() -> Status {
@@ -244,6 +273,16 @@ pub struct TaskPatch {
         deserialize_with = "present"
     )]
     pub due: Option<Option<DueDate>>,
+    #[serde(default)]
+    pub checklist: Option<Checklist>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub recurrence: Option<Option<Recurrence>>,
+    #[serde(default)]
+    pub labels: Option<Vec<LabelId>>,
 }
 
 /// Distinguishes an explicit `null` ("clear it") from an absent field
@@ -277,6 +316,15 @@ impl TaskPatch {
         if self.due.is_some() {
             out.push(TaskField::DueDate);
         }
+        if self.checklist.is_some() {
+            out.push(TaskField::Checklist);
+        }
+        if self.recurrence.is_some() {
+            out.push(TaskField::Repeat);
+        }
+        if self.labels.is_some() {
+            out.push(TaskField::Labels);
+        }
         out
     }
 
@@ -300,6 +348,15 @@ impl Task {
             due: new.due,
             assigned_at: assignees.iter().map(|u| (*u, now)).collect(),
             assignees,
+            checklist: new.checklist,
+            recurrence: new.due.and(new.recurrence),
+            labels: {
+                let mut l = new.labels;
+                l.sort();
+                l.dedup();
+                l
+            },
+            next_occurrence: None,
             created_by: new.created_by,
             updated_by: None,
             created_at: now,
@@ -316,6 +373,9 @@ impl Task {
             priority: self.priority,
             due: self.due,
             version: self.version,
+            checklist: self.checklist.progress(),
+            recurring: self.recurrence.is_some(),
+            labels: self.labels.clone(),
             assigned_at: None,
         }
     }
@@ -342,8 +402,49 @@ impl Task {
         }
         if let Some(d) = patch.due {
             next.due = d.map(|d| d.0);
+            // A series follows its task's due date unless the same patch
+            // sets the rule itself; a task without a date cannot repeat.
+            next.recurrence = match next.due {
+                Some(due) => next.recurrence.map(|r| r.anchored_at(due)),
+                None => None,
+            };
+        }
+        if let Some(c) = &patch.checklist {
+            next.checklist = c.clone();
+        }
+        if let Some(r) = patch.recurrence {
+            next.recurrence = next.due.and(r);
+        }
+        if let Some(l) = &patch.labels {
+            next.labels = l.clone();
+            next.labels.sort();
+            next.labels.dedup();
         }
         next
+    }
+
+    /// The task that finishing this one creates, with id `id`: same title,
+    /// description, priority, assignees and rule, a fresh checklist, due on
+    /// the series' next date after this one's due date. `None` when the
+    /// task does not repeat, has no date, or already made its successor.
+    pub fn next_occurrence(&self, id: TaskId, by: UserId, now: OffsetDateTime) -> Option<Task> {
+        let (rule, due) = (self.recurrence?, self.due?);
+        if self.next_occurrence.is_some() {
+            return None;
+        }
+        let new = NewTask {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            priority: self.priority,
+            due: Some(rule.next_after(due)?),
+            assignees: self.assignees.clone(),
+            created_by: by,
+            status: Status::Open,
+            checklist: self.checklist.fresh(),
+            recurrence: Some(rule),
+            labels: self.labels.clone(),
+        };
+        Some(Task::create(id, new, now))
     }
 
     /// The next version with another status (policy is checked by the caller
@@ -722,6 +823,15 @@ impl Activity {
                 if old.due != new.due {
                     fields.push(TaskField::DueDate);
                 }
+                if old.checklist != new.checklist {
+                    fields.push(TaskField::Checklist);
+                }
+                if old.recurrence != new.recurrence {
+                    fields.push(TaskField::Repeat);
+                }
+                if old.labels != new.labels {
+                    fields.push(TaskField::Labels);
+                }
                 if !fields.is_empty() {
                     changes.push(ActivityChange::Edited { fields });
                 }
@@ -779,6 +889,9 @@ mod tests {
         Task::create(
             TaskId::from_uuid(Uuid::from_u128(9)),
             NewTask {
+                checklist: Default::default(),
+                recurrence: None,
+                labels: Vec::new(),
                 status: crate::Status::Open,
                 title: TaskTitle::parse("Write docs").unwrap(),
                 description: None,
@@ -802,6 +915,9 @@ mod tests {
     fn a_task_starts_where_it_was_created_and_open_by_default() {
         let t = task();
         let mut new = NewTask {
+            checklist: Default::default(),
+            recurrence: None,
+            labels: Vec::new(),
             status: Status::Blocked,
             title: t.title.clone(),
             description: None,

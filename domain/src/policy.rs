@@ -23,11 +23,16 @@ pub enum Action {
     DeleteTask,
     Assign,
     ChangeStatus,
+    /// Ticking or unticking a checklist item (editing the list itself is
+    /// `EditField(Checklist)`, for admins).
+    TickChecklist,
     Comment,
     ManageRoles,
     ViewDashboard,
     ExportCsv,
     ListUsers,
+    /// Defining, renaming, recolouring and deleting labels.
+    ManageLabels,
     /// Editing a profile or its notification settings.
     EditProfile {
         owner: UserId,
@@ -48,11 +53,13 @@ impl Action {
             Action::DeleteTask,
             Action::Assign,
             Action::ChangeStatus,
+            Action::TickChecklist,
             Action::Comment,
             Action::ManageRoles,
             Action::ViewDashboard,
             Action::ExportCsv,
             Action::ListUsers,
+            Action::ManageLabels,
             Action::EditProfile { owner },
             Action::ReadNotifications { owner },
         ];
@@ -69,11 +76,13 @@ impl Action {
             | Action::ManageRoles
             | Action::ViewDashboard
             | Action::ExportCsv
-            | Action::ListUsers => true,
+            | Action::ListUsers
+            | Action::ManageLabels => true,
             // Members move status through ChangeStatus, never by editing.
             Action::EditField(_) => true,
             Action::ReadTask
             | Action::ChangeStatus
+            | Action::TickChecklist
             | Action::Comment
             | Action::EditProfile { .. }
             | Action::ReadNotifications { .. } => false,
@@ -90,6 +99,7 @@ impl Action {
                 | Action::DeleteTask
                 | Action::Assign
                 | Action::ChangeStatus
+                | Action::TickChecklist
                 | Action::Comment
         )
     }
@@ -216,10 +226,13 @@ mod tests {
         assert_eq!(authorize(m, Action::ReadTask, rel), Ok(()));
         assert_eq!(authorize(m, Action::ChangeStatus, rel), Ok(()));
         assert_eq!(authorize(m, Action::Comment, rel), Ok(()));
-        assert_eq!(
-            authorize(m, Action::EditField(TaskField::Title), rel),
-            Err(Denied::Forbidden)
-        );
+        assert_eq!(authorize(m, Action::TickChecklist, rel), Ok(()));
+        for f in [TaskField::Title, TaskField::Checklist, TaskField::Repeat] {
+            assert_eq!(
+                authorize(m, Action::EditField(f), rel),
+                Err(Denied::Forbidden)
+            );
+        }
         assert_eq!(
             authorize(m, Action::DeleteTask, rel),
             Err(Denied::Forbidden)
@@ -230,7 +243,12 @@ mod tests {
     #[test]
     fn unassigned_task_is_not_found_for_members_even_for_admin_actions() {
         let m = actor(Role::Member, 1);
-        for a in [Action::ReadTask, Action::Comment, Action::DeleteTask] {
+        for a in [
+            Action::ReadTask,
+            Action::Comment,
+            Action::TickChecklist,
+            Action::DeleteTask,
+        ] {
             assert_eq!(
                 authorize(m, a, TaskRelation::NotAssignee),
                 Err(Denied::NotFound)
@@ -248,6 +266,7 @@ mod tests {
             Action::ViewDashboard,
             Action::ExportCsv,
             Action::ListUsers,
+            Action::ManageLabels,
         ] {
             assert_eq!(
                 authorize(m, a, TaskRelation::NoTask),

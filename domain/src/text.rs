@@ -114,6 +114,14 @@ text_type!(
     /// A comment: trimmed, 1–5,000 characters, newlines allowed.
     CommentBody
 );
+text_type!(
+    /// One checklist item: trimmed, 1–200 characters, one line.
+    CheckText
+);
+text_type!(
+    /// A label's name: trimmed, 1–40 characters, one line.
+    LabelName
+);
 
 impl TaskTitle {
     pub const MAX: usize = 200;
@@ -148,6 +156,20 @@ impl CommentBody {
     pub const MAX: usize = 5_000;
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         bounded("comment", raw, Self::MAX, true).map(Self)
+    }
+}
+
+impl LabelName {
+    pub const MAX: usize = 40;
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        bounded("label name", raw, Self::MAX, false).map(Self)
+    }
+}
+
+impl CheckText {
+    pub const MAX: usize = 200;
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        bounded("checklist item", raw, Self::MAX, false).map(Self)
     }
 }
 

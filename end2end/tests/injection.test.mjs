@@ -1,7 +1,8 @@
 // Stored injection in Chromium: breakout payloads for every raw-text
 // context (`</title>`, `</textarea>`, `</script>`, `</style>`), SVG and
 // event-handler forms go into every user-controlled field that reaches a
-// page (task titles, descriptions, comments, display names); every page
+// page (task titles, descriptions, checklist items, comments, display
+// names); every page
 // that shows them is opened with JavaScript on and off, and no injected
 // script may run while the text shows literally.
 import { test, before, after } from "node:test";
@@ -14,6 +15,9 @@ const TITLE = `</title><script>${mark("title")}</script><img src=x onerror="${ma
 const DESC = `</textarea><script>${mark("desc")}</script><svg onload="${mark("desc-svg")}"></style><img src=x onerror="${mark("desc-img")}">`;
 const COMMENT = `</script><script>${mark("comment")}</script><svg/onload=${mark("comment-svg")}>`;
 const NAME = `</style><script>${mark("name")}</script>`;
+// A label name holds at most 40 characters: a breakout with a handler fits.
+const LABEL = "</title><img src=x onerror=__pwned=1>";
+const CHECK = [`</textarea><script>${mark("check")}</script>`, `<img src=x onerror="${mark("check-img")}">`];
 const ADMIN = { email: "ada@example.com", name: `Ada ${NAME}`.slice(0, 100), password: "Correct-Horse-9" };
 const MEMBER = { email: "mo@example.com", name: `Mo <img src=x onerror="${mark("member")}">`.slice(0, 100), password: "Member-Pass-42" };
 
@@ -40,11 +44,18 @@ test("hostile titles, descriptions, comments and names stay text on every page, 
   const adminCtx = await browser.newContext();
   const admin = await adminCtx.newPage();
   await signIn(server, admin, ADMIN.email, ADMIN.password);
+  await admin.goto(server.url + "/labels");
+  await waitHydrated(admin);
+  await admin.fill("#l-name", LABEL);
+  await admin.click('[data-testid="label-create"] button[type="submit"]');
+  await admin.waitForSelector('[data-testid="label"]');
   await admin.goto(server.url + "/tasks/new");
   await waitHydrated(admin);
+  await admin.locator('[data-testid="label-picker"] input').check();
   await admin.fill("#n-title", TITLE);
   await admin.fill("#n-desc", DESC);
-  await admin.getByLabel("Mo", { exact: false }).check();
+  await admin.fill("#n-checklist", CHECK.join("\n"));
+  await admin.getByLabel("mo@example.com", { exact: false }).check();
   await Promise.all([admin.waitForURL(/\/tasks\/[0-9a-f-]{36}$/), admin.click('[data-testid="create-form"] button[type="submit"]')]);
   const taskUrl = admin.url();
   await admin.waitForSelector('[data-testid="task-title"]');
@@ -72,7 +83,7 @@ test("hostile titles, descriptions, comments and names stay text on every page, 
     await signIn(server, m, MEMBER.email, MEMBER.password);
     for (const [page, path] of [
       [a, "/"], [a, new URL(taskUrl).pathname], [a, "/board"], [a, "/my"], [a, "/dashboard"], [a, "/team"],
-      [a, "/notifications"], [a, "/profile"], [m, "/"], [m, new URL(taskUrl).pathname], [m, "/board"], [m, "/my"],
+      [a, "/notifications"], [a, "/profile"], [a, "/labels"], [m, "/"], [m, new URL(taskUrl).pathname], [m, "/board"], [m, "/my"],
       [m, "/notifications"], [m, "/profile"],
     ]) {
       await page.goto(server.url + path);
@@ -86,7 +97,14 @@ test("hostile titles, descriptions, comments and names stay text on every page, 
     assert.equal(await a.title(), `${TITLE} · tasklane`, "the title shows literally");
     assert.equal((await a.textContent('[data-testid="task-title"]')).trim(), TITLE);
     assert.equal(await a.inputValue("#e-desc"), DESC, "the description edits literally");
+    assert.equal(await a.inputValue("#e-checklist"), CHECK.join("\n"), "the checklist edits literally");
+    assert.deepEqual(
+      (await a.locator('[data-testid="check-item"] .text').allTextContents()).map((t) => t.trim()),
+      CHECK,
+      "checklist items show literally",
+    );
     assert.match(await a.textContent('[data-testid="task-detail"]'), /<\/script><script>/);
+    assert.equal((await a.textContent('[data-testid="task-labels"]')).trim(), LABEL, "the label name shows literally");
     await a.goto(server.url + "/team");
     assert.match(await a.textContent('[data-testid="team"]'), /<\/style><script>/);
     await assertInert(a, "/team again");

@@ -299,7 +299,7 @@ test("CSV export has every task with assignees, for admins only", async () => {
   assert.equal(res.status(), 200);
   assert.match(res.headers()["content-type"], /^text\/csv/);
   const lines = (await res.text()).trim().split("\n");
-  assert.equal(lines[0], "id,title,description,status,priority,due,assignees,assignee_emails,created_by,created_at,updated_at,version");
+  assert.equal(lines[0], "id,title,description,status,priority,due,assignees,assignee_emails,created_by,created_at,updated_at,version,checklist_done,checklist,repeat,labels");
   assert.equal(lines.length, 5);
   assert.ok(lines.some((l) => l.includes("Write the user docs") && l.includes("Mo Member; Olu Other")));
   const denied = await member.page.request.get(server.url + "/export/tasks.csv");

@@ -86,6 +86,9 @@ async fn run(durability: Durability) -> Result<(), Box<dyn std::error::Error>> {
         let t0 = Instant::now();
         store
             .create_task(NewTask {
+                checklist: Default::default(),
+                recurrence: None,
+                labels: Vec::new(),
                 status: domain::Status::Open,
                 title: TaskTitle::parse(&format!("Latency task {i}"))?,
                 description: None,

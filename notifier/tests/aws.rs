@@ -405,6 +405,9 @@ async fn assignment_flows_from_stream_to_sns_to_ses_exactly_once() {
     let task = w
         .store
         .create_task(NewTask {
+            checklist: Default::default(),
+            recurrence: None,
+            labels: Vec::new(),
             status: domain::Status::Open,
             title: title("Ship the release"),
             description: None,
@@ -587,6 +590,9 @@ async fn bounces_and_complaints_stop_email_to_that_person_only() {
     let task = w
         .store
         .create_task(NewTask {
+            checklist: Default::default(),
+            recurrence: None,
+            labels: Vec::new(),
             status: domain::Status::Open,
             title: title("Rotate the keys"),
             description: None,
@@ -634,6 +640,9 @@ async fn ses_failure_fails_the_handler_and_the_retry_delivers_once() {
     let task = w
         .store
         .create_task(NewTask {
+            checklist: Default::default(),
+            recurrence: None,
+            labels: Vec::new(),
             status: domain::Status::Open,
             title: title("Fix the build"),
             description: None,
@@ -696,6 +705,9 @@ async fn reminders_publish_once_per_task_per_day() {
     let now = OffsetDateTime::now_utc();
     let today = now.date();
     let mk = |name: &str, due: Option<time::Date>| NewTask {
+        checklist: Default::default(),
+        recurrence: None,
+        labels: Vec::new(),
         status: domain::Status::Open,
         title: title(name),
         description: None,
@@ -914,6 +926,9 @@ fn due_of(i: usize, today: time::Date) -> (time::Date, EventKind) {
 
 fn load_task(i: usize, creator: UserId, due: time::Date) -> NewTask {
     NewTask {
+        checklist: Default::default(),
+        recurrence: None,
+        labels: Vec::new(),
         status: domain::Status::Open,
         title: title(&format!("Reminder load {i}")),
         description: None,
@@ -1076,6 +1091,9 @@ async fn reminders_5000_due_tasks_each_get_one_reminder_of_their_kind() {
     ] {
         w.store
             .create_task(NewTask {
+                checklist: Default::default(),
+                recurrence: None,
+                labels: Vec::new(),
                 status: domain::Status::Open,
                 title: title(name),
                 description: None,

@@ -86,6 +86,9 @@ impl Env {
     async fn task(&self, title: &str, assignees: &[&UserProfile], by: &UserProfile) -> Task {
         self.store
             .create_task(NewTask {
+                checklist: Default::default(),
+                recurrence: None,
+                labels: Vec::new(),
                 status: domain::Status::Open,
                 title: TaskTitle::parse(title).unwrap(),
                 description: None,

@@ -23,6 +23,9 @@ const CY: u128 = 4;
 
 fn task(assignees: &[u128]) -> Task {
     let new = NewTask {
+        checklist: Default::default(),
+        recurrence: None,
+        labels: Vec::new(),
         status: domain::Status::Open,
         title: TaskTitle::parse("Ship the <b>release</b> & notes").unwrap(),
         description: None,

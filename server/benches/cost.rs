@@ -1007,6 +1007,9 @@ impl World {
             (Status::Done, Some(-40)),
         ];
         let new_task = |k: usize, i: usize, user: UserId, admin: UserId| NewTask {
+            checklist: Default::default(),
+            recurrence: None,
+            labels: Vec::new(),
             status: domain::Status::Open,
             title: TaskTitle::parse(&format!("Task {k} of person {i}")).unwrap(),
             description: Some(

@@ -72,6 +72,9 @@ async fn the_home_page_costs_a_few_requests_whatever_the_data() {
         };
         dynamo
             .create_task(NewTask {
+                checklist: Default::default(),
+                recurrence: None,
+                labels: Vec::new(),
                 status: domain::Status::Open,
                 title: TaskTitle::parse(&format!("Task {i:02}")).unwrap(),
                 description: None,
@@ -86,6 +89,9 @@ async fn the_home_page_costs_a_few_requests_whatever_the_data() {
     for i in 0..12 {
         dynamo
             .create_task(NewTask {
+                checklist: Default::default(),
+                recurrence: None,
+                labels: Vec::new(),
                 status: domain::Status::Open,
                 title: TaskTitle::parse(&format!("Olu's {i}")).unwrap(),
                 description: None,
@@ -168,6 +174,9 @@ async fn the_dashboard_costs_the_same_few_requests_with_few_and_many_tasks() {
         async move {
             dynamo
                 .create_task(NewTask {
+                    checklist: Default::default(),
+                    recurrence: None,
+                    labels: Vec::new(),
                     status,
                     title: TaskTitle::parse("Counted").unwrap(),
                     description: None,

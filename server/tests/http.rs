@@ -577,6 +577,9 @@ async fn pages_answer_with_their_errors_status() {
     let hidden = app
         .store
         .create_task(domain::NewTask {
+            checklist: Default::default(),
+            recurrence: None,
+            labels: Vec::new(),
             status: domain::Status::Open,
             title: domain::TaskTitle::parse("Hidden plan").unwrap(),
             description: None,
@@ -1472,6 +1475,9 @@ async fn seed(
     let today = time::OffsetDateTime::now_utc().date();
     app.store
         .create_task(domain::NewTask {
+            checklist: Default::default(),
+            recurrence: None,
+            labels: Vec::new(),
             status: domain::Status::Open,
             title: domain::TaskTitle::parse(title).unwrap(),
             description: None,
@@ -1896,4 +1902,393 @@ async fn quick_add_creates_in_the_column_and_returns_to_the_board() {
         );
     }
     assert!(!html(member).await.contains("quick-add"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checklists_tick_and_repeating_tasks_come_back_through_the_forms() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (member, mo) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    let create = |extra: &[(&'static str, &str)]| {
+        let mut form = vec![
+            ("title", "Weekly report".to_owned()),
+            ("priority", "HIGH".to_owned()),
+            ("assignees[]", mo.to_string()),
+        ];
+        form.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        let app = &app;
+        let admin = admin.clone();
+        async move { app.post("/api/tasks/create", Some(&admin), &form).await }
+    };
+
+    // Refusals first: each is a clear 400 and creates nothing.
+    let fifty_one: String = (0..=domain::MAX_CHECKLIST)
+        .map(|i| format!("step {i}\n"))
+        .collect();
+    for (what, extra) in [
+        ("a repeat without a due date", vec![("repeat", "WEEKS")]),
+        (
+            "an unknown unit",
+            vec![("due", "2031-01-01"), ("repeat", "HOURS")],
+        ),
+        (
+            "every 0",
+            vec![("due", "2031-01-01"), ("repeat", "DAYS"), ("every", "0")],
+        ),
+        (
+            "every 13 months",
+            vec![("due", "2031-01-01"), ("repeat", "MONTHS"), ("every", "13")],
+        ),
+        (
+            "a weekday past Sunday",
+            vec![
+                ("due", "2031-01-01"),
+                ("repeat", "WEEKS"),
+                ("weekdays[]", "7"),
+            ],
+        ),
+        (
+            "51 checklist items",
+            vec![("checklist", fifty_one.as_str())],
+        ),
+        ("a control character", vec![("checklist", "ok\u{7}")]),
+    ] {
+        let res = create(&extra).await;
+        assert_eq!(res.status(), 400, "{what}");
+        let body = res.text().await.unwrap();
+        assert!(
+            !body.contains("panic") && !body.contains("at src/"),
+            "{what}: {body}"
+        );
+    }
+    let board: serde_json::Value = app
+        .post("/api/tasks/board", Some(&admin), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(board["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["cards"].as_array().unwrap().is_empty()));
+
+    // Due on Wednesday 2031-01-01, every week on Wednesday and Friday.
+    let res = create(&[
+        ("due", "2031-01-01"),
+        ("checklist", "Collect figures\n\n  Write summary  \n"),
+        ("repeat", "WEEKS"),
+        ("every", "1"),
+        ("weekdays[]", "2"),
+        ("weekdays[]", "4"),
+    ])
+    .await;
+    assert_eq!(res.status(), 200);
+    let id: String = res.json().await.unwrap();
+    let get = |id: String, jar: String| {
+        let app = &app;
+        async move {
+            let v: serde_json::Value = app
+                .post("/api/tasks/get", Some(&jar), &[("id", id)])
+                .await
+                .json()
+                .await
+                .unwrap();
+            v
+        }
+    };
+    let task = get(id.clone(), member.clone()).await;
+    assert_eq!(task["repeat"]["text"], "Every week on Wed, Fri");
+    assert_eq!(task["checklist"].as_array().unwrap().len(), 2);
+    assert_eq!(task["checklist"][1]["text"], "Write summary");
+
+    // The assigned member ticks; a second tick from the same version is a
+    // conflict; an item that does not exist is a 400.
+    let tick = |version: &str, index: &str| {
+        let form = [
+            ("id", id.clone()),
+            ("version", version.to_owned()),
+            ("index", index.to_owned()),
+            ("done", "true".to_owned()),
+        ];
+        let (app, member) = (&app, member.clone());
+        async move { app.post("/api/tasks/check", Some(&member), &form).await }
+    };
+    assert_eq!(tick("1", "0").await.status(), 200);
+    assert_eq!(tick("1", "1").await.status(), 409);
+    assert_eq!(tick("2", "7").await.status(), 400);
+    let mine: serde_json::Value = app
+        .post("/api/tasks/mine", Some(&member), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["cards"][0]["progress"], serde_json::json!([1, 2]));
+    assert_eq!(mine["cards"][0]["recurring"], true);
+
+    // The member finishes it along the workflow: the next occurrence is
+    // due Friday, with a fresh checklist, and is on the member's list.
+    for (version, status) in [("2", "IN_PROGRESS"), ("3", "IN_REVIEW"), ("4", "DONE")] {
+        let res = app
+            .post(
+                "/api/tasks/status",
+                Some(&member),
+                &[
+                    ("id", id.clone()),
+                    ("version", version.into()),
+                    ("status", status.into()),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{status}");
+    }
+    let done = get(id.clone(), member.clone()).await;
+    let next_id = done["next_occurrence"]
+        .as_str()
+        .expect("a next occurrence")
+        .to_owned();
+    let next = get(next_id.clone(), member.clone()).await;
+    assert_eq!(
+        (next["due"].as_str(), next["status"].as_str()),
+        (Some("2031-01-03"), Some("OPEN"))
+    );
+    assert!(next["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["done"] == false));
+    let mine: serde_json::Value = app
+        .post("/api/tasks/mine", Some(&member), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(mine["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == next_id.as_str()));
+
+    // The admin stops the series on the new one: finishing it makes none.
+    let res = app
+        .post(
+            "/api/tasks/update",
+            Some(&admin),
+            &[
+                ("id", next_id.clone()),
+                ("version", "1".into()),
+                ("title", "Weekly report".into()),
+                ("priority", "HIGH".into()),
+                ("due", "2031-01-03".into()),
+                ("checklist", "Collect figures\nWrite summary".into()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post(
+            "/api/tasks/status",
+            Some(&admin),
+            &[
+                ("id", next_id.clone()),
+                ("version", "2".into()),
+                ("status", "DONE".into()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let last = get(next_id, admin.clone()).await;
+    assert_eq!(last["repeat"], serde_json::Value::Null);
+    assert_eq!(last["next_occurrence"], serde_json::Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn labels_are_managed_by_admins_and_filter_the_board() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (member, mo) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    let list = |jar: String| {
+        let app = &app;
+        async move {
+            let v: serde_json::Value = app
+                .post("/api/labels/list", Some(&jar), &[])
+                .await
+                .json()
+                .await
+                .unwrap();
+            v["labels"].as_array().unwrap().clone()
+        }
+    };
+    let hostile = "</title><script>alert(1)</script>";
+    for (name, color, status) in [
+        ("Bug", "RED", 200),
+        (hostile, "TEAL", 200),
+        ("", "RED", 400),
+        (&"x".repeat(41), "RED", 400),
+        ("Nope", "#ff0000", 400),
+        ("Nope", "red; background:url(x)", 400),
+    ] {
+        let res = app
+            .post(
+                "/api/labels/create",
+                Some(&admin),
+                &[("name", name.to_owned()), ("color", color.to_owned())],
+            )
+            .await;
+        assert_eq!(res.status(), status, "{name} {color}");
+    }
+    let res = app
+        .post(
+            "/api/labels/create",
+            Some(&member),
+            &[("name", "Mine".into()), ("color", "RED".into())],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    let labels = list(member.clone()).await;
+    assert_eq!(labels.len(), 2, "{labels:?}");
+    let bug = labels.iter().find(|l| l["name"] == "Bug").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let odd = labels.iter().find(|l| l["name"] == hostile).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(labels[0]["class"], "label-red");
+
+    // Tasks carry labels from the form; an unknown id is a 400.
+    let create = |title: &str, labels: Vec<String>| {
+        let mut form = vec![
+            ("title", title.to_owned()),
+            ("priority", "MEDIUM".to_owned()),
+            ("assignees[]", mo.to_string()),
+        ];
+        form.extend(labels.into_iter().map(|l| ("labels[]", l)));
+        let (app, admin) = (&app, admin.clone());
+        async move { app.post("/api/tasks/create", Some(&admin), &form).await }
+    };
+    assert_eq!(
+        create("Crash", vec![bug.clone(), odd.clone()])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(create("Polish", vec![odd.clone()]).await.status(), 200);
+    assert_eq!(create("Plain", vec![]).await.status(), 200);
+    let unknown = "0190b2a4-0000-7000-8000-000000000000".to_owned();
+    assert_eq!(create("Ghost", vec![unknown]).await.status(), 400);
+    assert_eq!(
+        create("Garbage", vec!["not-an-id".into()]).await.status(),
+        400
+    );
+
+    // The board filtered by a label, for the admin (label index) and the
+    // member (their own rows) alike; chips come with the cards.
+    for jar in [&admin, &member] {
+        let board: serde_json::Value = app
+            .post(
+                "/api/tasks/board",
+                Some(jar),
+                &[("query[label]", bug.clone())],
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let cards: Vec<_> = board["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["cards"].as_array().unwrap().clone())
+            .collect();
+        assert_eq!(cards.len(), 1, "{board}");
+        assert_eq!(cards[0]["title"], "Crash");
+        let chips: Vec<_> = cards[0]["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(chips, ["Bug", hostile]);
+    }
+    let res = app
+        .post(
+            "/api/tasks/board",
+            Some(&admin),
+            &[("query[label]", "junk".into())],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+
+    // The board page shows the hostile name as text, never as markup.
+    let html = app
+        .client
+        .get(app.url("/board"))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("<script>alert(1)"), "label name injected");
+    assert!(html.contains("&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
+
+    // Renaming is version-checked; deleting leaves tasks readable and the
+    // chip gone.
+    let bug_v = |labels: &[serde_json::Value]| {
+        labels
+            .iter()
+            .find(|l| l["id"] == bug.as_str())
+            .map(|l| l["version"].to_string())
+    };
+    let v1 = bug_v(&list(admin.clone()).await).unwrap();
+    let rename = |version: String| {
+        let form = [
+            ("id", bug.clone()),
+            ("version", version),
+            ("name", "Defect".into()),
+            ("color", "ORANGE".into()),
+        ];
+        let (app, admin) = (&app, admin.clone());
+        async move { app.post("/api/labels/update", Some(&admin), &form).await }
+    };
+    assert_eq!(rename(v1.clone()).await.status(), 200);
+    assert_eq!(rename(v1).await.status(), 409);
+    let v2 = bug_v(&list(admin.clone()).await).unwrap();
+    let res = app
+        .post(
+            "/api/labels/delete",
+            Some(&member),
+            &[("id", bug.clone()), ("version", v2.clone())],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    let res = app
+        .post(
+            "/api/labels/delete",
+            Some(&admin),
+            &[("id", bug.clone()), ("version", v2)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let mine: serde_json::Value = app
+        .post("/api/tasks/board", Some(&member), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let crash = mine["columns"][0]["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == "Crash")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        crash["labels"].as_array().unwrap().len(),
+        1,
+        "the deleted label's chip is gone"
+    );
 }

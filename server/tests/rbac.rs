@@ -114,6 +114,71 @@ fn cases() -> Vec<Case> {
             no_leak: false,
         },
         Case {
+            name: "tick a checklist item",
+            get: false,
+            path: "/api/tasks/check",
+            form: |i| {
+                vec![
+                    ("id", i.task.clone()),
+                    ("version", v("1")),
+                    ("index", v("1")),
+                    ("done", v("true")),
+                ]
+            },
+            expect: TASK_MEMBER_WRITE,
+            no_leak: false,
+        },
+        Case {
+            name: "edit the checklist and repeat",
+            get: false,
+            path: "/api/tasks/update",
+            form: |i| {
+                vec![
+                    ("id", i.task.clone()),
+                    ("version", v("1")),
+                    ("title", v("Renamed")),
+                    ("priority", v("LOW")),
+                    ("due", v("2031-01-06")),
+                    ("checklist", v("Only this")),
+                    ("repeat", v("WEEKS")),
+                    ("every", v("2")),
+                ]
+            },
+            expect: TASK_ADMIN,
+            no_leak: false,
+        },
+        Case {
+            name: "list labels",
+            get: false,
+            path: "/api/labels/list",
+            form: |_| vec![],
+            expect: SIGNED_IN,
+            no_leak: false,
+        },
+        Case {
+            name: "create a label",
+            get: false,
+            path: "/api/labels/create",
+            form: |_| vec![("name", v("Urgent")), ("color", v("RED"))],
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
+            name: "rename a label that does not exist",
+            get: false,
+            path: "/api/labels/update",
+            form: |_| {
+                vec![
+                    ("id", v("0190b2a4-0000-7000-8000-000000000000")),
+                    ("version", v("1")),
+                    ("name", v("Renamed")),
+                    ("color", v("RED")),
+                ]
+            },
+            expect: [Deny(401), Deny(403), Deny(403), Deny(404)],
+            no_leak: false,
+        },
+        Case {
             name: "move task",
             get: false,
             path: "/api/tasks/status",
@@ -358,6 +423,10 @@ async fn every_server_function_by_every_kind_of_caller() {
             let task = app
                 .store
                 .create_task(NewTask {
+                    checklist: domain::Checklist::from_lines("One\nTwo", &Default::default())
+                        .unwrap(),
+                    recurrence: None,
+                    labels: Vec::new(),
                     status: domain::Status::Open,
                     title: TaskTitle::parse(&title).unwrap(),
                     description: None,
@@ -474,6 +543,9 @@ async fn the_home_pages_unassigned_list_by_every_kind_of_caller() {
     let title = format!("{HIDDEN}: nobody's");
     app.store
         .create_task(NewTask {
+            checklist: Default::default(),
+            recurrence: None,
+            labels: Vec::new(),
             status: domain::Status::Open,
             title: TaskTitle::parse(&title).unwrap(),
             description: None,

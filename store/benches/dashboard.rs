@@ -77,6 +77,9 @@ fn main() {
                 }
                 store
                     .create_task(NewTask {
+                        checklist: Default::default(),
+                        recurrence: None,
+                        labels: Vec::new(),
                         status,
                         title: TaskTitle::parse(&format!("Task {seeded}")).unwrap(),
                         description: None,

@@ -57,6 +57,9 @@ fn main() {
                 .then(|| time::Date::from_ordinal_date(2030, 1 + rng.next(365) as u16).unwrap());
             let t = store
                 .create_task(NewTask {
+                    checklist: Default::default(),
+                    recurrence: None,
+                    labels: Vec::new(),
                     status: domain::Status::Open,
                     title: TaskTitle::parse(&format!("Task {i}")).unwrap(),
                     description: None,

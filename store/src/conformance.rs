@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use domain::{
-    CommentBody, Description, DisplayName, Email, EventKind, NewNotification, NewProfile, NewTask,
-    Priority, ProfilePatch, Role, Status, TaskPatch, TaskTitle, UserId,
+    Checklist, CommentBody, Description, DisplayName, Email, EventKind, NewNotification,
+    NewProfile, NewTask, Priority, ProfilePatch, Role, Status, TaskPatch, TaskTitle, UserId,
 };
 use time::macros::date;
 use time::{Date, Duration};
@@ -50,6 +50,11 @@ macro_rules! conformance_suite {
             counters_equal_a_recount,
             counters_survive_concurrent_conflicting_writes,
             the_largest_task_writes_fit_one_transaction,
+            checklists_are_kept_ticked_and_summarised,
+            finishing_a_repeating_task_creates_the_next_once,
+            a_repeat_removed_midway_creates_nothing,
+            labels_are_defined_renamed_and_deleted,
+            tasks_by_label_follow_status_due_and_edits,
             credentials_and_session_families
         );
     };
@@ -74,6 +79,9 @@ fn title(s: &str) -> TaskTitle {
 
 fn new_task(name: &str, assignees: &[UserId], due: Option<Date>) -> NewTask {
     NewTask {
+        checklist: Default::default(),
+        recurrence: None,
+        labels: Vec::new(),
         status: domain::Status::Open,
         title: title(name),
         description: Description::parse_optional("details").expect("valid"),
@@ -177,6 +185,7 @@ pub async fn update_task_is_version_checked(s: Arc<dyn Store>) {
         description: Some(None),
         priority: Some(Priority::Urgent),
         due: Some(None),
+        ..Default::default()
     };
     let t2 = s.update_task(&t, &patch, t.created_by).await.unwrap();
     assert_eq!(t2.updated_by, Some(t.created_by), "the actor is recorded");
@@ -1475,10 +1484,22 @@ pub async fn counters_survive_concurrent_conflicting_writes(s: Arc<dyn Store>) {
 pub async fn the_largest_task_writes_fit_one_transaction(s: Arc<dyn Store>) {
     let first: Vec<UserId> = (0..domain::MAX_ASSIGNEES).map(|_| user()).collect();
     let second: Vec<UserId> = (0..domain::MAX_ASSIGNEES).map(|_| user()).collect();
+    let mut labels = Vec::new();
+    for i in 0..domain::MAX_LABELS {
+        let name = domain::LabelName::parse(&format!("label {i}")).unwrap();
+        labels.push(
+            s.create_label(name, domain::LabelColor::Blue)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let mut new = new_task("Everyone", &first, Some(date!(2030 - 01 - 02)));
+    new.labels = labels.clone();
     let t = s
-        .create_task(new_task("Everyone", &first, Some(date!(2030 - 01 - 02))))
+        .create_task(new)
         .await
-        .expect("created with the most assignees");
+        .expect("created with the most assignees and labels");
     let t = s
         .change_status(&t, Status::Done, t.created_by)
         .await
@@ -1499,4 +1520,334 @@ pub async fn the_largest_task_writes_fit_one_transaction(s: Arc<dyn Store>) {
     s.delete_task(&t).await.expect("deleted");
     let (_, counters) = s.people_and_counters().await.unwrap();
     assert_eq!(counters, crate::TaskCounters::default());
+
+    // Finishing a repeating task with the most assignees and a full
+    // checklist also writes its next occurrence in the same transaction.
+    let lines: String = (0..domain::MAX_CHECKLIST)
+        .map(|i| format!("step {i}\n"))
+        .collect();
+    let mut new = new_task("Everyone, weekly", &first, Some(date!(2030 - 01 - 02)));
+    new.labels = labels;
+    new.checklist = Checklist::from_lines(&lines, &Checklist::default()).unwrap();
+    new.recurrence = Some(weekly(date!(2030 - 01 - 02)));
+    let t = s.create_task(new).await.expect("repeating task created");
+    let done = s
+        .change_status(&t, Status::Done, t.created_by)
+        .await
+        .expect("finished with its next occurrence");
+    let next = s
+        .get_task(done.next_occurrence.unwrap(), 1)
+        .await
+        .unwrap()
+        .task;
+    assert_eq!(next.assignees.len(), domain::MAX_ASSIGNEES);
+    let (_, counters) = s.people_and_counters().await.unwrap();
+    assert_eq!(counters, crate::TaskCounters::of([&done, &next]));
+}
+
+fn weekly(anchor: Date) -> domain::Recurrence {
+    domain::Recurrence::new(
+        1,
+        domain::RepeatUnit::Weeks,
+        domain::Weekdays::default(),
+        anchor,
+    )
+    .expect("valid rule")
+}
+
+/// Every task in every status, to count occurrences of a series.
+async fn all_tasks(s: &Arc<dyn Store>) -> Vec<domain::Task> {
+    let mut out = Vec::new();
+    for st in Status::ALL {
+        out.extend(collect(100, |p| s.list_tasks_by_status(*st, p)).await);
+    }
+    out
+}
+
+pub async fn labels_are_defined_renamed_and_deleted(s: Arc<dyn Store>) {
+    use domain::{LabelColor, LabelName};
+    let name = |n: &str| LabelName::parse(n).unwrap();
+    let bug = s.create_label(name("Bug"), LabelColor::Red).await.unwrap();
+    let docs = s
+        .create_label(name("Docs"), LabelColor::Blue)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.list_labels().await.unwrap(),
+        vec![bug.clone(), docs.clone()]
+    );
+    let renamed = s
+        .update_label(&bug, name("Defect"), LabelColor::Orange)
+        .await
+        .unwrap();
+    assert_eq!((renamed.version, renamed.color), (2, LabelColor::Orange));
+    assert!(matches!(
+        s.update_label(&bug, name("Stale"), LabelColor::Gray).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        s.delete_label(&bug).await,
+        Err(StoreError::Conflict)
+    ));
+    s.delete_label(&renamed).await.unwrap();
+    assert!(matches!(
+        s.delete_label(&renamed).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.list_labels().await.unwrap(), vec![docs]);
+}
+
+pub async fn tasks_by_label_follow_status_due_and_edits(s: Arc<dyn Store>) {
+    use domain::{LabelColor, LabelName};
+    let bug = s
+        .create_label(LabelName::parse("Bug").unwrap(), LabelColor::Red)
+        .await
+        .unwrap()
+        .id;
+    let ui = s
+        .create_label(LabelName::parse("UI").unwrap(), LabelColor::Teal)
+        .await
+        .unwrap()
+        .id;
+    let labelled = |name: &str, due, labels: Vec<domain::LabelId>| {
+        let mut n = new_task(name, &[], due);
+        n.labels = labels;
+        n
+    };
+    let late = s
+        .create_task(labelled("Late", Some(date!(2030 - 03 - 01)), vec![bug]))
+        .await
+        .unwrap();
+    let soon = s
+        .create_task(labelled(
+            "Soon",
+            Some(date!(2030 - 01 - 01)),
+            vec![ui, bug, bug],
+        ))
+        .await
+        .unwrap();
+    let undated = s
+        .create_task(labelled("Undated", None, vec![bug]))
+        .await
+        .unwrap();
+    s.create_task(labelled("Plain", Some(date!(2029 - 01 - 01)), vec![]))
+        .await
+        .unwrap();
+    assert_eq!(soon.labels.len(), 2, "deduplicated");
+    let titles = |tasks: Vec<domain::Task>| {
+        tasks
+            .into_iter()
+            .map(|t| t.title.to_string())
+            .collect::<Vec<_>>()
+    };
+    let by = |label, status| {
+        let s = s.clone();
+        async move { collect(2, |p| s.list_tasks_by_label(label, status, p)).await }
+    };
+    assert_eq!(
+        titles(by(bug, Status::Open).await),
+        ["Soon", "Late", "Undated"]
+    );
+    assert_eq!(titles(by(ui, Status::Open).await), ["Soon"]);
+    // A move, a new due date and a removed label each show at once.
+    let soon = s
+        .change_status(&soon, Status::InProgress, soon.created_by)
+        .await
+        .unwrap();
+    assert_eq!(titles(by(bug, Status::InProgress).await), ["Soon"]);
+    let moved = TaskPatch {
+        due: Some(Some(domain::DueDate(date!(2029 - 06 - 01)))),
+        ..Default::default()
+    };
+    let late = s.update_task(&late, &moved, late.created_by).await.unwrap();
+    assert_eq!(titles(by(bug, Status::Open).await), ["Late", "Undated"]);
+    let unlabel = TaskPatch {
+        labels: Some(vec![ui]),
+        ..Default::default()
+    };
+    let soon = s
+        .update_task(&soon, &unlabel, soon.created_by)
+        .await
+        .unwrap();
+    assert!(by(bug, Status::InProgress).await.is_empty());
+    let listed = by(ui, Status::InProgress).await;
+    assert_eq!(
+        listed,
+        vec![soon.clone()],
+        "a copy is the task as it is now"
+    );
+    s.delete_task(&undated).await.unwrap();
+    assert_eq!(titles(by(bug, Status::Open).await), ["Late"]);
+    // A repeating task's next occurrence carries its labels.
+    let mut weekly_new = labelled("Weekly", Some(date!(2030 - 01 - 02)), vec![ui]);
+    weekly_new.recurrence = Some(weekly(date!(2030 - 01 - 02)));
+    let weekly_task = s.create_task(weekly_new).await.unwrap();
+    s.change_status(&weekly_task, Status::Done, weekly_task.created_by)
+        .await
+        .unwrap();
+    assert_eq!(titles(by(ui, Status::Open).await), ["Weekly"]);
+    assert_eq!(titles(by(ui, Status::Done).await), ["Weekly"]);
+    let _ = late;
+}
+
+pub async fn checklists_are_kept_ticked_and_summarised(s: Arc<dyn Store>) {
+    let member = user();
+    let mut new = new_task("With steps", &[member], None);
+    new.checklist = Checklist::from_lines("Draft\nReview\nShip", &Checklist::default()).unwrap();
+    let t = s.create_task(new).await.unwrap();
+    let got = s.get_task(t.id, 1).await.unwrap().task;
+    assert_eq!(got.checklist.to_lines(), "Draft\nReview\nShip");
+    let tick = TaskPatch {
+        checklist: Some(t.checklist.ticked(1, true).unwrap()),
+        ..Default::default()
+    };
+    let ticked = s.update_task(&t, &tick, member).await.unwrap();
+    let progress = domain::Progress { done: 1, total: 3 };
+    assert_eq!(ticked.checklist.progress(), Some(progress));
+    // The member's list row carries the progress without reading the task.
+    let rows = collect(10, |p| s.list_tasks_for_user(member, p)).await;
+    assert_eq!(rows[0].checklist, Some(progress));
+    // A tick from a stale read is a conflict, not a lost update.
+    let stale = TaskPatch {
+        checklist: Some(t.checklist.ticked(2, true).unwrap()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.update_task(&t, &stale, member).await,
+        Err(StoreError::Conflict)
+    ));
+    let history = s.list_activity(t.id, PageRequest::first(10)).await.unwrap();
+    assert_eq!(
+        history.items[0].changes,
+        vec![domain::ActivityChange::Edited {
+            fields: vec![domain::TaskField::Checklist]
+        }]
+    );
+}
+
+pub async fn finishing_a_repeating_task_creates_the_next_once(s: Arc<dyn Store>) {
+    let (admin, member) = (user(), user());
+    // Due on a Wednesday; finished whenever: the next is a week after the
+    // due date, with the same fields and assignees and a fresh checklist.
+    let mut new = new_task("Weekly report", &[member], Some(date!(2030 - 01 - 02)));
+    new.priority = Priority::High;
+    new.checklist = Checklist::from_lines("Collect\nWrite", &Checklist::default()).unwrap();
+    new.recurrence = Some(weekly(date!(2030 - 01 - 02)));
+    let t = s.create_task(new).await.unwrap();
+    let t = s
+        .update_task(
+            &t,
+            &TaskPatch {
+                checklist: Some(t.checklist.ticked(0, true).unwrap()),
+                ..Default::default()
+            },
+            member,
+        )
+        .await
+        .unwrap();
+    let t = s
+        .change_status(&t, Status::InProgress, member)
+        .await
+        .unwrap();
+    let done = s.change_status(&t, Status::Done, admin).await.unwrap();
+    let next_id = done
+        .next_occurrence
+        .expect("the finish records its successor");
+    let next = s.get_task(next_id, 1).await.unwrap().task;
+    assert_eq!(next.due, Some(date!(2030 - 01 - 09)));
+    assert_eq!(
+        (next.status, next.priority, next.version),
+        (Status::Open, Priority::High, 1)
+    );
+    assert_eq!(
+        (&next.title, &next.description),
+        (&done.title, &done.description)
+    );
+    assert_eq!(next.assignees, vec![member]);
+    assert_eq!(next.checklist.to_lines(), "Collect\nWrite");
+    assert_eq!(next.checklist.progress().unwrap().done, 0);
+    assert_eq!(next.recurrence, done.recurrence);
+    assert_eq!(next.next_occurrence, None);
+    // The member sees the new occurrence in their list at once.
+    let rows = collect(10, |p| s.list_tasks_for_user(member, p)).await;
+    assert!(rows.iter().any(|r| r.id == next_id && r.recurring));
+
+    // A retry of the same finish (same version) is a conflict and creates
+    // nothing; reopening and finishing again creates nothing either.
+    assert!(matches!(
+        s.change_status(&t, Status::Done, admin).await,
+        Err(StoreError::Conflict)
+    ));
+    let reopened = s
+        .change_status(&done, Status::InProgress, admin)
+        .await
+        .unwrap();
+    let again = s
+        .change_status(&reopened, Status::Done, admin)
+        .await
+        .unwrap();
+    assert_eq!(again.next_occurrence, Some(next_id));
+    assert_eq!(all_tasks(&s).await.len(), 2);
+
+    // Finishing the second occurrence makes the third, and concurrent
+    // finishes of one version make exactly one.
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let (s, next) = (s.clone(), next.clone());
+        racers.spawn(async move { s.change_status(&next, Status::Done, admin).await });
+    }
+    let mut won = Vec::new();
+    while let Some(r) = racers.join_next().await {
+        match r.expect("finisher") {
+            Ok(t) => won.push(t),
+            Err(StoreError::Conflict) => {}
+            Err(e) => panic!("a losing finish must be a conflict, got {e}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one finish wins");
+    let third = s
+        .get_task(won[0].next_occurrence.unwrap(), 1)
+        .await
+        .unwrap()
+        .task;
+    assert_eq!(third.due, Some(date!(2030 - 01 - 16)));
+    let tasks = all_tasks(&s).await;
+    assert_eq!(tasks.len(), 3);
+    let (_, counters) = s.people_and_counters().await.unwrap();
+    assert_eq!(counters, TaskCounters::of(&tasks));
+}
+
+pub async fn a_repeat_removed_midway_creates_nothing(s: Arc<dyn Store>) {
+    let mut new = new_task("Monthly invoice", &[], Some(date!(2030 - 01 - 31)));
+    new.recurrence = Some(
+        domain::Recurrence::new(
+            1,
+            domain::RepeatUnit::Months,
+            Default::default(),
+            date!(2030 - 01 - 31),
+        )
+        .unwrap(),
+    );
+    let t = s.create_task(new).await.unwrap();
+    let feb = s
+        .change_status(&t, Status::Done, t.created_by)
+        .await
+        .unwrap();
+    let feb = s
+        .get_task(feb.next_occurrence.unwrap(), 1)
+        .await
+        .unwrap()
+        .task;
+    assert_eq!(feb.due, Some(date!(2030 - 02 - 28)));
+    let stop = TaskPatch {
+        recurrence: Some(None),
+        ..Default::default()
+    };
+    let feb = s.update_task(&feb, &stop, feb.created_by).await.unwrap();
+    let feb = s
+        .change_status(&feb, Status::Done, feb.created_by)
+        .await
+        .unwrap();
+    assert_eq!(feb.next_occurrence, None);
+    assert_eq!(all_tasks(&s).await.len(), 2);
 }

@@ -185,6 +185,12 @@ async fn gone_or_conflict<B: Backend>(b: &B, pk: &str, sk: &str) -> StoreError {
 }
 
 fn task_ops(current: &Task, next: &Task) -> Vec<Op> {
+    let mut ops = task_ops_without_counters(current, next);
+    ops.extend(counter_ops(&[current], &[next]));
+    ops
+}
+
+fn task_ops_without_counters(current: &Task, next: &Task) -> Vec<Op> {
     let mut ops = vec![
         Op::Put {
             item: keys::task_item(next),
@@ -214,7 +220,19 @@ fn task_ops(current: &Task, next: &Task) -> Vec<Op> {
             },
         });
     }
-    ops.extend(counter_ops(Some(current), Some(next)));
+    for l in &current.labels {
+        if !next.labels.contains(l) {
+            ops.push(Op::Delete {
+                pk: keys::task_pk(current.id),
+                sk: keys::label_copy_sk(*l),
+                cond: Cond::Exists,
+            });
+        }
+    }
+    ops.extend(next.labels.iter().map(|l| Op::Put {
+        item: keys::label_copy_item(next, *l),
+        cond: Cond::None,
+    }));
     ops
 }
 
@@ -222,12 +240,12 @@ fn task_ops(current: &Task, next: &Task) -> Vec<Op> {
 /// (absent: created or deleted), netted so an unchanged counter is not
 /// written: a field edit touches no counter, and a DynamoDB transaction
 /// may not name one item twice.
-fn counter_ops(before: Option<&Task>, after: Option<&Task>) -> Vec<Op> {
+fn counter_ops(before: &[&Task], after: &[&Task]) -> Vec<Op> {
     let mut net: std::collections::BTreeMap<String, i64> = Default::default();
-    for sk in before.map(keys::task_counters).unwrap_or_default() {
+    for sk in before.iter().flat_map(|t| keys::task_counters(t)) {
         *net.entry(sk).or_default() -= 1;
     }
-    for sk in after.map(keys::task_counters).unwrap_or_default() {
+    for sk in after.iter().flat_map(|t| keys::task_counters(t)) {
         *net.entry(sk).or_default() += 1;
     }
     net.into_iter()
@@ -268,23 +286,34 @@ fn task_expect(pk: &str) -> Expect<'_> {
 
 pub(crate) async fn create_task<B: Backend>(b: &B, new: NewTask) -> Result<Task> {
     let task = Task::create(TaskId::from_uuid(Uuid::now_v7()), new, now());
+    let mut ops = creation_ops(&task);
+    ops.extend(counter_ops(&[], &[&task]));
+    b.write(ops).await.map_err(unexpected)?;
+    Ok(task)
+}
+
+/// The items a new task writes, counters aside (they are netted with
+/// whatever else the same transaction changes).
+fn creation_ops(task: &Task) -> Vec<Op> {
     let mut ops = vec![
         Op::Put {
-            item: keys::task_item(&task),
+            item: keys::task_item(task),
             cond: Cond::NotExists,
         },
         Op::Put {
-            item: keys::activity_item(&Activity::between(None, &task)),
+            item: keys::activity_item(&Activity::between(None, task)),
             cond: Cond::NotExists,
         },
     ];
     ops.extend(task.assignees.iter().map(|u| Op::Put {
-        item: keys::assignment_item(&task, *u),
+        item: keys::assignment_item(task, *u),
         cond: Cond::NotExists,
     }));
-    ops.extend(counter_ops(None, Some(&task)));
-    b.write(ops).await.map_err(unexpected)?;
-    Ok(task)
+    ops.extend(task.labels.iter().map(|l| Op::Put {
+        item: keys::label_copy_item(task, *l),
+        cond: Cond::NotExists,
+    }));
+    ops
 }
 
 pub(crate) async fn get_task<B: Backend>(b: &B, id: TaskId, comments: u32) -> Result<TaskDetail> {
@@ -383,7 +412,28 @@ pub(crate) async fn change_status<B: Backend>(
     s: Status,
     by: UserId,
 ) -> Result<Task> {
-    write_task(b, cur, cur.with_status(s, by, now())).await
+    let at = now();
+    let mut next = cur.with_status(s, by, at);
+    let successor = (s == Status::Done && cur.status != Status::Done)
+        .then(|| cur.next_occurrence(TaskId::from_uuid(Uuid::now_v7()), by, at))
+        .flatten();
+    let Some(successor) = successor else {
+        return write_task(b, cur, next).await;
+    };
+    // Finishing a repeating task creates its next occurrence in the same
+    // transaction and records it on the finished one: the version check
+    // makes a retry a conflict, and a later reopen-and-finish creates none.
+    next.next_occurrence = Some(successor.id);
+    let mut ops = task_ops_without_counters(cur, &next);
+    ops.extend(creation_ops(&successor));
+    ops.extend(counter_ops(&[cur], &[&next, &successor]));
+    match b.write(ops).await {
+        Ok(()) => Ok(next),
+        Err(WriteError::Condition(_)) => {
+            Err(gone_or_conflict(b, &keys::task_pk(cur.id), keys::METADATA).await)
+        }
+        Err(WriteError::Store(e)) => Err(e),
+    }
 }
 
 pub(crate) async fn set_assignees<B: Backend>(
@@ -408,7 +458,12 @@ pub(crate) async fn delete_task<B: Backend>(b: &B, cur: &Task) -> Result<()> {
         sk: keys::assign_sk(*u),
         cond: Cond::Exists,
     }));
-    ops.extend(counter_ops(Some(cur), None));
+    ops.extend(cur.labels.iter().map(|l| Op::Delete {
+        pk: pk.clone(),
+        sk: keys::label_copy_sk(*l),
+        cond: Cond::Exists,
+    }));
+    ops.extend(counter_ops(&[cur], &[]));
     match b.write(ops).await {
         Ok(()) => {}
         Err(WriteError::Condition(_)) => return Err(gone_or_conflict(b, &pk, keys::METADATA).await),
@@ -490,6 +545,104 @@ pub(crate) async fn list_tasks_by_status<B: Backend>(
         &page,
     )
     .await
+}
+
+/// Tasks carrying `label` in status `s`, in the same order as a column.
+pub(crate) async fn list_tasks_by_label<B: Backend>(
+    b: &B,
+    label: domain::LabelId,
+    s: Status,
+    page: PageRequest,
+) -> Result<Page<Task>> {
+    list(
+        b,
+        Listing {
+            index: Index::Gsi1,
+            partition: keys::label_status_pk(label, s),
+            sk: SkCond::Any,
+            forward: true,
+            pk_prefix: "TASK#",
+            sk_prefix: keys::LABEL_COPY_PREFIX,
+        },
+        &page,
+    )
+    .await
+}
+
+pub(crate) async fn create_label<B: Backend>(
+    b: &B,
+    name: domain::LabelName,
+    color: domain::LabelColor,
+) -> Result<domain::Label> {
+    let label = domain::Label {
+        id: domain::LabelId::from_uuid(Uuid::now_v7()),
+        name,
+        color,
+        version: 1,
+    };
+    let op = Op::Put {
+        item: keys::label_item(&label),
+        cond: Cond::NotExists,
+    };
+    b.write(vec![op]).await.map_err(unexpected)?;
+    Ok(label)
+}
+
+pub(crate) async fn update_label<B: Backend>(
+    b: &B,
+    cur: &domain::Label,
+    name: domain::LabelName,
+    color: domain::LabelColor,
+) -> Result<domain::Label> {
+    let next = domain::Label {
+        name,
+        color,
+        version: cur.version + 1,
+        ..cur.clone()
+    };
+    let op = Op::Put {
+        item: keys::label_item(&next),
+        cond: Cond::Version(cur.version),
+    };
+    match b.write(vec![op]).await {
+        Ok(()) => Ok(next),
+        Err(WriteError::Condition(_)) => {
+            let item = keys::label_item(cur);
+            Err(gone_or_conflict(b, &item.pk, &item.sk).await)
+        }
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+/// Removes the label itself. Tasks keep its id until their next write;
+/// readers skip ids that are no longer defined.
+pub(crate) async fn delete_label<B: Backend>(b: &B, cur: &domain::Label) -> Result<()> {
+    let item = keys::label_item(cur);
+    let op = Op::Delete {
+        pk: item.pk.clone(),
+        sk: item.sk.clone(),
+        cond: Cond::Version(cur.version),
+    };
+    match b.write(vec![op]).await {
+        Ok(()) => Ok(()),
+        Err(WriteError::Condition(_)) => Err(gone_or_conflict(b, &item.pk, &item.sk).await),
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+/// Every label, by id (creation order): one Query.
+pub(crate) async fn list_labels<B: Backend>(b: &B) -> Result<Vec<domain::Label>> {
+    let (items, _) = b
+        .query(Query {
+            index: Index::Table,
+            pk: keys::LABELS_PK.into(),
+            sk: SkCond::BeginsWith(keys::LABEL_PREFIX.into()),
+            forward: true,
+            limit: domain::MAX_DEFINED_LABELS as u32,
+            start: None,
+        })
+        .await?;
+    decode_all(&items)
 }
 
 pub(crate) async fn list_tasks_for_user<B: Backend>(
@@ -1048,6 +1201,35 @@ macro_rules! impl_store {
                 page: $crate::PageRequest,
             ) -> $crate::Result<$crate::Page<domain::Task>> {
                 $crate::engine::list_unassigned_open_tasks(self, page).await
+            }
+            async fn list_tasks_by_label(
+                &self,
+                label: domain::LabelId,
+                status: domain::Status,
+                page: $crate::PageRequest,
+            ) -> $crate::Result<$crate::Page<domain::Task>> {
+                $crate::engine::list_tasks_by_label(self, label, status, page).await
+            }
+            async fn create_label(
+                &self,
+                name: domain::LabelName,
+                color: domain::LabelColor,
+            ) -> $crate::Result<domain::Label> {
+                $crate::engine::create_label(self, name, color).await
+            }
+            async fn update_label(
+                &self,
+                current: &domain::Label,
+                name: domain::LabelName,
+                color: domain::LabelColor,
+            ) -> $crate::Result<domain::Label> {
+                $crate::engine::update_label(self, current, name, color).await
+            }
+            async fn delete_label(&self, current: &domain::Label) -> $crate::Result<()> {
+                $crate::engine::delete_label(self, current).await
+            }
+            async fn list_labels(&self) -> $crate::Result<Vec<domain::Label>> {
+                $crate::engine::list_labels(self).await
             }
             async fn create_profile(
                 &self,

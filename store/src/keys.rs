@@ -5,6 +5,8 @@
 //! | task | `TASK#id` | `METADATA` | `STATUS#s` / `DUE#date#TASK#id` | `UNASSIGNED` / `DUE#date#TASK#id` while not done and nobody is assigned | `OPEN` / `DUE#date#TASK#id` while not done and dated |
 //! | assignment | `TASK#id` | `ASSIGN#USER#uid` | `ASSIGNED#USER#uid` / `AT#time#TASK#id` while not done (and the time is known) | `USER#uid` / `TASK#id` | `OPEN#USER#uid` / `DUE#date#TASK#id` while not done and dated |
 //! | comment | `TASK#id` | `COMMENT#cid` | | | |
+//! | label copy | `TASK#id` | `TAGGED#LABEL#lid` (the task) | `LABEL#lid#STATUS#s` / `DUE#date#TASK#id` | | |
+//! | label | `LABELS` | `LABEL#lid` | | | |
 //! | profile | `USER#uid` | `PROFILE` | `USERS` / `EMAIL#email` | | |
 //! | notification | `USER#uid` | `NOTIF#nid` | | | |
 //! | idempotency marker | `MARKER#key` | `MARKER` | | | |
@@ -18,6 +20,12 @@
 //! dimensions (`TASKS#` then `STATUS#s` or `OPEN#…`): a project dimension
 //! is one more segment (`TASKS#PROJECT#pid#STATUS#s`) next to the team-wide
 //! ones, with no change to the existing keys.
+//!
+//! A label copy carries the whole task, so a board column filtered by a
+//! label is one Query of its `LABEL#lid#STATUS#s` partition, paged like the
+//! unfiltered one; its sort key sorts after `METADATA`, outside the
+//! "task plus newest comments" range. All labels are one partition: a team
+//! defines at most `domain::MAX_DEFINED_LABELS`, read in one Query.
 //!
 //! Comment and notification ids are uuid v7, whose text form sorts by
 //! creation time, so `COMMENT#cid` is the `COMMENT#ts#id` of DESIGN.md in
@@ -143,6 +151,9 @@ pub const COMMENT_PREFIX: &str = "COMMENT#";
 pub const ACTIVITY_PREFIX: &str = "ACTIVITY#";
 pub const NOTIF_PREFIX: &str = "NOTIF#";
 pub const ASSIGN_PREFIX: &str = "ASSIGN#USER#";
+pub const LABEL_COPY_PREFIX: &str = "TAGGED#LABEL#";
+pub const LABELS_PK: &str = "LABELS";
+pub const LABEL_PREFIX: &str = "LABEL#";
 pub const ADMIN_COUNT: (&str, &str) = ("META", "ADMIN_COUNT");
 pub const COUNTER_PK: &str = "COUNTER";
 pub const COUNTER_GSI1_PREFIX: &str = "COUNTER#";
@@ -274,6 +285,36 @@ pub fn assignment_item(task: &Task, user: UserId) -> Item {
         }
     }
     item
+}
+
+pub fn label_copy_sk(label: domain::LabelId) -> String {
+    format!("{LABEL_COPY_PREFIX}{label}")
+}
+
+/// The tasks with `label` in status `s` (GSI1).
+pub fn label_status_pk(label: domain::LabelId, s: domain::Status) -> String {
+    format!("{LABEL_PREFIX}{label}#{}", status_pk(s))
+}
+
+pub fn label_copy_item(task: &Task, label: domain::LabelId) -> Item {
+    let mut item = Item::new(
+        task_pk(task.id),
+        label_copy_sk(label),
+        json(task),
+        task.version,
+    );
+    item.gsi1pk = Some(label_status_pk(label, task.status));
+    item.gsi1sk = Some(due_sk(task));
+    item
+}
+
+pub fn label_item(l: &domain::Label) -> Item {
+    Item::new(
+        LABELS_PK.into(),
+        format!("{LABEL_PREFIX}{}", l.id),
+        json(l),
+        l.version,
+    )
 }
 
 pub fn comment_item(c: &Comment) -> Item {

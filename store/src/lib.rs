@@ -262,6 +262,33 @@ pub trait Store: credentials::Credentials + Send + Sync {
     ) -> Result<Page<TaskSummary>>;
     /// Not-done tasks nobody is assigned to, by due date (undated last).
     async fn list_unassigned_open_tasks(&self, page: PageRequest) -> Result<Page<Task>>;
+    /// Tasks carrying `label` in one status, ordered like
+    /// [`Store::list_tasks_by_status`]: a filtered board column page.
+    async fn list_tasks_by_label(
+        &self,
+        label: domain::LabelId,
+        status: Status,
+        page: PageRequest,
+    ) -> Result<Page<Task>>;
+
+    // --- labels ----------------------------------------------------------
+    async fn create_label(
+        &self,
+        name: domain::LabelName,
+        color: domain::LabelColor,
+    ) -> Result<domain::Label>;
+    /// Renames or recolours; `Conflict` if `current.version` is stale.
+    async fn update_label(
+        &self,
+        current: &domain::Label,
+        name: domain::LabelName,
+        color: domain::LabelColor,
+    ) -> Result<domain::Label>;
+    /// Removes a label; tasks that carried it keep a dangling id that
+    /// readers skip and the task's next edit drops.
+    async fn delete_label(&self, current: &domain::Label) -> Result<()>;
+    /// Every label (at most `domain::MAX_DEFINED_LABELS`), in one Query.
+    async fn list_labels(&self) -> Result<Vec<domain::Label>>;
 
     // --- users -----------------------------------------------------------
     /// Creates a profile; `AlreadyExists` rather than overwrite, so a

@@ -42,6 +42,9 @@ async fn child(path: String) {
             for i in 0..CHILD_MAX_WRITES / WRITERS {
                 let t = store
                     .create_task(NewTask {
+                        checklist: Default::default(),
+                        recurrence: None,
+                        labels: Vec::new(),
                         status: domain::Status::Open,
                         title: TaskTitle::parse(&format!("w{w} #{i}")).unwrap(),
                         description: None,

@@ -83,6 +83,9 @@ async fn one_request_per_access_pattern() {
     let uid = || UserId::from_uuid(uuid::Uuid::now_v7());
     let (a, b) = (uid(), uid());
     let new = |assignees: Vec<UserId>| NewTask {
+        checklist: Default::default(),
+        recurrence: None,
+        labels: Vec::new(),
         status: domain::Status::Open,
         title: TaskTitle::parse("Count me").unwrap(),
         description: None,
@@ -302,6 +305,9 @@ async fn recount_counts_a_table_written_before_counters() {
         let t = domain::Task::create(
             domain::TaskId::from_uuid(uuid::Uuid::now_v7()),
             NewTask {
+                checklist: Default::default(),
+                recurrence: None,
+                labels: Vec::new(),
                 status: st,
                 title: TaskTitle::parse(&format!("old {i}")).unwrap(),
                 description: None,

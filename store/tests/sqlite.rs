@@ -14,6 +14,9 @@ store::conformance_suite!(fresh());
 
 fn task(title: &str, assignee: UserId) -> NewTask {
     NewTask {
+        checklist: Default::default(),
+        recurrence: None,
+        labels: Vec::new(),
         status: domain::Status::Open,
         title: TaskTitle::parse(title).unwrap(),
         description: None,
@@ -197,6 +200,9 @@ async fn upgrading_backfills_the_home_page_indexes() {
         UserId::from_uuid(uuid::Uuid::now_v7()),
     );
     let dated = |title: &str, who: Vec<UserId>, due| NewTask {
+        checklist: Default::default(),
+        recurrence: None,
+        labels: Vec::new(),
         status: domain::Status::Open,
         due,
         assignees: who,

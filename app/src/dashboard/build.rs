@@ -69,6 +69,9 @@ mod tests {
         let t = Task::create(
             TaskId::from_uuid(Uuid::from_u128(1000 + n)),
             NewTask {
+                checklist: Default::default(),
+                recurrence: None,
+                labels: Vec::new(),
                 status: domain::Status::Open,
                 title: TaskTitle::parse(&format!("t{n}")).unwrap(),
                 description: None,

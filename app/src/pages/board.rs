@@ -22,6 +22,7 @@ fn read_query() -> Memo<BoardQuery> {
         BoardQuery {
             q: get("q"),
             assignee: get("assignee"),
+            label: get("label"),
             priority: get("priority"),
             due: get("due"),
             sort: get("sort"),
@@ -35,6 +36,7 @@ fn filter_pairs(q: &BoardQuery) -> Vec<(&'static str, String)> {
     vec![
         ("q", q.q.clone()),
         ("assignee", q.assignee.clone()),
+        ("label", q.label.clone()),
         ("priority", q.priority.clone()),
         ("due", q.due.clone()),
         ("sort", q.sort.clone()),
@@ -76,9 +78,13 @@ fn BoardBody(board: BoardView, query: BoardQuery) -> impl IntoView {
     let q = query;
     let is_admin = board.is_admin;
     let people = board.people.clone();
+    let labels = board.labels.clone();
     let selected = |a: &str, b: &str| a == b;
-    let filtered =
-        !(q.q.is_empty() && q.assignee.is_empty() && q.priority.is_empty() && q.due.is_empty());
+    let filtered = !(q.q.is_empty()
+        && q.assignee.is_empty()
+        && q.label.is_empty()
+        && q.priority.is_empty()
+        && q.due.is_empty());
     let total: usize = board.columns.iter().map(|c| c.cards.len()).sum();
     let role = if is_admin { Role::Admin } else { Role::Member };
     view! {
@@ -94,6 +100,17 @@ fn BoardBody(board: BoardView, query: BoardQuery) -> impl IntoView {
                         <option value="" selected=q.assignee.is_empty()>"Anyone"</option>
                         {people.iter().map(|p| view! {
                             <option value=p.id.clone() selected=selected(&q.assignee, &p.id)>{p.name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            })}
+            {(!labels.is_empty()).then(|| view! {
+                <div class="field">
+                    <label for="f-label">"Label"</label>
+                    <select id="f-label" name="label">
+                        <option value="" selected=q.label.is_empty()>"Any"</option>
+                        {labels.iter().map(|l| view! {
+                            <option value=l.id.clone() selected=selected(&q.label, &l.id)>{l.name.clone()}</option>
                         }).collect_view()}
                     </select>
                 </div>
@@ -234,7 +251,13 @@ fn BoardCard(card: Card, role: Role) -> impl IntoView {
                         {if card.overdue { "Overdue · " } else { "Due " }} <time datetime=d.clone()>{d.clone()}</time>
                     </span>
                 })}
+                <super::common::CardExtras progress=card.progress recurring=card.recurring />
             </div>
+            {(!card.labels.is_empty()).then(|| view! {
+                <p class="labels-line">
+                    {card.labels.iter().map(|l| view! { <super::labels::LabelChip label=l.clone() /> }).collect_view()}
+                </p>
+            })}
             {(!card.assignees.is_empty()).then(|| view! {
                 <p class="assignees muted small">{card.assignees.join(", ")}</p>
             })}

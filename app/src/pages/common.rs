@@ -75,6 +75,25 @@ pub fn PriorityBadge(priority: Priority) -> impl IntoView {
     }
 }
 
+/// A card's checklist progress and repeat mark, each with words for
+/// screen readers.
+#[component]
+pub fn CardExtras(progress: Option<(u16, u16)>, recurring: bool) -> impl IntoView {
+    view! {
+        {progress.map(|(done, total)| view! {
+            <span class="progress small" class:complete=done == total title="Checklist" data-testid="card-progress">
+                <span aria-hidden="true">"☑ "</span>{format!("{done}/{total}")}
+                <span class="sr-only">" checklist items done"</span>
+            </span>
+        })}
+        {recurring.then(|| view! {
+            <span class="repeats small" title="Repeats" data-testid="card-repeats">
+                <span aria-hidden="true">"↻"</span><span class="sr-only">"Repeats"</span>
+            </span>
+        })}
+    }
+}
+
 /// Percent-encodes a query value (RFC 3986 unreserved characters kept).
 pub fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -5,17 +5,18 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use domain::{Priority, Status};
+use domain::{Priority, RepeatUnit, Status, Weekdays};
 
 use leptos::server_fn::ServerFn;
 
 use super::common::{
-    action_error, query_string, FormAlert, LoadError, PriorityBadge, Saved, StatusBadge,
+    action_error, query_string, CardExtras, FormAlert, LoadError, PriorityBadge, Saved, StatusBadge,
 };
 use crate::islands::LiveForms;
+use crate::labels::LabelView;
 use crate::tasks::{
-    my_tasks, task_detail, AddComment, AssignTask, CreateTask, DeleteTask, MoveTask, TaskView,
-    UpdateTask,
+    my_tasks, task_detail, AddComment, AssignTask, CreateTask, DeleteTask, MoveTask, RepeatView,
+    TaskView, TickCheck, UpdateTask,
 };
 use crate::team::Person;
 
@@ -38,6 +39,7 @@ pub fn TaskPage() -> impl IntoView {
     let assign = ServerAction::<AssignTask>::new();
     let comment = ServerAction::<AddComment>::new();
     let delete = ServerAction::<DeleteTask>::new();
+    let tick = ServerAction::<TickCheck>::new();
     let data = Resource::new(
         move || (id.get(), paging.get()),
         |(id, (c, a))| {
@@ -54,6 +56,7 @@ pub fn TaskPage() -> impl IntoView {
         assign,
         comment,
         delete,
+        tick,
     };
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the task…"</p> }>
@@ -77,6 +80,7 @@ struct TaskActions {
     assign: ServerAction<AssignTask>,
     comment: ServerAction<AddComment>,
     delete: ServerAction<DeleteTask>,
+    tick: ServerAction<TickCheck>,
 }
 
 #[component]
@@ -90,6 +94,7 @@ fn TaskBody(task: TaskView, actions: TaskActions) -> impl IntoView {
     let assign_err = Signal::derive(move || action_error(actions.assign.value().get()));
     let comment_err = Signal::derive(move || action_error(actions.comment.value().get()));
     let delete_err = Signal::derive(move || action_error(actions.delete.value().get()));
+    let tick_err = Signal::derive(move || action_error(actions.tick.value().get()));
     view! {
         <Title text=super::raw_text_safe(&tv.title) />
         <article class="task-detail" data-testid="task-detail" data-version=tv.version.to_string()>
@@ -105,6 +110,19 @@ fn TaskBody(task: TaskView, actions: TaskActions) -> impl IntoView {
                         </span>
                     })}
                 </div>
+                {tv.repeat.clone().map(|r| view! {
+                    <p class="repeat-rule small" data-testid="repeat-rule">
+                        <span aria-hidden="true">"↻ "</span>{r.text}
+                        {tv.next_occurrence.clone().map(|n| view! {
+                            " · " <a href=format!("/tasks/{n}") data-testid="next-occurrence">"Next occurrence"</a>
+                        })}
+                    </p>
+                })}
+                {(!tv.labels.is_empty()).then(|| view! {
+                    <p class="labels-line" data-testid="task-labels">
+                        {tv.labels.iter().map(|l| view! { <super::labels::LabelChip label=l.clone() /> }).collect_view()}
+                    </p>
+                })}
                 {(!tv.description.is_empty()).then(|| view! { <p class="description">{tv.description.clone()}</p> })}
                 <p class="muted small">
                     "Assigned to: "
@@ -112,6 +130,8 @@ fn TaskBody(task: TaskView, actions: TaskActions) -> impl IntoView {
                 </p>
                 <p class="muted small">"Created by " {tv.created_by.clone()} " on " {tv.created_at.clone()} " · updated " {tv.updated_at.clone()}</p>
             </section>
+
+            {(!tv.checklist.is_empty()).then(|| view! { <ChecklistSection task=get() err=tick_err /> })}
 
             <section class="card" aria-labelledby="move-title">
                 <h2 id="move-title">"Status"</h2>
@@ -197,6 +217,8 @@ fn TaskBody(task: TaskView, actions: TaskActions) -> impl IntoView {
 
 #[component]
 fn EditSection(task: TaskView, edit_err: Signal<Option<String>>) -> impl IntoView {
+    let lines: Vec<&str> = task.checklist.iter().map(|c| c.text.as_str()).collect();
+    let lines = lines.join("\n");
     view! {
         <section class="card" aria-labelledby="edit-title">
             <h2 id="edit-title">"Edit"</h2>
@@ -218,11 +240,114 @@ fn EditSection(task: TaskView, edit_err: Signal<Option<String>>) -> impl IntoVie
                         <small id="e-due-help" class="muted">"Leave empty for no due date."</small>
                     </div>
                 </div>
+                <ChecklistField id="e-checklist" lines=lines />
+                <RepeatFields prefix="e" current=task.repeat.clone() />
+                <LabelPicker all=task.all_labels.clone() checked=task.labels.iter().map(|l| l.id.clone()).collect() />
                 <FormAlert message=edit_err />
                 <Saved />
                 <div><button type="submit">"Save changes"</button></div>
             </form>
         </section>
+    }
+}
+
+/// Each item is its own small form, so ticking works without script and
+/// one stale tick is refused (409) without touching the others.
+#[component]
+fn ChecklistSection(task: TaskView, err: Signal<Option<String>>) -> impl IntoView {
+    let done = task.checklist.iter().filter(|c| c.done).count();
+    let total = task.checklist.len();
+    view! {
+        <section class="card" aria-labelledby="checklist-title">
+            <h2 id="checklist-title">"Checklist " <span class="count" data-testid="checklist-progress">{format!("{done}/{total}")}</span></h2>
+            <ol class="checklist" role="list" data-testid="checklist">
+                {task.checklist.into_iter().enumerate().map(|(i, c)| view! {
+                    <li>
+                        <form method="post" action=TickCheck::url()>
+                            <input type="hidden" name="id" value=task.id.clone() />
+                            <input type="hidden" name="version" value=task.version.to_string() />
+                            <input type="hidden" name="index" value=i.to_string() />
+                            <input type="hidden" name="done" value=(!c.done).to_string() />
+                            <button type="submit" class="tick" class:done=c.done role="checkbox" aria-checked=c.done.to_string() data-testid="check-item">
+                                <span class="box" aria-hidden="true">{if c.done { "✓" } else { "" }}</span>
+                                <span class="text">{c.text.clone()}</span>
+                            </button>
+                        </form>
+                    </li>
+                }).collect_view()}
+            </ol>
+            <FormAlert message=err />
+        </section>
+    }
+}
+
+#[component]
+fn ChecklistField(id: &'static str, lines: String) -> impl IntoView {
+    let help = format!("{id}-help");
+    view! {
+        <label for=id>"Checklist"</label>
+        <textarea id=id name="checklist" rows="4" maxlength="10250" aria-describedby=help.clone() prop:value=lines.clone()>{super::raw_text_safe(&lines)}</textarea>
+        <small id=help class="muted">"One item per line, up to 50. Ticked items stay ticked when you reorder them."</small>
+    }
+}
+
+/// One checkbox per label, with its chip.
+#[component]
+fn LabelPicker(all: Vec<LabelView>, checked: Vec<String>) -> impl IntoView {
+    (!all.is_empty()).then(|| view! {
+        <fieldset class="labels-pick" data-testid="label-picker">
+            <legend>"Labels"</legend>
+            <div class="row">
+                {all.into_iter().map(|l| {
+                    let on = checked.contains(&l.id);
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" name="labels[]" value=l.id.clone() checked=on />
+                            <super::labels::LabelChip label=l />
+                        </label>
+                    }
+                }).collect_view()}
+            </div>
+        </fieldset>
+    })
+}
+
+/// "Repeat every N units (on weekdays)": plain fields, so the form works
+/// without script; weekdays count only for weekly repeats.
+#[component]
+fn RepeatFields(prefix: &'static str, current: Option<RepeatView>) -> impl IntoView {
+    let unit = current.as_ref().map(|r| r.unit.clone()).unwrap_or_default();
+    let every = current.as_ref().map_or(1, |r| r.every);
+    let days = current.map(|r| r.weekdays).unwrap_or_default();
+    let (every_id, unit_id) = (format!("{prefix}-every"), format!("{prefix}-repeat"));
+    view! {
+        <fieldset class="repeat" data-testid="repeat-fields">
+            <legend>"Repeat"</legend>
+            <div class="row">
+                <div class="field">
+                    <label for=every_id.clone()>"Every"</label>
+                    <input id=every_id type="number" name="every" min="1" max="366" value=every.to_string() />
+                </div>
+                <div class="field">
+                    <label for=unit_id.clone()>"Unit"</label>
+                    <select id=unit_id name="repeat">
+                        <option value="" selected=unit.is_empty()>"Does not repeat"</option>
+                        {RepeatUnit::ALL.iter().map(|u| view! {
+                            <option value=u.as_str() selected=unit == u.as_str()>{format!("{}(s)", u.noun())}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <div class="weekdays row" role="group" aria-label="On these days (weekly repeats)">
+                {Weekdays::ALL.iter().enumerate().map(|(i, d)| view! {
+                    <label class="check">
+                        <input type="checkbox" name="weekdays[]" value=i.to_string() checked=days.contains(&(i as u8)) />
+                        {domain::weekday_short(*d)}
+                    </label>
+                }).collect_view()}
+            </div>
+            <small class="muted">"A repeating task needs a due date. Finishing it creates the next one, due on the next date after this one's due date."</small>
+        </fieldset>
     }
 }
 
@@ -279,6 +404,7 @@ pub fn NewTaskPage() -> impl IntoView {
     let create = ServerAction::<CreateTask>::new();
     let err = Signal::derive(move || action_error(create.value().get()));
     let people = Resource::new(|| (), |_| crate::team::team(None));
+    let all_labels = Resource::new(|| (), |_| crate::labels::labels());
     view! {
         <Title text="New task" />
         <LiveForms>
@@ -299,6 +425,13 @@ pub fn NewTaskPage() -> impl IntoView {
                         <input id="n-due" type="date" name="due" />
                     </div>
                 </div>
+                <ChecklistField id="n-checklist" lines=String::new() />
+                <RepeatFields prefix="n" current=None />
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        all_labels.await.ok().map(|v| view! { <LabelPicker all=v.labels checked=Vec::new() /> })
+                    })}
+                </Transition>
                 <h2>"Assignees"</h2>
                 <Transition fallback=|| view! { <p class="muted">"Loading people…"</p> }>
                     {move || Suspend::new(async move {
@@ -354,6 +487,7 @@ pub fn MyTasksPage() -> impl IntoView {
                                                     {c.due.clone().map(|d| view! {
                                                         <span class="due" class:late=c.overdue>{if c.overdue { "Overdue · " } else { "Due " }}{d}</span>
                                                     })}
+                                                    <CardExtras progress=c.progress recurring=c.recurring />
                                                 </li>
                                             }).collect_view()}
                                         </ul>

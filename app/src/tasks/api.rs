@@ -13,8 +13,8 @@ use {
     crate::paging::{cursor, next, page},
     crate::team::query::Directory,
     domain::{
-        Action, AssigneeChange, CommentBody, Description, NewTask, TaskEdit, TaskField, TaskPatch,
-        TaskTitle, UserId,
+        Action, AssigneeChange, Checklist, CommentBody, Description, NewTask, RepeatRule, TaskEdit,
+        TaskField, TaskPatch, TaskTitle, UserId,
     },
     store::PageRequest,
 };
@@ -25,17 +25,18 @@ use {
 pub async fn board(#[server(default)] query: BoardQuery) -> Result<BoardView, AppError> {
     let ctx = Ctx::load().await?;
     let filter = query::Filter::parse(&query)?;
-    let dir = ctx.directory().await?;
+    let (dir, labels) = (ctx.directory().await?, ctx.labels().await?);
     let mut columns = Vec::with_capacity(Status::ALL.len());
     for s in Status::ALL {
         let after = (query.col == s.as_str()).then(|| query.after.clone());
-        columns.push(query::column(&ctx, &dir, *s, &filter, after).await?);
+        columns.push(query::column(&ctx, (&dir, &labels), *s, &filter, after).await?);
     }
     let people = ctx.is_admin().then(|| dir.everyone()).unwrap_or_default();
     Ok(BoardView {
         is_admin: ctx.is_admin(),
         columns,
         people,
+        labels: labels.all(),
     })
 }
 
@@ -48,8 +49,8 @@ pub async fn board_column(
 ) -> Result<Column, AppError> {
     let ctx = Ctx::load().await?;
     let filter = query::Filter::parse(&query)?;
-    let dir = ctx.directory().await?;
-    query::column(&ctx, &dir, status, &filter, Some(after)).await
+    let (dir, labels) = (ctx.directory().await?, ctx.labels().await?);
+    query::column(&ctx, (&dir, &labels), status, &filter, Some(after)).await
 }
 
 /// A task with its assignees, newest comments and history.
@@ -68,8 +69,9 @@ pub async fn task_detail(
         Some(c) => store.list_comments(id, PageRequest::after(PAGE, c)).await?,
     };
     let activity = store.list_activity(id, page(PAGE, activity_after)?).await?;
-    let dir = ctx.directory().await?;
-    let view = build::task_view(&detail.task, ctx.actor, &dir, &comments, &activity, today());
+    let (dir, labels) = (ctx.directory().await?, ctx.labels().await?);
+    let t = &detail.task;
+    let view = build::task_view(t, ctx.actor, (&dir, &labels), &comments, &activity, today());
     Ok(view)
 }
 
@@ -86,16 +88,26 @@ pub async fn create_task(
     #[server(default)] assignees: Vec<String>,
     #[server(default)] status: Option<Status>,
     #[server(default)] back: String,
+    #[server(default)] checklist: String,
+    #[server(default)] repeat: String,
+    #[server(default)] every: String,
+    #[server(default)] weekdays: Vec<u8>,
+    #[server(default)] labels: Vec<String>,
 ) -> Result<String, AppError> {
     let ctx = Ctx::allowed(Action::CreateTask).await?;
+    let due = domain::parse_due(&due)?;
+    let rule = repeat_rule(&repeat, &every, &weekdays, due)?;
     let new = NewTask {
         title: TaskTitle::parse(&title)?,
         description: Description::parse_optional(&description)?,
         priority,
-        due: domain::parse_due(&due)?,
+        due,
         assignees: assignees_from_form(&assignees, &ctx.directory().await?)?,
         created_by: ctx.me(),
         status: status.unwrap_or(Status::Open),
+        checklist: Checklist::from_lines(&checklist, &Checklist::default())?,
+        recurrence: due.zip(rule).map(|(d, r)| r.starting(d)),
+        labels: ctx.labels().await?.parse_form(&labels)?,
     };
     let task = ctx.store.create_task(new).await?;
     tracing::info!(task = %task.id, status = %task.status.as_str(), "task created");
@@ -115,15 +127,24 @@ pub async fn update_task(
     #[server(default)] description: String,
     priority: Priority,
     #[server(default)] due: String,
+    #[server(default)] checklist: String,
+    #[server(default)] repeat: String,
+    #[server(default)] every: String,
+    #[server(default)] weekdays: Vec<u8>,
+    #[server(default)] labels: Vec<String>,
 ) -> Result<u64, AppError> {
     let ctx = Ctx::load().await?;
     let edit_fields = Action::EditField(TaskField::Title);
     let current = ctx.task_for_edit(&id, version, edit_fields).await?;
+    let due = domain::parse_due(&due)?;
     let edit = TaskEdit {
         title: TaskTitle::parse(&title)?,
         description: Description::parse_optional(&description)?,
         priority,
-        due: domain::parse_due(&due)?,
+        due,
+        checklist: Checklist::from_lines(&checklist, &current.checklist)?,
+        repeat: repeat_rule(&repeat, &every, &weekdays, due)?,
+        labels: ctx.labels().await?.parse_form(&labels)?,
     };
     let patch = TaskPatch::between(&current, edit);
     if patch.is_empty() {
@@ -170,6 +191,34 @@ pub async fn assign_task(
     Ok(next.version)
 }
 
+/// Ticks or unticks checklist item `index` (admins, and members assigned to
+/// the task). A stale `version` answers 409, so two people ticking at once
+/// never lose a tick.
+#[server(endpoint = "tasks/check")]
+pub async fn tick_check(
+    id: String,
+    version: u64,
+    index: usize,
+    done: bool,
+) -> Result<u64, AppError> {
+    let ctx = Ctx::load().await?;
+    let current = ctx
+        .task_for_edit(&id, version, Action::TickChecklist)
+        .await?;
+    let checklist = current.checklist.ticked(index, done);
+    let checklist =
+        checklist.ok_or_else(|| AppError::invalid("That checklist item does not exist."))?;
+    if checklist == current.checklist {
+        return Ok(current.version);
+    }
+    let patch = TaskPatch {
+        checklist: Some(checklist),
+        ..TaskPatch::default()
+    };
+    let next = ctx.store.update_task(&current, &patch, ctx.me()).await?;
+    Ok(next.version)
+}
+
 /// Deletes a task and everything under it (admins).
 #[server(endpoint = "tasks/delete")]
 pub async fn delete_task(id: String, version: u64) -> Result<(), AppError> {
@@ -206,6 +255,19 @@ pub async fn my_tasks(#[server(default)] after: Option<String>) -> Result<Column
         cards: page.items.iter().map(|t| build::row(t, today())).collect(),
         next: next(&page),
     })
+}
+
+/// The repeat fields of a task form; a repeating task needs a due date.
+#[cfg(feature = "ssr")]
+fn repeat_rule(
+    unit: &str,
+    every: &str,
+    weekdays: &[u8],
+    due: Option<time::Date>,
+) -> Result<Option<RepeatRule>, AppError> {
+    let rule = RepeatRule::from_form(unit, every, weekdays)?;
+    domain::check_recurrence(due, rule)?;
+    Ok(rule)
 }
 
 /// The assignee checkboxes of a form: ids of people who exist and are

@@ -3,8 +3,9 @@
 use domain::{Activity, ActivityChange, Actor, Comment, Role, Task, TaskField, TaskSummary};
 use store::Page;
 
-use super::model::{moves_for, ActivityView, Card, CommentView, TaskView};
+use super::model::{moves_for, ActivityView, Card, CheckView, CommentView, RepeatView, TaskView};
 use crate::format::{date_text, when};
+use crate::labels::query::Labels;
 use crate::paging::next;
 use crate::team::query::Directory;
 
@@ -28,6 +29,9 @@ pub fn row(t: &TaskSummary, today: time::Date) -> Card {
         overdue: t.is_overdue(today),
         assignees: Vec::new(),
         version: t.version,
+        progress: t.checklist.map(|p| (p.done, p.total)),
+        recurring: t.recurring,
+        labels: Vec::new(),
     }
 }
 
@@ -35,7 +39,7 @@ pub fn row(t: &TaskSummary, today: time::Date) -> Card {
 pub fn task_view(
     t: &Task,
     viewer: Actor,
-    dir: &Directory,
+    (dir, labels): (&Directory, &Labels),
     comments: &Page<Comment>,
     activity: &Page<Activity>,
     today: time::Date,
@@ -69,6 +73,28 @@ pub fn task_view(
             .collect(),
         activity_next: next(activity),
         people: if can_edit { dir.everyone() } else { Vec::new() },
+        checklist: t
+            .checklist
+            .items()
+            .iter()
+            .map(|i| CheckView {
+                text: i.text.as_str().to_owned(),
+                done: i.done,
+            })
+            .collect(),
+        repeat: t.recurrence.map(|r| RepeatView {
+            unit: r.unit().as_str().to_owned(),
+            every: r.every(),
+            weekdays: r
+                .weekdays()
+                .days()
+                .map(|d| d.number_days_from_monday())
+                .collect(),
+            text: r.describe(),
+        }),
+        next_occurrence: t.next_occurrence.map(|id| id.to_string()),
+        labels: labels.of(&t.labels),
+        all_labels: if can_edit { labels.all() } else { Vec::new() },
     }
 }
 
@@ -106,6 +132,9 @@ pub fn activity(a: &Activity, dir: &Directory) -> ActivityView {
                         TaskField::DueDate => "the due date",
                         TaskField::Status => "the status",
                         TaskField::Assignees => "the assignees",
+                        TaskField::Checklist => "the checklist",
+                        TaskField::Repeat => "the repeat",
+                        TaskField::Labels => "the labels",
                     })
                     .collect::<Vec<_>>()
                     .join(", ")

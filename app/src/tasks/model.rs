@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use domain::{Priority, Role, Status};
 
+use crate::labels::LabelView;
 use crate::team::Person;
 
 /// A board card or list row.
@@ -22,6 +23,13 @@ pub struct Card {
     /// assignment copies.
     pub assignees: Vec<String>,
     pub version: u64,
+    /// Checklist items done and in all, when the task has a checklist.
+    #[serde(default)]
+    pub progress: Option<(u16, u16)>,
+    #[serde(default)]
+    pub recurring: bool,
+    #[serde(default)]
+    pub labels: Vec<LabelView>,
 }
 
 /// Board filters, as they appear in the URL of the board page.
@@ -39,6 +47,9 @@ pub struct BoardQuery {
     /// `overdue`, `week` (due within seven days) or empty.
     #[serde(default)]
     pub due: String,
+    /// A label id, or empty for any.
+    #[serde(default)]
+    pub label: String,
     /// `due` (default), `priority`, `title` or `updated`.
     #[serde(default)]
     pub sort: String,
@@ -65,6 +76,8 @@ pub struct BoardView {
     /// Everyone, for the assignee filter (admins only; members see their own
     /// tasks and have nothing to filter by person).
     pub people: Vec<Person>,
+    /// Every label, for the label filter.
+    pub labels: Vec<LabelView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +120,31 @@ pub struct TaskView {
     pub activity_next: Option<String>,
     /// Everyone who can be assigned (admins only).
     pub people: Vec<Person>,
+    pub checklist: Vec<CheckView>,
+    pub repeat: Option<RepeatView>,
+    pub labels: Vec<LabelView>,
+    /// Every label, for the edit form (admins only).
+    pub all_labels: Vec<LabelView>,
+    /// The occurrence finishing this one created, if it repeats.
+    pub next_occurrence: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckView {
+    pub text: String,
+    pub done: bool,
+}
+
+/// A repeat rule as the forms show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepeatView {
+    /// A `RepeatUnit` wire name.
+    pub unit: String,
+    pub every: u16,
+    /// Chosen weekdays, Monday = 0 (weekly repeats).
+    pub weekdays: Vec<u8>,
+    /// "Every 2 weeks on Mon, Thu".
+    pub text: String,
 }
 
 /// The statuses `role` may move a task in `from` to, in board order.

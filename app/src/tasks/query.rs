@@ -8,6 +8,7 @@ use super::build::{card, row};
 use super::model::{BoardQuery, Card, Column};
 use crate::ctx::{today, user_id, Ctx};
 use crate::error::AppError;
+use crate::labels::query::Labels;
 use crate::paging::{all_pages, cursor};
 use crate::team::query::Directory;
 
@@ -18,6 +19,7 @@ pub const COLUMN_PAGE: usize = 20;
 pub struct Filter {
     words: Vec<String>,
     assignee: Option<domain::UserId>,
+    label: Option<domain::LabelId>,
     priority: Option<Priority>,
     due: DueFilter,
     sort: Sort,
@@ -54,6 +56,12 @@ impl Filter {
             assignee: match q.assignee.trim() {
                 "" => None,
                 raw => Some(user_id(raw)?),
+            },
+            label: match q.label.trim() {
+                "" => None,
+                raw => Some(
+                    domain::LabelId::parse(raw).map_err(|_| AppError::invalid("Unknown label."))?,
+                ),
             },
             priority: match q.priority.trim() {
                 "" => None,
@@ -106,7 +114,8 @@ impl Filter {
     /// Members' rows carry no description (it is not copied onto
     /// assignments), so their search looks at titles only.
     fn summary_ok(&self, t: &TaskSummary) -> bool {
-        self.priority.is_none_or(|p| t.priority == p)
+        self.label.is_none_or(|l| t.labels.contains(&l))
+            && self.priority.is_none_or(|p| t.priority == p)
             && self.due_ok(t.due, t.status)
             && self.text_ok(t.title.as_str(), None)
     }
@@ -158,30 +167,47 @@ where
 
 /// One page of one board column for the caller: every task for admins,
 /// their own assignments for members.
+/// A label filter on the admin board reads that label's copies of the
+/// column (one Query per page) instead of the whole column.
 pub async fn column(
     ctx: &Ctx,
-    dir: &Directory,
+    (dir, labels): (&Directory, &Labels),
     status: Status,
     filter: &Filter,
     after: Option<String>,
 ) -> Result<Column, AppError> {
     let after = cursor(after)?;
     let store = ctx.store();
+    let with_labels = |mut c: Card, ids: &[domain::LabelId]| {
+        c.labels = labels.of(ids);
+        c
+    };
     let (cards, next) = if ctx.is_admin() {
-        let fetch = |p| store.list_tasks_by_status(status, p);
-        let (mut tasks, next) = scan(COLUMN_PAGE, after, fetch, |t| filter.task_ok(t)).await?;
+        let (mut tasks, next) = match filter.label {
+            Some(l) => {
+                let fetch = |p| store.list_tasks_by_label(l, status, p);
+                scan(COLUMN_PAGE, after, fetch, |t| filter.task_ok(t)).await?
+            }
+            None => {
+                let fetch = |p| store.list_tasks_by_status(status, p);
+                scan(COLUMN_PAGE, after, fetch, |t| filter.task_ok(t)).await?
+            }
+        };
         if filter.sort == Sort::Updated {
             tasks.sort_by_key(|t| std::cmp::Reverse(t.updated_at));
         }
-        (
-            tasks.iter().map(|t| card(t, dir, filter.today)).collect(),
-            next,
-        )
+        let cards = tasks
+            .iter()
+            .map(|t| with_labels(card(t, dir, filter.today), &t.labels));
+        (cards.collect(), next)
     } else {
         let fetch = |p| store.list_tasks_for_user(ctx.me(), p);
         let keep = |t: &TaskSummary| t.status == status && filter.summary_ok(t);
         let (rows, next) = scan(COLUMN_PAGE, after, fetch, keep).await?;
-        (rows.iter().map(|t| row(t, filter.today)).collect(), next)
+        let cards = rows
+            .iter()
+            .map(|t| with_labels(row(t, filter.today), &t.labels));
+        (cards.collect(), next)
     };
     let mut cards: Vec<Card> = cards;
     if !(ctx.is_admin() && filter.sort == Sort::Updated) {
