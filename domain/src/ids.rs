@@ -63,6 +63,7 @@ id_type!(TaskId, "task id");
 id_type!(UserId, "user id");
 id_type!(CommentId, "comment id");
 id_type!(NotificationId, "notification id");
+id_type!(WebhookId, "webhook id");
 
 #[cfg(test)]
 mod tests {

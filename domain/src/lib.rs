@@ -19,11 +19,12 @@ mod ids;
 mod model;
 pub mod policy;
 mod text;
+pub mod webhook;
 
 pub use assignees::{check_assignees, AssigneeChange, AssigneeError, MAX_ASSIGNEES};
 pub use due::{is_due_this_week, is_overdue, parse_due};
 pub use edit::TaskEdit;
-pub use ids::{CommentId, NotificationId, ParseIdError, TaskId, UserId};
+pub use ids::{CommentId, NotificationId, ParseIdError, TaskId, UserId, WebhookId};
 pub use model::{
     Activity, ActivityChange, Comment, DueDate, EventKind, EventPrefs, MailSuppressed,
     NewNotification, NewProfile, NewTask, Notification, NotificationPrefs, ParseEnumError,
@@ -34,6 +35,9 @@ pub use policy::{
     authorize, check_transition, Action, Actor, Denied, TaskRelation, TransitionError,
 };
 pub use text::{CommentBody, Description, DisplayName, Email, TaskTitle, ValidationError};
+pub use webhook::{
+    NewWebhook, Webhook, WebhookDelivery, WebhookUrl, WebhookUrlError, MAX_WEBHOOKS,
+};
 
 /// Calendar dates and instants as used on the wire: `YYYY-MM-DD` dates and
 /// RFC 3339 timestamps, so JSON stays readable and sortable.
