@@ -28,6 +28,9 @@ pub enum Action {
     ViewDashboard,
     ExportCsv,
     ListUsers,
+    /// Listing, adding and removing outgoing webhooks (they carry a
+    /// signing secret and make the server send requests).
+    ManageWebhooks,
     /// Editing a profile or its notification settings.
     EditProfile {
         owner: UserId,
@@ -53,6 +56,7 @@ impl Action {
             Action::ViewDashboard,
             Action::ExportCsv,
             Action::ListUsers,
+            Action::ManageWebhooks,
             Action::EditProfile { owner },
             Action::ReadNotifications { owner },
         ];
@@ -69,7 +73,8 @@ impl Action {
             | Action::ManageRoles
             | Action::ViewDashboard
             | Action::ExportCsv
-            | Action::ListUsers => true,
+            | Action::ListUsers
+            | Action::ManageWebhooks => true,
             // Members move status through ChangeStatus, never by editing.
             Action::EditField(_) => true,
             Action::ReadTask
@@ -248,6 +253,7 @@ mod tests {
             Action::ViewDashboard,
             Action::ExportCsv,
             Action::ListUsers,
+            Action::ManageWebhooks,
         ] {
             assert_eq!(
                 authorize(m, a, TaskRelation::NoTask),

@@ -1395,4 +1395,45 @@ async fn webhooks_lambda_fails_until_the_receiver_recovers_then_delivers_once() 
         .unwrap();
     assert_eq!((status.http_status, status.attempts), (Some(200), 2));
     assert!(status.ok());
+
+    // DynamoDB requests per webhook action, on a counting client.
+    let counter = store::RequestCounter::new();
+    let counted = DynamoStore::new(
+        DynamoStore::local_client(&endpoint(), Some(counter.clone())),
+        w.store.table_name(),
+    );
+    counter.take();
+    let hooks = counted.list_webhooks().await.unwrap();
+    assert_eq!(counter.take(), ["Query"], "list");
+    let extra = counted
+        .create_webhook(domain::NewWebhook {
+            url: domain::WebhookUrl::parse("https://hooks.example.com/count").unwrap(),
+            events: [EventKind::Overdue].into_iter().collect(),
+            created_by: admin,
+        })
+        .await
+        .unwrap();
+    assert_eq!(counter.take(), ["PutItem"], "create");
+    counted
+        .record_webhook_delivery(&hooks[0], status)
+        .await
+        .unwrap();
+    assert_eq!(counter.take(), ["PutItem"], "delivery status");
+    counted.delete_webhook(extra.id).await.unwrap();
+    assert_eq!(counter.take(), ["DeleteItem"], "delete");
+    // A replayed event whose deliveries are all done: the webhooks, the
+    // task, the actor's and the assignee's names, one marker per webhook.
+    let replay = WebhookDeps {
+        store: counted,
+        ..deps
+    };
+    handle_webhooks(&replay, w.sns_event(&envelopes[0]))
+        .await
+        .unwrap();
+    assert_eq!(
+        counter.take(),
+        ["Query", "Query", "GetItem", "GetItem", "Query"],
+        "replay"
+    );
+    assert_eq!(rx.requests().len(), 2);
 }

@@ -5,6 +5,7 @@ mod home;
 mod not_found;
 mod people;
 mod task;
+mod webhooks;
 
 pub use account::{AccountNav, ConfirmPage, ForgotPage, ResetPage, SignInPage, SignUpPage};
 pub use board::BoardPage;
@@ -15,3 +16,4 @@ pub use home::{About, Home};
 pub use not_found::NotFound;
 pub use people::{DashboardPage, NotificationsPage, ProfilePage, TeamPage};
 pub use task::{MyTasksPage, NewTaskPage, TaskPage};
+pub use webhooks::WebhooksPage;
