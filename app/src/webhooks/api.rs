@@ -29,7 +29,7 @@ pub async fn webhooks() -> Result<WebhooksPage, AppError> {
 #[server(endpoint = "webhooks/create")]
 pub async fn create_webhook(
     url: String,
-    #[server(default)] events: HashMap<String, String>,
+    #[server(default)] events: std::collections::HashMap<String, String>,
 ) -> Result<(), AppError> {
     let ctx = Ctx::allowed(Action::ManageWebhooks).await?;
     let url = WebhookUrl::parse(&url).map_err(|e| AppError::invalid(e.to_string()))?;
