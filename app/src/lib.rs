@@ -41,6 +41,7 @@ pub mod session;
 pub mod ssr;
 pub mod tasks;
 pub mod team;
+pub mod webhooks;
 
 pub use error::AppError;
 
@@ -112,6 +113,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard") view=pages::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/profile") view=pages::ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/notifications") view=pages::NotificationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/webhooks") view=pages::WebhooksPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -64,6 +64,7 @@ id_type!(UserId, "user id");
 id_type!(CommentId, "comment id");
 id_type!(NotificationId, "notification id");
 id_type!(LabelId, "label id");
+id_type!(WebhookId, "webhook id");
 
 #[cfg(test)]
 mod tests {

@@ -23,12 +23,13 @@ mod labels;
 pub mod policy;
 mod recurrence;
 mod text;
+pub mod webhook;
 
 pub use assignees::{check_assignees, AssigneeChange, AssigneeError, MAX_ASSIGNEES};
 pub use checklist::{CheckItem, Checklist, Progress, MAX_CHECKLIST};
 pub use due::{is_due_this_week, is_overdue, parse_due};
 pub use edit::TaskEdit;
-pub use ids::{CommentId, LabelId, NotificationId, ParseIdError, TaskId, UserId};
+pub use ids::{CommentId, LabelId, NotificationId, ParseIdError, TaskId, UserId, WebhookId};
 pub use labels::{check_labels, Label, LabelColor, Swatch, MAX_DEFINED_LABELS, MAX_LABELS};
 pub use model::{
     Activity, ActivityChange, Comment, DueDate, EventKind, EventPrefs, MailSuppressed,
@@ -44,6 +45,9 @@ pub use recurrence::{
 };
 pub use text::{
     CheckText, CommentBody, Description, DisplayName, Email, LabelName, TaskTitle, ValidationError,
+};
+pub use webhook::{
+    NewWebhook, Webhook, WebhookDelivery, WebhookUrl, WebhookUrlError, MAX_WEBHOOKS,
 };
 
 /// Calendar dates and instants as used on the wire: `YYYY-MM-DD` dates and

@@ -33,6 +33,9 @@ pub enum Action {
     ListUsers,
     /// Defining, renaming, recolouring and deleting labels.
     ManageLabels,
+    /// Listing, adding and removing outgoing webhooks (they carry a
+    /// signing secret and make the server send requests).
+    ManageWebhooks,
     /// Editing a profile or its notification settings.
     EditProfile {
         owner: UserId,
@@ -60,6 +63,7 @@ impl Action {
             Action::ExportCsv,
             Action::ListUsers,
             Action::ManageLabels,
+            Action::ManageWebhooks,
             Action::EditProfile { owner },
             Action::ReadNotifications { owner },
         ];
@@ -77,7 +81,8 @@ impl Action {
             | Action::ViewDashboard
             | Action::ExportCsv
             | Action::ListUsers
-            | Action::ManageLabels => true,
+            | Action::ManageLabels
+            | Action::ManageWebhooks => true,
             // Members move status through ChangeStatus, never by editing.
             Action::EditField(_) => true,
             Action::ReadTask
@@ -267,6 +272,7 @@ mod tests {
             Action::ExportCsv,
             Action::ListUsers,
             Action::ManageLabels,
+            Action::ManageWebhooks,
         ] {
             assert_eq!(
                 authorize(m, a, TaskRelation::NoTask),

@@ -13,6 +13,7 @@ pub mod local;
 pub mod metrics;
 pub mod recipients;
 pub mod render;
+pub mod webhook;
 
 pub use classify::{classify, ClassifyError, Detail, Event};
 pub use recipients::{recipients, Delivery, TaskContext};

@@ -9,6 +9,8 @@
 //! it these tests fail loudly rather than skip: a green run must mean the
 //! AWS path was exercised.
 
+mod receiver;
+
 use std::io::{Read, Write};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -1331,4 +1333,125 @@ async fn failed_reminders_fail_the_run_and_the_retry_sends_only_the_missing() {
         "{report:?}"
     );
     assert_eq!(queue.pending().await, 0);
+}
+
+/// The webhooks Lambda on the same SNS envelope as the email formatter: a
+/// receiver that fails makes the handler fail (so Lambda retries, then the
+/// DLQ), each attempt is recorded on the webhook, and the retry after it
+/// recovers delivers exactly once; a replay posts nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_lambda_fails_until_the_receiver_recovers_then_delivers_once() {
+    use notifier::aws::{handle_webhooks, WebhookDeps};
+    let w = World::new().await;
+    let (admin, _) = w.user("Ada <Admin>", Role::Admin).await;
+    let (ana, _) = w.user("Ana", Role::Member).await;
+    let rx = receiver::receiver(&[502, 200]).await;
+    let hook = w
+        .store
+        .create_webhook(domain::NewWebhook {
+            url: domain::WebhookUrl::parse(&rx.url("/aws")).unwrap(),
+            events: [EventKind::Assigned].into_iter().collect(),
+            created_by: admin,
+        })
+        .await
+        .unwrap();
+    let task = w
+        .store
+        .create_task(NewTask {
+            status: domain::Status::Open,
+            title: title("Deploy & <verify>"),
+            description: None,
+            priority: Priority::High,
+            due: None,
+            assignees: vec![ana],
+            created_by: admin,
+        })
+        .await
+        .unwrap();
+    let ok = handle_stream_batch(&w.stream_deps(), w.stream_batch().await).await;
+    assert!(ok.batch_item_failures.is_empty(), "{ok:?}");
+    let envelopes = w.drain_queue().await;
+    assert_eq!(envelopes.len(), 1);
+    let sns_event = w.sns_event(&envelopes[0]);
+    let deps = WebhookDeps {
+        store: w.store_for(&permissions::WEBHOOKS),
+        // The binary refuses loopback; the receiver here is on loopback.
+        sender: notifier::webhook::WebhookSender::new(std::time::Duration::from_secs(5), true),
+        public_url: "https://tasks.example.com".into(),
+    };
+
+    let err = handle_webhooks(&deps, sns_event.clone()).await.unwrap_err();
+    assert!(err.to_string().contains("HTTP 502"), "{err}");
+    let status = w.store.list_webhooks().await.unwrap()[0]
+        .last_delivery
+        .clone()
+        .unwrap();
+    assert_eq!((status.http_status, status.attempts), (Some(502), 1));
+
+    handle_webhooks(&deps, sns_event.clone())
+        .await
+        .expect("retry delivers");
+    handle_webhooks(&deps, sns_event)
+        .await
+        .expect("replay is a no-op");
+    let got = rx.requests();
+    assert_eq!(got.len(), 2, "one failure, one delivery, no replay");
+    receiver::assert_signed(&got[1], &hook.secret);
+    let body = got[1].json();
+    assert_eq!(body["type"], "ASSIGNED");
+    assert_eq!(body["task"]["title"], "Deploy & <verify>");
+    assert_eq!(
+        body["task"]["url"],
+        format!("https://tasks.example.com/tasks/{}", task.id)
+    );
+    assert_eq!(body["actor"]["name"], "Ada <Admin>");
+    let text = body["text"].as_str().unwrap();
+    assert!(text.contains("Deploy &amp; &lt;verify&gt;"), "{text}");
+    let status = w.store.list_webhooks().await.unwrap()[0]
+        .last_delivery
+        .clone()
+        .unwrap();
+    assert_eq!((status.http_status, status.attempts), (Some(200), 2));
+    assert!(status.ok());
+
+    // DynamoDB requests per webhook action, on a counting client.
+    let counter = store::RequestCounter::new();
+    let counted = DynamoStore::new(
+        DynamoStore::local_client(&endpoint(), Some(counter.clone())),
+        w.store.table_name(),
+    );
+    counter.take();
+    let hooks = counted.list_webhooks().await.unwrap();
+    assert_eq!(counter.take(), ["Query"], "list");
+    let extra = counted
+        .create_webhook(domain::NewWebhook {
+            url: domain::WebhookUrl::parse("https://hooks.example.com/count").unwrap(),
+            events: [EventKind::Overdue].into_iter().collect(),
+            created_by: admin,
+        })
+        .await
+        .unwrap();
+    assert_eq!(counter.take(), ["PutItem"], "create");
+    counted
+        .record_webhook_delivery(&hooks[0], status)
+        .await
+        .unwrap();
+    assert_eq!(counter.take(), ["PutItem"], "delivery status");
+    counted.delete_webhook(extra.id).await.unwrap();
+    assert_eq!(counter.take(), ["DeleteItem"], "delete");
+    // A replayed event whose deliveries are all done: the webhooks, the
+    // task, the actor's and the assignee's names, one marker per webhook.
+    let replay = WebhookDeps {
+        store: counted,
+        ..deps
+    };
+    handle_webhooks(&replay, w.sns_event(&envelopes[0]))
+        .await
+        .unwrap();
+    assert_eq!(
+        counter.take(),
+        ["Query", "Query", "GetItem", "GetItem", "Query"],
+        "replay"
+    );
+    assert_eq!(rx.requests().len(), 2);
 }

@@ -21,6 +21,8 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use uuid::Uuid;
 
+mod receiver;
+
 const BASE_URL: &str = "http://127.0.0.1:3000";
 
 struct Env {
@@ -746,4 +748,158 @@ async fn smtp_refusal_is_a_failed_delivery_that_is_retried() {
     worker.run_once().await.unwrap();
     assert_eq!(worker.retrying(), 1);
     assert!(e.pending().await.iter().any(|c| c.pk.starts_with("TASK#")));
+}
+
+// --- webhooks ---------------------------------------------------------------
+
+impl Env {
+    async fn webhook(&self, url: &str, events: &[domain::EventKind]) -> domain::Webhook {
+        self.store
+            .create_webhook(domain::NewWebhook {
+                url: domain::WebhookUrl::parse(url).unwrap(),
+                events: events.iter().copied().collect(),
+                created_by: self.admin.id,
+            })
+            .await
+            .unwrap()
+    }
+
+    async fn hook_now(&self, id: domain::WebhookId) -> domain::Webhook {
+        self.store
+            .list_webhooks()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|h| h.id == id)
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn webhook_that_fails_then_recovers_gets_the_event_exactly_once_signed() {
+    let e = env().await;
+    let rx = receiver::receiver(&[500, 503, 200]).await;
+    let hook = e
+        .webhook(&rx.url("/hook"), &[domain::EventKind::Assigned])
+        .await;
+    // Not subscribed to assignments: must never hear of this one.
+    let other = receiver::receiver(&[200]).await;
+    e.webhook(&other.url("/other"), &[domain::EventKind::Commented])
+        .await;
+    let title = "<!channel> & <b>ship</b>";
+    let t = e.task(title, &[&e.member], &e.admin).await;
+    let worker = e.worker(e.mailbox.clone());
+
+    // Down: the mail goes out, the change stays for the webhook's sake.
+    worker.run_once().await.unwrap();
+    assert_eq!(rx.requests().len(), 1);
+    assert_eq!(e.mail_to(&e.member).await.len(), 1);
+    assert_eq!(worker.retrying(), 1);
+    let status = e.hook_now(hook.id).await.last_delivery.unwrap();
+    assert_eq!((status.http_status, status.attempts), (Some(500), 1));
+    assert_eq!(status.error.as_deref(), Some("HTTP 500"));
+
+    worker.run_once().await.unwrap();
+    let status = e.hook_now(hook.id).await.last_delivery.unwrap();
+    assert_eq!((status.http_status, status.attempts), (Some(503), 2));
+
+    // Recovered: delivered once, acknowledged, and nothing is repeated.
+    worker.run_once().await.unwrap();
+    worker.run_once().await.unwrap();
+    assert_eq!(worker.retrying(), 0);
+    let got = rx.requests();
+    assert_eq!(got.len(), 3);
+    assert_eq!(
+        got.iter().filter(|r| r.answered == Some(200)).count(),
+        1,
+        "exactly one successful delivery"
+    );
+    assert_eq!(e.mail_to(&e.member).await.len(), 1, "no second mail");
+    assert!(other.requests().is_empty());
+    let status = e.hook_now(hook.id).await.last_delivery.unwrap();
+    assert_eq!((status.http_status, status.attempts), (Some(200), 3));
+    assert!(status.ok());
+
+    // The same event each time, signed with the hook's secret.
+    let last = got.last().unwrap();
+    assert_eq!(last.path, "/hook");
+    receiver::assert_signed(last, &hook.secret);
+    assert_eq!(got[0].json()["id"], last.json()["id"]);
+    let body = last.json();
+    assert_eq!(body["type"], "ASSIGNED");
+    assert_eq!(body["task"]["id"], t.id.to_string());
+    assert_eq!(body["task"]["title"], title);
+    assert_eq!(body["task"]["status"], "OPEN");
+    assert_eq!(body["task"]["url"], format!("{BASE_URL}/tasks/{}", t.id));
+    assert_eq!(body["actor"]["name"], "Ada Admin");
+    assert_eq!(body["actor"]["id"], e.admin.id.to_string());
+    assert!(body["at"].as_str().unwrap().contains('T'));
+    let text = body["text"].as_str().unwrap();
+    assert!(
+        text.contains("&lt;!channel&gt; &amp; &lt;b&gt;ship&lt;/b&gt;"),
+        "{text}"
+    );
+    assert!(text.contains("Mo Member"), "{text}");
+    assert!(
+        !text.contains("<!channel>") && !text.contains("<b>"),
+        "{text}"
+    );
+    assert!(text.ends_with(&format!("<{BASE_URL}/tasks/{}|Open task>", t.id)));
+}
+
+#[tokio::test]
+async fn a_receiver_that_never_answers_times_out_without_holding_up_mail() {
+    let e = env().await;
+    let rx = receiver::receiver(&[0]).await;
+    let hook = e
+        .webhook(&rx.url("/slow"), &[domain::EventKind::Assigned])
+        .await;
+    let mut config = config();
+    config.webhook_timeout = std::time::Duration::from_millis(300);
+    let worker = e.worker_with(e.mailbox.clone(), e.store.clone(), config);
+    e.task("First", &[&e.member], &e.admin).await;
+    e.task("Second", &[&e.member], &e.admin).await;
+    worker.run_once().await.unwrap();
+    assert_eq!(e.mail_to(&e.member).await.len(), 2, "both mails went out");
+    assert_eq!(rx.requests().len(), 2);
+    let status = e.hook_now(hook.id).await.last_delivery.unwrap();
+    assert_eq!(status.http_status, None);
+    assert!(status.error.unwrap().contains("no answer"));
+    assert_eq!(worker.retrying(), 2);
+    // Deleting the webhook ends the retries: nothing is left to deliver.
+    e.store.delete_webhook(hook.id).await.unwrap();
+    worker.run_once().await.unwrap();
+    assert_eq!(worker.retrying(), 0);
+    assert_eq!(rx.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_and_guarded_addresses_are_not_reached() {
+    use notifier::webhook::WebhookSender;
+    let e = env().await;
+    let rx = receiver::receiver(&[302]).await;
+    let hook = e
+        .webhook(&rx.url("/moved"), &[domain::EventKind::Assigned])
+        .await;
+    let body = serde_json::json!({ "text": "hi" });
+    let now = time::OffsetDateTime::now_utc();
+    let open = WebhookSender::new(std::time::Duration::from_secs(5), true);
+    let err = open.post(&hook, &body, now).await.unwrap_err();
+    assert_eq!((err.status, err.reason.as_str()), (Some(302), "HTTP 302"));
+    assert_eq!(rx.requests().len(), 1, "the Location was not followed");
+
+    // A server not on loopback itself (the Lambda, a shared host) reaches
+    // no loopback receiver, by IP literal or by name.
+    let guarded = WebhookSender::new(std::time::Duration::from_secs(5), false);
+    let err = guarded.post(&hook, &body, now).await.unwrap_err();
+    assert_eq!(err.status, None);
+    let by_name = e
+        .webhook(
+            &format!("https://localhost:{}/x", rx.port),
+            &[domain::EventKind::Assigned],
+        )
+        .await;
+    let err = guarded.post(&by_name, &body, now).await.unwrap_err();
+    assert!(err.reason.contains("may not reach"), "{}", err.reason);
+    assert_eq!(rx.requests().len(), 1);
 }

@@ -2292,3 +2292,177 @@ async fn labels_are_managed_by_admins_and_filter_the_board() {
         "the deleted label's chip is gone"
     );
 }
+
+/// The webhooks page (admins): a webhook is added from the form's fields,
+/// listed with its events and last delivery, and removed; every bad field
+/// gets a 400 naming the rule, hostile text stays text, and the bound of
+/// 20 holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_added_listed_and_removed_by_admins_with_bad_input_refused() {
+    let app = TestApp::spawn().await;
+    let (ada, admin) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (mo, _) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    let s = |v: &str| v.to_owned();
+    let page = |jar: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .client
+                .get(app.url("/settings/webhooks"))
+                .header("accept", "text/html")
+                .header("cookie", jar)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    assert_eq!(page(mo.clone()).await.0, 403);
+    let (status, empty) = page(ada.clone()).await;
+    assert_eq!(status, 200);
+    assert!(empty.contains("No webhooks yet."), "{empty}");
+    assert!(empty.contains("name=\"events[STATUS_CHANGED]\""));
+
+    for (url, events, rule) in [
+        ("javascript:alert(1)", "ASSIGNED", "full URL"),
+        ("ftp://hooks.example.com/x", "ASSIGNED", "Only https"),
+        ("http://hooks.example.com/x", "ASSIGNED", "Only https"),
+        ("https://169.254.169.254/latest", "ASSIGNED", "Private"),
+        ("https://[fd00:ec2::254]/", "ASSIGNED", "Private"),
+        ("https://u:p@hooks.example.com/", "ASSIGNED", "user name"),
+        ("not a url", "ASSIGNED", "full URL"),
+        ("", "ASSIGNED", "Enter a URL"),
+        (
+            &format!("https://e.com/{}", "a".repeat(2000)),
+            "ASSIGNED",
+            "too long",
+        ),
+        ("https://hooks.example.com/x", "NOPE", "Unknown event"),
+    ] {
+        let res = app
+            .post(
+                "/api/webhooks/create",
+                Some(&ada),
+                &[("url", s(url)), (&format!("events[{events}]"), s("on"))],
+            )
+            .await;
+        assert_eq!(res.status(), 400, "{url}");
+        let body = res.text().await.unwrap();
+        assert!(body.contains(rule), "{url}: {body}");
+    }
+    let res = app
+        .post(
+            "/api/webhooks/create",
+            Some(&ada),
+            &[("url", s("https://hooks.example.com/x"))],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("at least one event"));
+    assert!(app.store.list_webhooks().await.unwrap().is_empty());
+
+    // Hostile text in the URL: the parser percent-encodes what a URL may
+    // not hold, and the page shows it as text.
+    let hostile = "https://hooks.example.com/</code><script>alert(1)</script>?q=\"'&x=<b>";
+    let res = app
+        .post(
+            "/api/webhooks/create",
+            Some(&ada),
+            &[
+                ("url", s(hostile)),
+                ("events[ASSIGNED]", s("on")),
+                ("events[COMMENTED]", s("on")),
+            ],
+        )
+        .await;
+    let status = res.status();
+    assert!(
+        status.is_success(),
+        "{status} {}",
+        res.text().await.unwrap()
+    );
+    let hooks = app.store.list_webhooks().await.unwrap();
+    assert_eq!(hooks.len(), 1);
+    let hook = &hooks[0];
+    assert_eq!(
+        hook.events.iter().copied().collect::<Vec<_>>(),
+        vec![domain::EventKind::Assigned, domain::EventKind::Commented]
+    );
+    let (_, html) = page(ada.clone()).await;
+    assert!(!html.contains("<script>alert(1)"), "{html}");
+    assert!(!html.contains("</code><script>"), "{html}");
+    assert!(html.contains("hooks.example.com/"), "{html}");
+    assert!(html.contains("Assigned, Commented"), "{html}");
+    assert!(html.contains("Nothing sent yet."), "{html}");
+    assert!(html.contains(&hook.secret), "the admin can read the secret");
+
+    // A recorded failure shows as such, error text escaped.
+    app.store
+        .record_webhook_delivery(
+            hook,
+            domain::WebhookDelivery {
+                at: time::OffsetDateTime::now_utc(),
+                event: domain::EventKind::Assigned,
+                http_status: None,
+                error: Some("<img src=x onerror=alert(2)> refused".into()),
+                attempts: 3,
+            },
+        )
+        .await
+        .unwrap();
+    let (_, html) = page(ada.clone()).await;
+    assert!(html.contains("data-ok=\"false\""), "{html}");
+    assert!(html.contains("3 attempts"), "{html}");
+    assert!(!html.contains("<img src=x"), "{html}");
+    assert!(html.contains("&lt;img src=x"), "{html}");
+
+    // Removal, and a second removal is a 404.
+    let form = [("id", hook.id.to_string())];
+    assert!(app
+        .post("/api/webhooks/delete", Some(&ada), &form)
+        .await
+        .status()
+        .is_success());
+    assert_eq!(
+        app.post("/api/webhooks/delete", Some(&ada), &form)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.post("/api/webhooks/delete", Some(&ada), &[("id", s("x"))])
+            .await
+            .status(),
+        400
+    );
+
+    // At the bound the form is gone and a post is refused.
+    for i in 0..domain::MAX_WEBHOOKS {
+        app.store
+            .create_webhook(domain::NewWebhook {
+                url: domain::WebhookUrl::parse(&format!("https://h{i}.example.com/")).unwrap(),
+                events: [domain::EventKind::Overdue].into_iter().collect(),
+                created_by: admin,
+            })
+            .await
+            .unwrap();
+    }
+    let res = app
+        .post(
+            "/api/webhooks/create",
+            Some(&ada),
+            &[
+                ("url", s("https://one-more.example.com/")),
+                ("events[OVERDUE]", s("on")),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("At most 20"));
+    let (_, html) = page(ada).await;
+    assert!(!html.contains("data-testid=\"webhook-form\""));
+    assert_eq!(
+        app.store.list_webhooks().await.unwrap().len(),
+        domain::MAX_WEBHOOKS
+    );
+}

@@ -893,6 +893,12 @@ mod deployment_contract {
                 optional: notifier_env::EMAIL_FORMATTER_OPTIONAL,
             },
             Function {
+                name: "webhooks",
+                permissions: notifier_permissions::WEBHOOKS,
+                required: notifier_env::WEBHOOKS_REQUIRED,
+                optional: notifier_env::WEBHOOKS_OPTIONAL,
+            },
+            Function {
                 name: "reminders",
                 permissions: notifier_permissions::REMINDERS,
                 required: notifier_env::REMINDERS_REQUIRED,

@@ -64,6 +64,7 @@ struct Ids {
     other: UserId,
     profile_version: u64,
     other_version: u64,
+    webhook: String,
 }
 
 type Form = Vec<(&'static str, String)>;
@@ -385,6 +386,35 @@ fn cases() -> Vec<Case> {
             no_leak: true,
         },
         Case {
+            name: "list webhooks",
+            get: false,
+            path: "/api/webhooks/list",
+            form: |_| vec![],
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
+            name: "add webhook",
+            get: false,
+            path: "/api/webhooks/create",
+            form: |_| {
+                vec![
+                    ("url", v("https://hooks.example.com/rbac")),
+                    ("events[ASSIGNED]", v("on")),
+                ]
+            },
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
+            name: "remove webhook",
+            get: false,
+            path: "/api/webhooks/delete",
+            form: |i| vec![("id", i.webhook.clone())],
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
             name: "who am I",
             get: false,
             path: "/api/auth/me",
@@ -449,7 +479,18 @@ async fn every_server_function_by_every_kind_of_caller() {
                 Some(u) => app.store.get_profile(u).await.unwrap().version,
                 None => 1,
             };
+            // A fresh webhook per cell too, so a removal has one to remove.
+            let webhook = app
+                .store
+                .create_webhook(domain::NewWebhook {
+                    url: domain::WebhookUrl::parse("https://hooks.example.com/cell").unwrap(),
+                    events: [domain::EventKind::Assigned].into_iter().collect(),
+                    created_by: admin,
+                })
+                .await
+                .unwrap();
             let ids = Ids {
+                webhook: webhook.id.to_string(),
                 task: task.id.to_string(),
                 assigned,
                 other,
@@ -492,6 +533,20 @@ async fn every_server_function_by_every_kind_of_caller() {
                     domain::Status::InProgress,
                     "{who:?} move took effect"
                 );
+            }
+            if case.path.starts_with("/api/webhooks/") {
+                let hooks = app.store.list_webhooks().await.unwrap();
+                let expected = match (case.path, want) {
+                    ("/api/webhooks/create", Allow) => 2,
+                    ("/api/webhooks/delete", Allow) => 0,
+                    _ => 1,
+                };
+                assert_eq!(hooks.len(), expected, "{} as {who:?}", case.name);
+                for h in hooks {
+                    app.store.delete_webhook(h.id).await.unwrap();
+                }
+            } else {
+                app.store.delete_webhook(webhook.id).await.unwrap();
             }
             if want != Allow && case.path == "/api/tasks/update" && status != 404 {
                 let now = app.store.get_task(task.id, 1).await.unwrap().task;

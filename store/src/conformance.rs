@@ -55,7 +55,8 @@ macro_rules! conformance_suite {
             a_repeat_removed_midway_creates_nothing,
             labels_are_defined_renamed_and_deleted,
             tasks_by_label_follow_status_due_and_edits,
-            credentials_and_session_families
+            credentials_and_session_families,
+            webhooks_listed_recorded_and_deleted
         );
     };
     (@each $make:expr; $($name:ident),+) => {
@@ -1850,4 +1851,62 @@ pub async fn a_repeat_removed_midway_creates_nothing(s: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(feb.next_occurrence, None);
     assert_eq!(all_tasks(&s).await.len(), 2);
+}
+
+pub async fn webhooks_listed_recorded_and_deleted(s: Arc<dyn Store>) {
+    use domain::{NewWebhook, WebhookDelivery, WebhookUrl};
+    assert!(s.list_webhooks().await.unwrap().is_empty());
+    let admin = user();
+    let new = |url: &str, events: &[EventKind]| NewWebhook {
+        url: WebhookUrl::parse(url).unwrap(),
+        events: events.iter().copied().collect(),
+        created_by: admin,
+    };
+    let a = s
+        .create_webhook(new("https://a.example.com/hook", &[EventKind::Assigned]))
+        .await
+        .unwrap();
+    let b = s
+        .create_webhook(new(
+            "http://127.0.0.1:9/b",
+            &[EventKind::Commented, EventKind::StatusChanged],
+        ))
+        .await
+        .unwrap();
+    assert_ne!(a.secret, b.secret);
+    assert!(a.secret.len() >= 64, "{}", a.secret);
+    assert!(a.wants(EventKind::Assigned) && !a.wants(EventKind::Commented));
+    assert_eq!(s.list_webhooks().await.unwrap(), vec![a.clone(), b.clone()]);
+
+    let delivery = WebhookDelivery {
+        at: crate::now(),
+        event: EventKind::Assigned,
+        http_status: Some(503),
+        error: Some("HTTP 503".into()),
+        attempts: 2,
+    };
+    let a2 = s
+        .record_webhook_delivery(&a, delivery.clone())
+        .await
+        .unwrap();
+    assert_eq!(a2.last_delivery.as_ref(), Some(&delivery));
+    assert!(!delivery.ok());
+    let listed = s.list_webhooks().await.unwrap();
+    assert_eq!(listed[0].last_delivery, Some(delivery.clone()));
+    assert_eq!(
+        listed[0].secret, a.secret,
+        "the secret survives a status write"
+    );
+
+    s.delete_webhook(a.id).await.unwrap();
+    assert!(matches!(
+        s.delete_webhook(a.id).await,
+        Err(StoreError::NotFound)
+    ));
+    // A delivery finishing after the deletion does not bring it back.
+    assert!(matches!(
+        s.record_webhook_delivery(&a2, delivery).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.list_webhooks().await.unwrap(), vec![b]);
 }

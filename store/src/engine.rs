@@ -1092,6 +1092,84 @@ pub(crate) async fn claim_marker<B: Backend>(b: &B, key: &str, holder: &str) -> 
     }
 }
 
+pub(crate) async fn create_webhook<B: Backend>(
+    b: &B,
+    new: domain::NewWebhook,
+) -> Result<domain::Webhook> {
+    // 244 random bits from two v4 uuids (the OS generator): what the
+    // receiver needs to trust a signature, in a form easy to paste.
+    let secret = format!(
+        "whsec_{}{}",
+        Uuid::new_v4().simple(),
+        Uuid::new_v4().simple()
+    );
+    let hook = domain::Webhook {
+        id: domain::WebhookId::from_uuid(Uuid::now_v7()),
+        url: new.url,
+        events: new.events,
+        secret,
+        created_by: new.created_by,
+        created_at: now(),
+        last_delivery: None,
+    };
+    let op = Op::Put {
+        item: keys::webhook_item(&hook),
+        cond: Cond::NotExists,
+    };
+    b.write(vec![op]).await.map_err(unexpected)?;
+    Ok(hook)
+}
+
+pub(crate) async fn list_webhooks<B: Backend>(b: &B) -> Result<Vec<domain::Webhook>> {
+    let (items, _) = b
+        .query(Query {
+            index: Index::Table,
+            pk: keys::WEBHOOKS_PK.into(),
+            sk: SkCond::BeginsWith(keys::WEBHOOK_PREFIX.into()),
+            forward: true,
+            // Far above MAX_WEBHOOKS, so one page is all of them even if
+            // concurrent creations overshot the bound.
+            limit: PageRequest::MAX_LIMIT,
+            start: None,
+        })
+        .await?;
+    decode_all(&items)
+}
+
+pub(crate) async fn delete_webhook<B: Backend>(b: &B, id: domain::WebhookId) -> Result<()> {
+    let (pk, sk) = keys::webhook_key(id);
+    match b
+        .write(vec![Op::Delete {
+            pk,
+            sk,
+            cond: Cond::Exists,
+        }])
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(WriteError::Condition(_)) => Err(StoreError::NotFound),
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+pub(crate) async fn record_webhook_delivery<B: Backend>(
+    b: &B,
+    hook: &domain::Webhook,
+    delivery: domain::WebhookDelivery,
+) -> Result<domain::Webhook> {
+    let mut next = hook.clone();
+    next.last_delivery = Some(delivery);
+    let op = Op::Put {
+        item: keys::webhook_item(&next),
+        cond: Cond::Exists,
+    };
+    match b.write(vec![op]).await {
+        Ok(()) => Ok(next),
+        Err(WriteError::Condition(_)) => Err(StoreError::NotFound),
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
 /// Implements [`crate::Store`] for a [`Backend`] by delegating to the
 /// functions above.
 macro_rules! impl_store {
@@ -1318,6 +1396,25 @@ macro_rules! impl_store {
             }
             async fn claim_marker(&self, key: &str, holder: &str) -> $crate::Result<bool> {
                 $crate::engine::claim_marker(self, key, holder).await
+            }
+            async fn create_webhook(
+                &self,
+                new: domain::NewWebhook,
+            ) -> $crate::Result<domain::Webhook> {
+                $crate::engine::create_webhook(self, new).await
+            }
+            async fn list_webhooks(&self) -> $crate::Result<Vec<domain::Webhook>> {
+                $crate::engine::list_webhooks(self).await
+            }
+            async fn delete_webhook(&self, id: domain::WebhookId) -> $crate::Result<()> {
+                $crate::engine::delete_webhook(self, id).await
+            }
+            async fn record_webhook_delivery(
+                &self,
+                hook: &domain::Webhook,
+                delivery: domain::WebhookDelivery,
+            ) -> $crate::Result<domain::Webhook> {
+                $crate::engine::record_webhook_delivery(self, hook, delivery).await
             }
         }
     };

@@ -11,6 +11,7 @@
 //! | notification | `USER#uid` | `NOTIF#nid` | | | |
 //! | idempotency marker | `MARKER#key` | `MARKER` | | | |
 //! | admin count | `META` | `ADMIN_COUNT` | | | |
+//! | webhook (with its last delivery) | `WEBHOOKS` | `WEBHOOK#id` | | | |
 //! | task counter | `COUNTER` | `TASKS#STATUS#s`, `TASKS#OPEN#UNASSIGNED`, `TASKS#OPEN#USER#uid` | `USERS` / `COUNTER#` + SK | | |
 //!
 //! Task counters are adjusted in the transaction of every task write, so
@@ -204,6 +205,18 @@ pub fn assigned_pk(user: UserId) -> String {
 }
 pub fn status_pk(s: domain::Status) -> String {
     format!("STATUS#{}", s.as_str())
+}
+/// Every webhook sits in one small partition (at most
+/// `domain::MAX_WEBHOOKS`), so listing them, which each delivery does, is
+/// one Query.
+pub const WEBHOOKS_PK: &str = "WEBHOOKS";
+pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
+pub fn webhook_key(id: domain::WebhookId) -> (String, String) {
+    (WEBHOOKS_PK.to_owned(), format!("{WEBHOOK_PREFIX}{id}"))
+}
+pub fn webhook_item(w: &domain::Webhook) -> Item {
+    let (pk, sk) = webhook_key(w.id);
+    Item::new(pk, sk, json(w), 1)
 }
 pub fn marker_key(key: &str) -> (String, String) {
     (format!("MARKER#{key}"), "MARKER".to_owned())

@@ -353,6 +353,27 @@ pub trait Store: credentials::Credentials + Send + Sync {
     /// by `put_marker` under the same key counts as held by someone else.
     /// One conditional PutItem, plus one GetItem when the key is taken.
     async fn claim_marker(&self, key: &str, holder: &str) -> Result<bool>;
+
+    // --- webhooks --------------------------------------------------------
+    /// Stores a webhook with a freshly minted id and signing secret (one
+    /// PutItem). The bound of `domain::MAX_WEBHOOKS` is the caller's, who
+    /// lists them first anyway.
+    async fn create_webhook(&self, new: domain::NewWebhook) -> Result<domain::Webhook>;
+    /// Every webhook, oldest first: one Query.
+    async fn list_webhooks(&self) -> Result<Vec<domain::Webhook>>;
+    /// `NotFound` if it is already gone. Deliveries in flight may still
+    /// record their outcome on it: that write is refused, not resurrected.
+    async fn delete_webhook(&self, id: domain::WebhookId) -> Result<()>;
+    /// Records the newest delivery outcome on the webhook as read by the
+    /// caller (one PutItem, only if the webhook still exists; `NotFound`
+    /// otherwise). A webhook's configuration never changes after creation,
+    /// so writing the caller's copy loses nothing but a concurrent
+    /// delivery's outcome, and the newest one is all that is shown.
+    async fn record_webhook_delivery(
+        &self,
+        hook: &domain::Webhook,
+        delivery: domain::WebhookDelivery,
+    ) -> Result<domain::Webhook>;
 }
 
 /// The local equivalent of DynamoDB Streams: changes in commit order, each

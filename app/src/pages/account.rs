@@ -175,6 +175,7 @@ pub fn AccountNav() -> impl IntoView {
                                     <li><A href="/dashboard">"Dashboard"</A></li>
                                     <li><A href="/team">"Team"</A></li>
                                     <li><A href="/labels">"Labels"</A></li>
+                                    <li><A href="/settings/webhooks">"Webhooks"</A></li>
                                 })}
                             </ul>
                             <div class="nav-account">

@@ -6,6 +6,7 @@ mod labels;
 mod not_found;
 mod people;
 mod task;
+mod webhooks;
 
 pub use account::{AccountNav, ConfirmPage, ForgotPage, ResetPage, SignInPage, SignUpPage};
 pub use board::BoardPage;
@@ -17,3 +18,4 @@ pub use labels::LabelsPage;
 pub use not_found::NotFound;
 pub use people::{DashboardPage, NotificationsPage, ProfilePage, TeamPage};
 pub use task::{MyTasksPage, NewTaskPage, TaskPage};
+pub use webhooks::WebhooksPage;

@@ -4,6 +4,8 @@
 //! - [`handle_stream_batch`]: DynamoDB Stream batch → events → SNS.
 //! - [`handle_sns`]: SNS event → SES v2 email and in-app notification per
 //!   recipient.
+//! - [`handle_webhooks`]: SNS event → signed POST to each webhook that
+//!   chose its kind.
 //! - [`run_reminders`]: scheduled; GSI3 → due-soon/overdue events → SNS.
 //!
 //! Handlers are plain async functions over `*Deps` structs so tests call
@@ -38,6 +40,7 @@
 mod email;
 pub mod reminders;
 mod stream;
+mod webhooks;
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -52,6 +55,7 @@ pub use reminders::{
     run_reminders, run_reminders_with, ReminderConfig, ReminderDeps, ReminderEnv, ReminderReport,
 };
 pub use stream::{handle_stream_batch, StreamDeps};
+pub use webhooks::{handle_webhooks, WebhookConfig, WebhookDeps};
 
 /// Names of the environment variables the binaries read, and which of them
 /// each function needs: published in `terraform/lambdas.json`, from which
@@ -78,6 +82,8 @@ pub mod env {
     pub const EMAIL_FORMATTER_REQUIRED: &[&str] =
         &[TABLE, MAIL_FROM, PUBLIC_URL, SES_CONFIGURATION_SET];
     pub const EMAIL_FORMATTER_OPTIONAL: &[&str] = &[LOG_FORMAT];
+    pub const WEBHOOKS_REQUIRED: &[&str] = &[TABLE, PUBLIC_URL];
+    pub const WEBHOOKS_OPTIONAL: &[&str] = &[LOG_FORMAT];
     pub const REMINDERS_REQUIRED: &[&str] = super::reminders::REQUIRED_ENV;
     pub const REMINDERS_OPTIONAL: &[&str] = super::reminders::OPTIONAL_ENV;
 }
@@ -106,6 +112,13 @@ pub mod permissions {
             "dynamodb:PutItem",
             "ses:SendEmail",
         ],
+    );
+
+    /// Webhooks (Query) and the task (Query), names (GetItem), markers
+    /// (Query, PutItem) and each webhook's last delivery (PutItem).
+    pub const WEBHOOKS: Permissions = Permissions::new(
+        "lambda-webhooks",
+        &["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"],
     );
 
     /// Open tasks due by a date (GSI3 Query), marker lookups (GetItem) and
@@ -163,6 +176,12 @@ pub enum AwsError {
     Send {
         dedupe_key: String,
         user: String,
+        reason: String,
+    },
+    #[error("webhook {webhook} for {dedupe_key}: {reason}")]
+    Webhook {
+        dedupe_key: String,
+        webhook: String,
         reason: String,
     },
     /// Several independent deliveries failed; the others went through and

@@ -45,6 +45,20 @@
 //! One worker per database. Two workers could both probe "not sent" and
 //! both send; the server starts exactly one (`Worker::run` consumes it).
 //!
+//! # Webhooks
+//!
+//! Each event also goes to every webhook that chose its kind, once per
+//! (webhook, event) with the same probe/record markers, signed and with
+//! the task as it is now (see [`crate::webhook`]). A receiver that fails
+//! or does not answer within [`WorkerConfig::webhook_timeout`] leaves the
+//! change unacknowledged like a failed mail, so it is retried with the
+//! same backoff, and only what is still missing is redone: a receiver that
+//! recovers gets the event exactly once more, and the mails already sent
+//! are not sent again. The outcome of every attempt (time, HTTP status or
+//! error, attempts so far) is written on the webhook for the admin page.
+//! The timeout is what keeps a hanging receiver from holding up everyone's
+//! mail: at most that long per webhook and event, then the next change.
+//!
 //! # Failures and ordering
 //!
 //! A change whose delivery fails stays unacknowledged and is retried with
@@ -62,7 +76,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use domain::{Comment, EventPrefs, NotificationPrefs, Task, TaskId, UserId, UserProfile};
+use domain::{Comment, EventPrefs, NotificationPrefs, Task, TaskId, UserId, UserProfile, Webhook};
 use store::{Change, ChangeFeed, PageRequest, Store, StoreError};
 use tokio::sync::Notify;
 
@@ -70,6 +84,7 @@ use super::mailer::{MailError, Mailer};
 use crate::classify::{classify, Event};
 use crate::recipients::{recipients, subject_user, TaskContext};
 use crate::render::{render_email, EmailMessage, RenderContext};
+use crate::webhook::{self, WebhookSender};
 
 /// How the worker runs. Build with [`WorkerConfig::new`] and adjust fields.
 #[derive(Debug, Clone)]
@@ -89,6 +104,8 @@ pub struct WorkerConfig {
     /// How long a delivery marker is kept. Must outlive any change's time
     /// in the feed, or a very late retry could re-deliver.
     pub marker_ttl: time::Duration,
+    /// The longest one webhook delivery may take.
+    pub webhook_timeout: Duration,
 }
 
 impl WorkerConfig {
@@ -100,6 +117,7 @@ impl WorkerConfig {
             retry_base: Duration::from_secs(1),
             retry_max: Duration::from_secs(300),
             marker_ttl: time::Duration::days(30),
+            webhook_timeout: crate::webhook::DEFAULT_TIMEOUT,
         }
     }
 }
@@ -111,6 +129,11 @@ pub enum WorkerError {
     Store(#[from] StoreError),
     #[error("mail: {0}")]
     Mail(#[from] MailError),
+    #[error("webhook {url}: {error}")]
+    Webhook {
+        url: String,
+        error: crate::webhook::PostError,
+    },
 }
 
 /// Comment pages read per request when collecting commenters.
@@ -155,6 +178,7 @@ pub struct Worker {
     config: WorkerConfig,
     wake: Arc<Notify>,
     retries: Mutex<HashMap<i64, Retry>>,
+    webhooks: WebhookSender,
 }
 
 impl std::fmt::Debug for Worker {
@@ -176,7 +200,14 @@ impl Worker {
         mut config: WorkerConfig,
     ) -> Worker {
         config.base_url = config.base_url.trim_end_matches('/').to_owned();
+        // Loopback receivers only for an install that is itself on
+        // loopback (a developer's machine, the tests): a server others
+        // reach must not let an admin probe its own host's services.
+        let allow_loopback =
+            domain::WebhookUrl::parse(&config.base_url).is_ok_and(|u| u.is_loopback());
+        let webhooks = WebhookSender::new(config.webhook_timeout, allow_loopback);
         Worker {
+            webhooks,
             store,
             feed,
             mailer,
@@ -317,6 +348,10 @@ impl Worker {
     }
 
     async fn process(&self, change: &Change) -> Result<(), WorkerError> {
+        let attempt = self
+            .lock_retries()
+            .get(&change.seq)
+            .map_or(1, |r| r.attempts + 1);
         let events = match classify(change.old_image.as_ref(), change.new_image.as_ref()) {
             Ok(events) => events,
             Err(e) => {
@@ -330,6 +365,7 @@ impl Worker {
         // Every event of one change concerns the same task: read it once.
         let mut task: Option<Option<TaskInfo>> = None;
         let mut profiles = Profiles::default();
+        let hooks = self.store.list_webhooks().await?;
         let mut first_error = None;
         for event in events {
             if task.is_none() {
@@ -339,7 +375,10 @@ impl Worker {
                 tracing::info!(seq = change.seq, task = %event.task_id, "task no longer exists; notice dropped");
                 continue;
             };
-            if let Err(e) = self.deliver_event(event, info, &mut profiles).await {
+            if let Err(e) = self
+                .deliver_event(event, info, &mut profiles, &hooks, attempt)
+                .await
+            {
                 first_error.get_or_insert(e);
             }
         }
@@ -383,6 +422,8 @@ impl Worker {
         mut event: Event,
         info: &TaskInfo,
         profiles: &mut Profiles,
+        hooks: &[Webhook],
+        attempt: u32,
     ) -> Result<(), WorkerError> {
         if event.task_title.is_empty() {
             // Comment images do not carry the title (see classify).
@@ -449,7 +490,54 @@ impl Worker {
                 }
             }
         }
+        let chosen: Vec<&Webhook> = hooks.iter().filter(|h| h.wants(event.kind)).collect();
+        if !chosen.is_empty() {
+            let body = webhook::payload(
+                &event,
+                &webhook::PayloadContext {
+                    base_url: &self.config.base_url,
+                    task: &info.task,
+                    actor_name,
+                    subject_name,
+                },
+            );
+            for hook in chosen {
+                if let Err(e) = self.webhook(&event, hook, &body, attempt).await {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
         first_error.map_or(Ok(()), Err)
+    }
+
+    async fn webhook(
+        &self,
+        event: &Event,
+        hook: &Webhook,
+        body: &serde_json::Value,
+        attempt: u32,
+    ) -> Result<(), WorkerError> {
+        let key = webhook::marker_key(hook, event);
+        if !self.not_yet_done(&key).await? {
+            tracing::debug!(%key, "webhook already delivered");
+            return Ok(());
+        }
+        let now = time::OffsetDateTime::now_utc();
+        let result = self.webhooks.post(hook, body, now).await;
+        let status = webhook::delivery_status(event, &result, attempt, now);
+        match self.store.record_webhook_delivery(hook, status).await {
+            // Deleted meanwhile: nothing to show it on, and the next try
+            // no longer lists it.
+            Ok(_) | Err(StoreError::NotFound) => {}
+            Err(e) => tracing::warn!(webhook = %hook.id, error = %e, "webhook status not recorded"),
+        }
+        match result {
+            Ok(_) => self.record(&key).await,
+            Err(error) => Err(WorkerError::Webhook {
+                url: hook.url.to_string(),
+                error,
+            }),
+        }
     }
 
     async fn in_app(

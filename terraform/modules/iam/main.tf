@@ -67,6 +67,7 @@ locals {
     "post-confirmation" = data.aws_iam_policy_document.platform_post_confirmation.json
     "stream-processor"  = data.aws_iam_policy_document.platform_stream_processor.json
     "email-formatter"   = data.aws_iam_policy_document.platform_email_formatter.json
+    "webhooks"          = data.aws_iam_policy_document.platform_webhooks.json
     "reminders"         = data.aws_iam_policy_document.platform_reminders.json
   }
 
@@ -280,6 +281,39 @@ data "aws_iam_policy_document" "platform_email_formatter" {
     actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
     # wildcard: ":*" is the log streams inside this function's own log group.
     resources = ["${var.log_group_arns["email-formatter"]}:*"]
+  }
+
+  statement {
+    sid     = "PlatformXRay"
+    actions = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    # wildcard: X-Ray trace APIs have no resource-level permissions.
+    resources = ["*"]
+  }
+}
+
+data "aws_iam_policy_document" "platform_webhooks" {
+  statement {
+    sid       = "PlatformTableKey"
+    actions   = ["kms:Decrypt", "kms:DescribeKey"]
+    resources = [var.table_kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = [local.dynamodb_via]
+    }
+  }
+
+  statement {
+    sid       = "PlatformFailureDestination"
+    actions   = ["sqs:SendMessage"]
+    resources = [var.webhooks_dlq_arn]
+  }
+
+  statement {
+    sid     = "PlatformLogs"
+    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    # wildcard: ":*" is the log streams inside this function's own log group.
+    resources = ["${var.log_group_arns["webhooks"]}:*"]
   }
 
   statement {

@@ -56,6 +56,10 @@ variable "stream_dlq_arn" {
   type = string
 }
 
+variable "webhooks_dlq_arn" {
+  type = string
+}
+
 variable "reminders_dlq_arn" {
   type = string
 }

@@ -66,6 +66,12 @@ resource "aws_sqs_queue" "stream_dlq" {
   message_retention_seconds = 1209600
 }
 
+resource "aws_sqs_queue" "webhooks_dlq" {
+  name                      = "${var.name}-webhooks-dlq"
+  sqs_managed_sse_enabled   = true
+  message_retention_seconds = 1209600
+}
+
 resource "aws_sqs_queue" "reminders_dlq" {
   name                      = "${var.name}-reminders-dlq"
   sqs_managed_sse_enabled   = true
@@ -143,6 +149,62 @@ resource "aws_lambda_function_event_invoke_config" "email" {
   destination_config {
     on_failure {
       destination = aws_sqs_queue.email_dlq.arn
+    }
+  }
+}
+
+# --- SNS -> webhooks -----------------------------------------------------------
+# Another subscriber of the same topic: app events only (SES reports go to
+# their own topic). A receiver that is down fails the invocation; Lambda
+# retries it (its own backoff), then parks the event in the DLQ for a
+# redrive; deliveries already made are marked and not repeated.
+data "aws_iam_policy_document" "webhooks_dlq" {
+  statement {
+    sid       = "SnsRedrive"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.webhooks_dlq.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["sns.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_sns_topic.events.arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "webhooks_dlq" {
+  queue_url = aws_sqs_queue.webhooks_dlq.id
+  policy    = data.aws_iam_policy_document.webhooks_dlq.json
+}
+
+resource "aws_sns_topic_subscription" "webhooks" {
+  topic_arn = aws_sns_topic.events.arn
+  protocol  = "lambda"
+  endpoint  = var.webhooks_function_arn
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.webhooks_dlq.arn
+  })
+}
+
+resource "aws_lambda_permission" "sns_webhooks" {
+  statement_id  = "AllowSnsInvoke"
+  action        = "lambda:InvokeFunction"
+  function_name = var.webhooks_function_name
+  principal     = "sns.amazonaws.com"
+  source_arn    = aws_sns_topic.events.arn
+}
+
+resource "aws_lambda_function_event_invoke_config" "webhooks" {
+  function_name                = var.webhooks_function_name
+  maximum_retry_attempts       = var.webhooks_max_retries
+  maximum_event_age_in_seconds = 21600
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.webhooks_dlq.arn
     }
   }
 }

@@ -14,6 +14,10 @@ output "stream_dlq_arn" {
   value = aws_sqs_queue.stream_dlq.arn
 }
 
+output "webhooks_dlq_arn" {
+  value = aws_sqs_queue.webhooks_dlq.arn
+}
+
 output "reminders_dlq_arn" {
   value = aws_sqs_queue.reminders_dlq.arn
 }
@@ -49,6 +53,7 @@ output "dlq_names" {
     email     = aws_sqs_queue.email_dlq.name
     stream    = aws_sqs_queue.stream_dlq.name
     reminders = aws_sqs_queue.reminders_dlq.name
+    webhooks  = aws_sqs_queue.webhooks_dlq.name
   }
 }
 

@@ -37,6 +37,20 @@ variable "email_max_retries" {
   default     = 2
 }
 
+variable "webhooks_function_arn" {
+  type = string
+}
+
+variable "webhooks_function_name" {
+  type = string
+}
+
+variable "webhooks_max_retries" {
+  description = "Lambda async retries for the webhooks function (0-2)."
+  type        = number
+  default     = 2
+}
+
 variable "reminders_function_arn" {
   type = string
 }

@@ -105,12 +105,14 @@ module "iam" {
   email_dlq_arn               = module.notifications.email_dlq_arn
   stream_dlq_arn              = module.notifications.stream_dlq_arn
   reminders_dlq_arn           = module.notifications.reminders_dlq_arn
+  webhooks_dlq_arn            = module.notifications.webhooks_dlq_arn
   permissions_boundary_arn    = var.lambda_permissions_boundary_arn
   log_group_arns = {
     "api"               = module.fn_api.log_group_arn
     "post-confirmation" = module.fn_post_confirmation.log_group_arn
     "stream-processor"  = module.fn_stream_processor.log_group_arn
     "email-formatter"   = module.fn_email_formatter.log_group_arn
+    "webhooks"          = module.fn_webhooks.log_group_arn
     "reminders"         = module.fn_reminders.log_group_arn
   }
 }
@@ -201,6 +203,25 @@ module "fn_email_formatter" {
   })
 }
 
+# No VPC: webhook URLs are public endpoints, and the sender refuses
+# private, link-local and loopback addresses itself (notifier::webhook).
+module "fn_webhooks" {
+  source             = "../lambda"
+  key                = "webhooks"
+  function_name      = "${local.name}-webhooks"
+  description        = "SNS event -> signed POST to each admin-configured webhook"
+  zip_path           = local.zip["webhooks"]
+  role_arn           = module.iam.role_arns["webhooks"]
+  kms_key_arn        = aws_kms_key.app.arn
+  memory_size        = 256
+  timeout            = 120
+  log_retention_days = var.log_retention_days
+  environment = merge(local.log_format, {
+    TASKLANE_TABLE      = module.dynamodb.table_name
+    TASKLANE_PUBLIC_URL = local.public_url
+  })
+}
+
 module "fn_reminders" {
   source             = "../lambda"
   key                = "reminders"
@@ -227,6 +248,8 @@ module "notifications" {
   stream_consumer_policy_id     = module.iam.policy_ids["stream-processor"]
   email_function_arn            = module.fn_email_formatter.function_arn
   email_function_name           = module.fn_email_formatter.function_name
+  webhooks_function_arn         = module.fn_webhooks.function_arn
+  webhooks_function_name        = module.fn_webhooks.function_name
   reminders_function_arn        = module.fn_reminders.function_arn
   reminders_function_name       = module.fn_reminders.function_name
   ses_identity                  = var.ses_identity
@@ -280,6 +303,7 @@ module "monitoring" {
     "post-confirmation" = module.fn_post_confirmation.function_name
     "stream-processor"  = module.fn_stream_processor.function_name
     "email-formatter"   = module.fn_email_formatter.function_name
+    "webhooks"          = module.fn_webhooks.function_name
     "reminders"         = module.fn_reminders.function_name
   }
   stream_function_name   = module.fn_stream_processor.function_name
