@@ -16,6 +16,7 @@ mod assignees;
 pub mod due;
 mod edit;
 mod ids;
+pub mod mention;
 mod model;
 pub mod policy;
 mod text;

@@ -104,6 +104,7 @@ wire_enum!(
         Unassigned => "UNASSIGNED",
         StatusChanged => "STATUS_CHANGED",
         Commented => "COMMENTED",
+        Mentioned => "MENTIONED",
         DueSoon => "DUE_SOON",
         Overdue => "OVERDUE",
     }
@@ -421,6 +422,9 @@ pub struct NotificationPrefs {
     pub unassigned: EventPrefs,
     pub status_changed: EventPrefs,
     pub commented: EventPrefs,
+    /// Someone wrote `@handle` for this user in a comment on a task they
+    /// can see; on by default, on both channels, like every kind.
+    pub mentioned: EventPrefs,
     pub due_soon: EventPrefs,
     pub overdue: EventPrefs,
 }
@@ -432,6 +436,7 @@ impl NotificationPrefs {
             EventKind::Unassigned => self.unassigned,
             EventKind::StatusChanged => self.status_changed,
             EventKind::Commented => self.commented,
+            EventKind::Mentioned => self.mentioned,
             EventKind::DueSoon => self.due_soon,
             EventKind::Overdue => self.overdue,
         }
@@ -443,6 +448,7 @@ impl NotificationPrefs {
             EventKind::Unassigned => &mut self.unassigned,
             EventKind::StatusChanged => &mut self.status_changed,
             EventKind::Commented => &mut self.commented,
+            EventKind::Mentioned => &mut self.mentioned,
             EventKind::DueSoon => &mut self.due_soon,
             EventKind::Overdue => &mut self.overdue,
         };
@@ -456,6 +462,7 @@ impl NotificationPrefs {
             &mut self.unassigned,
             &mut self.status_changed,
             &mut self.commented,
+            &mut self.mentioned,
             &mut self.due_soon,
             &mut self.overdue,
         ] {
@@ -640,6 +647,11 @@ pub struct Comment {
     pub task_id: TaskId,
     pub author: UserId,
     pub body: CommentBody,
+    /// Who the `@handle`s in the body named when it was written, among the
+    /// people who could see the task then (see [`crate::mention`]): what
+    /// the notifier tells, and what the page highlights.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<UserId>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }

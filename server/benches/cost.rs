@@ -1048,6 +1048,7 @@ impl World {
                                 "Comment {c}: a sentence or two about progress."
                             ))
                             .unwrap(),
+                            Vec::new(),
                         )
                         .await
                         .expect("seed comment");

@@ -306,7 +306,7 @@ pub async fn delete_task_cascades(s: Arc<dyn Store>) {
         .unwrap();
     for i in 0..3 {
         let body = CommentBody::parse(&format!("comment {i}")).unwrap();
-        s.add_comment(t.id, a, body).await.unwrap();
+        s.add_comment(t.id, a, body, Vec::new()).await.unwrap();
     }
     let t2 = s
         .change_status(&t, Status::Blocked, t.created_by)
@@ -353,7 +353,7 @@ pub async fn delete_task_cascades(s: Arc<dyn Store>) {
     ));
     let body = CommentBody::parse("too late").unwrap();
     assert!(matches!(
-        s.add_comment(t.id, a, body).await,
+        s.add_comment(t.id, a, body, Vec::new()).await,
         Err(StoreError::NotFound)
     ));
 }
@@ -428,8 +428,10 @@ pub async fn comments_paginate_newest_first(s: Arc<dyn Store>) {
     let t = s.create_task(new_task("Chatty", &[a], None)).await.unwrap();
     let mut written = Vec::new();
     for i in 0..7 {
-        let body = CommentBody::parse(&format!("comment {i}")).unwrap();
-        written.push(s.add_comment(t.id, a, body).await.unwrap());
+        let body = CommentBody::parse(&format!("comment {i} @someone")).unwrap();
+        // Mentions are kept with the comment, in order, and read back.
+        let mentions = if i == 3 { vec![a, user()] } else { Vec::new() };
+        written.push(s.add_comment(t.id, a, body, mentions).await.unwrap());
     }
     written.reverse();
     let detail = s.get_task(t.id, 3).await.unwrap();

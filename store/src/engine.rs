@@ -445,12 +445,14 @@ pub(crate) async fn add_comment<B: Backend>(
     task: TaskId,
     author: UserId,
     body: CommentBody,
+    mentions: Vec<UserId>,
 ) -> Result<Comment> {
     let c = Comment {
         id: domain::CommentId::from_uuid(Uuid::now_v7()),
         task_id: task,
         author,
         body,
+        mentions,
         created_at: now(),
     };
     let ops = vec![
@@ -1002,8 +1004,9 @@ macro_rules! impl_store {
                 task: domain::TaskId,
                 author: domain::UserId,
                 body: domain::CommentBody,
+                mentions: Vec<domain::UserId>,
             ) -> $crate::Result<domain::Comment> {
-                $crate::engine::add_comment(self, task, author, body).await
+                $crate::engine::add_comment(self, task, author, body, mentions).await
             }
             async fn list_tasks_by_status(
                 &self,

@@ -104,7 +104,11 @@ async fn one_request_per_access_pattern() {
         s.create_task(new(vec![]))
     );
     let body = || CommentBody::parse("hello").unwrap();
-    measure!("add comment", vec![TX], s.add_comment(t.id, b, body()));
+    measure!(
+        "add comment",
+        vec![TX],
+        s.add_comment(t.id, b, body(), vec![a])
+    );
     measure!(
         "get task + assignees + comments",
         vec!["Query"],

@@ -26,6 +26,7 @@ pub fn event_label(kind: EventKind) -> &'static str {
         EventKind::Unassigned => "I am unassigned from a task",
         EventKind::StatusChanged => "A task of mine changes status",
         EventKind::Commented => "Someone comments on a task of mine",
+        EventKind::Mentioned => "Someone mentions me (@handle) in a comment",
         EventKind::DueSoon => "A task of mine is due soon",
         EventKind::Overdue => "A task of mine is overdue",
     }
