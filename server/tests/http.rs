@@ -1897,3 +1897,74 @@ async fn quick_add_creates_in_the_column_and_returns_to_the_board() {
     }
     assert!(!html(member).await.contains("quick-add"));
 }
+
+/// `@handle` in a comment: stored as typed, resolved to the people who may
+/// see the task (an admin, the assignee) and unique on the team; shown as
+/// a highlighted span for them and plain, escaped text for everyone else
+/// (a member not on the task, a deactivated admin, a shared handle, no one,
+/// markup). The notice itself is the notifier's (tests in notifier).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mentions_name_only_people_who_can_see_the_task_and_stay_text() {
+    let app = TestApp::spawn().await;
+    let (ada_jar, ada) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (mo_jar, mo) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    let (_, other) = app
+        .user("other@example.com", "Other", "Member-Pass-42")
+        .await;
+    let (_, ghost) = app
+        .user("ghost@example.com", "Ghost", "Member-Pass-42")
+        .await;
+    let (_, twin1) = app.user("twin@one.example", "Twin", "Member-Pass-42").await;
+    let (_, twin2) = app.user("twin@two.example", "Twin", "Member-Pass-42").await;
+    for admin in [ghost, twin1, twin2] {
+        app.set_role(&ada_jar, admin, "ADMIN").await;
+    }
+    app.set_active(&ada_jar, ghost, false).await;
+    let task = seed(&app, "Mentions", None, vec![mo], ada).await;
+    let body = "@Mo and @other, @ghost @twin @nobody: mail ada@example.com \
+                @<img src=x onerror=alert(1)> </textarea><script>alert(1)</script>";
+    let res = app
+        .post(
+            "/api/tasks/comment",
+            Some(&ada_jar),
+            &[("id", task.id.to_string()), ("body", body.into())],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // The member mentions the admin back.
+    let res = app
+        .post(
+            "/api/tasks/comment",
+            Some(&mo_jar),
+            &[("id", task.id.to_string()), ("body", "thanks @ADA.".into())],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let detail = app.store.get_task(task.id, 10).await.unwrap();
+    let comments = &detail.comments.items;
+    assert_eq!(comments[1].body.as_str(), body, "stored as typed");
+    assert_eq!(comments[1].mentions, vec![mo]);
+    assert_eq!(comments[0].mentions, vec![ada]);
+    let _ = other;
+
+    for jar in [&ada_jar, &mo_jar] {
+        let res = app
+            .client
+            .get(app.url(&format!("/tasks/{}", task.id)))
+            .header("cookie", jar.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap().replace("<!>", "");
+        assert!(
+            html.contains(r#"<span class="mention">@Mo</span>"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"<span class="mention">@ADA</span>."#));
+        assert_eq!(html.matches(r#"class="mention""#).count(), 2);
+        assert!(html.contains(" and @other, @ghost @twin @nobody: mail ada@example.com @&lt;img"));
+        assert!(!html.contains("<img src=x"));
+        assert!(!html.contains("<script>alert(1)"));
+    }
+}
