@@ -26,10 +26,10 @@ pub use due::{is_due_this_week, is_overdue, parse_due};
 pub use edit::TaskEdit;
 pub use ids::{CommentId, NotificationId, ParseIdError, TaskId, UserId};
 pub use model::{
-    Activity, ActivityChange, Comment, DueDate, EventKind, EventPrefs, MailSuppressed,
-    NewNotification, NewProfile, NewTask, Notification, NotificationPrefs, ParseEnumError,
-    Priority, ProfilePatch, Role, Status, SuppressionReason, Task, TaskField, TaskPatch,
-    TaskSummary, UserProfile,
+    Activity, ActivityChange, CalendarFeed, Comment, DueDate, EventKind, EventPrefs,
+    MailSuppressed, NewNotification, NewProfile, NewTask, Notification, NotificationPrefs,
+    ParseEnumError, Priority, ProfilePatch, Role, Status, SuppressionReason, Task, TaskField,
+    TaskPatch, TaskSummary, UserProfile,
 };
 pub use policy::{
     authorize, check_transition, Action, Actor, Denied, TaskRelation, TransitionError,

@@ -471,6 +471,22 @@ impl NotificationPrefs {
     }
 }
 
+/// A personal iCalendar feed. Calendar apps cannot sign in, so the URL's
+/// secret token is the credential; only its SHA-256 is kept (here and on
+/// the item that maps it back to the person), so a leaked table or backup
+/// does not leak working feed URLs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarFeed {
+    /// Lowercase hex SHA-256 of the token.
+    pub token_hash: String,
+    /// Every open dated task rather than the person's own; honoured only
+    /// while the person is an admin.
+    pub all_tasks: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
 /// Why email to an address stopped, as SES reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -521,6 +537,9 @@ pub struct UserProfile {
     /// the Team page says so, so an admin can sort it out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail_suppressed: Option<MailSuppressed>,
+    /// The person's calendar feed, if they made one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar_feed: Option<CalendarFeed>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -559,6 +578,7 @@ impl UserProfile {
             active: true,
             sessions_not_before_ms: 0,
             mail_suppressed: None,
+            calendar_feed: None,
             prefs: NotificationPrefs::default(),
             created_at: now,
             updated_at: now,
@@ -623,6 +643,19 @@ impl UserProfile {
         next.version += 1;
         next.updated_at = now;
         Some(next)
+    }
+
+    /// The profile with its calendar feed replaced (`None`: revoked).
+    pub fn with_calendar_feed(
+        &self,
+        feed: Option<CalendarFeed>,
+        now: OffsetDateTime,
+    ) -> UserProfile {
+        let mut next = self.clone();
+        next.calendar_feed = feed;
+        next.version += 1;
+        next.updated_at = now;
+        next
     }
 
     /// Whether email may be sent to this user at all (preferences aside).

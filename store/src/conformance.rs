@@ -42,6 +42,7 @@ macro_rules! conformance_suite {
             deactivation_counts_as_losing_an_admin,
             users_listed_by_email,
             mail_suppression_by_email,
+            calendar_feed_tokens_map_to_their_owner_until_replaced,
             notifications_newest_first_and_mark_read,
             idempotency_markers,
             claimed_markers_record_their_one_holder,
@@ -862,6 +863,58 @@ pub async fn profiles_create_once(s: Arc<dyn Store>) {
         s.get_profile(user()).await,
         Err(StoreError::NotFound)
     ));
+}
+
+pub async fn calendar_feed_tokens_map_to_their_owner_until_replaced(s: Arc<dyn Store>) {
+    let p = s
+        .create_profile(profile("feed@example.com", Role::Member))
+        .await
+        .unwrap();
+    let feed = |hash: &str| domain::CalendarFeed {
+        token_hash: hash.into(),
+        all_tasks: false,
+        created_at: time::OffsetDateTime::UNIX_EPOCH,
+    };
+    assert!(matches!(
+        s.calendar_feed_owner("a1").await,
+        Err(StoreError::NotFound)
+    ));
+    let p2 = s.set_calendar_feed(&p, Some(feed("a1"))).await.unwrap();
+    assert_eq!(p2.version, p.version + 1);
+    assert_eq!(p2.calendar_feed, Some(feed("a1")));
+    assert_eq!(s.get_profile(p.id).await.unwrap(), p2);
+    assert_eq!(s.calendar_feed_owner("a1").await.unwrap(), p.id);
+    // A stale profile cannot replace it.
+    assert!(matches!(
+        s.set_calendar_feed(&p, Some(feed("b2"))).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        s.calendar_feed_owner("b2").await,
+        Err(StoreError::NotFound)
+    ));
+    // Regenerating retires the old token in the same write.
+    let p3 = s.set_calendar_feed(&p2, Some(feed("b2"))).await.unwrap();
+    assert!(matches!(
+        s.calendar_feed_owner("a1").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.calendar_feed_owner("b2").await.unwrap(), p.id);
+    // Revoking leaves no token at all.
+    let p4 = s.set_calendar_feed(&p3, None).await.unwrap();
+    assert_eq!(p4.calendar_feed, None);
+    assert!(matches!(
+        s.calendar_feed_owner("b2").await,
+        Err(StoreError::NotFound)
+    ));
+    // Another person's profile cannot take over a live token.
+    let q = s
+        .create_profile(profile("other@example.com", Role::Member))
+        .await
+        .unwrap();
+    s.set_calendar_feed(&p4, Some(feed("c3"))).await.unwrap();
+    assert!(s.set_calendar_feed(&q, Some(feed("c3"))).await.is_err());
+    assert_eq!(s.calendar_feed_owner("c3").await.unwrap(), p.id);
 }
 
 pub async fn last_admin_is_guarded(s: Arc<dyn Store>) {

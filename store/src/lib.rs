@@ -308,6 +308,18 @@ pub trait Store: credentials::Credentials + Send + Sync {
         reason: domain::SuppressionReason,
     ) -> Result<UserProfile>;
 
+    /// Replaces the user's calendar feed (`None` revokes it) and the item
+    /// that maps its token to them, in one version-checked transaction, so
+    /// the old URL stops working the moment the new one exists.
+    async fn set_calendar_feed(
+        &self,
+        current: &UserProfile,
+        feed: Option<domain::CalendarFeed>,
+    ) -> Result<UserProfile>;
+    /// Whose calendar feed has this token hash (one GetItem); `NotFound`
+    /// for an unknown or revoked token.
+    async fn calendar_feed_owner(&self, token_hash: &str) -> Result<UserId>;
+
     // --- notifications ---------------------------------------------------
     async fn create_notification(&self, new: NewNotification) -> Result<Notification>;
     /// A user's notifications, newest first.
