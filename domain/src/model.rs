@@ -198,6 +198,14 @@ pub struct TaskSummary {
         with = "time::serde::rfc3339::option"
     )]
     pub assigned_at: Option<OffsetDateTime>,
+    /// When the task last changed (copies written before it was recorded
+    /// have none): what a calendar feed stamps its event with.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub updated_at: Option<OffsetDateTime>,
 }
 
 /// Input for creating a task; the store assigns id, timestamps and version.
@@ -318,6 +326,7 @@ impl Task {
             due: self.due,
             version: self.version,
             assigned_at: None,
+            updated_at: Some(self.updated_at),
         }
     }
 

@@ -833,6 +833,7 @@ impl World {
                 store,
                 auth,
                 storage_label: "dynamodb",
+                public_origin: Arc::from(""),
             },
             site: Arc::new(server::assets::Site::new(site_root)),
             jwks_json: None,

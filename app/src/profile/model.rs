@@ -13,6 +13,17 @@ pub struct Profile {
     pub version: u64,
     /// (kind, email, in-app) for every event kind, in a fixed order.
     pub prefs: Vec<(EventKind, bool, bool)>,
+    /// The calendar feed, if the person has one.
+    pub calendar: Option<CalendarFeedView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarFeedView {
+    pub all_tasks: bool,
+    pub created_at: String,
+    /// Only right after it was made: the token is not kept, so the URL
+    /// cannot be shown again (regenerating makes a new one).
+    pub url: Option<String>,
 }
 
 /// The form field for one preference, e.g. `ASSIGNED_email`.
