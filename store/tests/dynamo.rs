@@ -199,6 +199,31 @@ async fn one_request_per_access_pattern() {
         vec!["PutItem"],
         s.update_profile(&m, &ProfilePatch::default())
     );
+    let feed = |hash: &str| domain::CalendarFeed {
+        token_hash: hash.into(),
+        all_tasks: false,
+        created_at: time::OffsetDateTime::UNIX_EPOCH,
+    };
+    let m = measure!(
+        "create calendar feed (profile + token item)",
+        vec![TX],
+        s.set_calendar_feed(&m, Some(feed("f1")))
+    );
+    let m = measure!(
+        "regenerate calendar feed (profile + old and new token)",
+        vec![TX],
+        s.set_calendar_feed(&m, Some(feed("f2")))
+    );
+    measure!(
+        "calendar feed owner by token hash",
+        vec!["GetItem"],
+        s.calendar_feed_owner("f2")
+    );
+    let m = measure!(
+        "revoke calendar feed",
+        vec![TX],
+        s.set_calendar_feed(&m, None)
+    );
     measure!(
         "update role (+admin count)",
         vec![TX],
