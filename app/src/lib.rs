@@ -20,6 +20,8 @@
 #![recursion_limit = "256"]
 pub mod account;
 #[cfg(feature = "ssr")]
+pub mod calendar;
+#[cfg(feature = "ssr")]
 pub(crate) mod ctx;
 pub mod dashboard;
 pub mod error;

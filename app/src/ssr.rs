@@ -11,6 +11,9 @@ pub struct ServerContext {
     /// Which storage backend answers: logged when a Lambda instance starts,
     /// useful when checking a deployment.
     pub storage_label: &'static str,
+    /// The site's public origin (`https://tasks.example.com`), for links
+    /// that leave the site, such as calendar feed URLs.
+    pub public_origin: std::sync::Arc<str>,
 }
 
 /// What every request's reactive context starts with: the shared state and

@@ -17,6 +17,7 @@ mod checklist;
 pub mod due;
 mod edit;
 mod ids;
+pub mod mention;
 #[macro_use]
 mod model;
 mod labels;
@@ -32,10 +33,10 @@ pub use edit::TaskEdit;
 pub use ids::{CommentId, LabelId, NotificationId, ParseIdError, TaskId, UserId, WebhookId};
 pub use labels::{check_labels, Label, LabelColor, Swatch, MAX_DEFINED_LABELS, MAX_LABELS};
 pub use model::{
-    Activity, ActivityChange, Comment, DueDate, EventKind, EventPrefs, MailSuppressed,
-    NewNotification, NewProfile, NewTask, Notification, NotificationPrefs, ParseEnumError,
-    Priority, ProfilePatch, Role, Status, SuppressionReason, Task, TaskField, TaskPatch,
-    TaskSummary, UserProfile,
+    Activity, ActivityChange, CalendarFeed, Comment, DueDate, EventKind, EventPrefs,
+    MailSuppressed, NewNotification, NewProfile, NewTask, Notification, NotificationPrefs,
+    ParseEnumError, Priority, ProfilePatch, Role, Status, SuppressionReason, Task, TaskField,
+    TaskPatch, TaskSummary, UserProfile,
 };
 pub use policy::{
     authorize, check_transition, Action, Actor, Denied, TaskRelation, TransitionError,

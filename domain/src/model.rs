@@ -106,6 +106,7 @@ wire_enum!(
         Unassigned => "UNASSIGNED",
         StatusChanged => "STATUS_CHANGED",
         Commented => "COMMENTED",
+        Mentioned => "MENTIONED",
         DueSoon => "DUE_SOON",
         Overdue => "OVERDUE",
     }
@@ -220,6 +221,14 @@ pub struct TaskSummary {
         with = "time::serde::rfc3339::option"
     )]
     pub assigned_at: Option<OffsetDateTime>,
+    /// When the task last changed (copies written before it was recorded
+    /// have none): what a calendar feed stamps its event with.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub updated_at: Option<OffsetDateTime>,
 }
 
 /// Input for creating a task; the store assigns id, timestamps and version.
@@ -377,6 +386,7 @@ impl Task {
             recurring: self.recurrence.is_some(),
             labels: self.labels.clone(),
             assigned_at: None,
+            updated_at: Some(self.updated_at),
         }
     }
 
@@ -522,6 +532,9 @@ pub struct NotificationPrefs {
     pub unassigned: EventPrefs,
     pub status_changed: EventPrefs,
     pub commented: EventPrefs,
+    /// Someone wrote `@handle` for this user in a comment on a task they
+    /// can see; on by default, on both channels, like every kind.
+    pub mentioned: EventPrefs,
     pub due_soon: EventPrefs,
     pub overdue: EventPrefs,
 }
@@ -533,6 +546,7 @@ impl NotificationPrefs {
             EventKind::Unassigned => self.unassigned,
             EventKind::StatusChanged => self.status_changed,
             EventKind::Commented => self.commented,
+            EventKind::Mentioned => self.mentioned,
             EventKind::DueSoon => self.due_soon,
             EventKind::Overdue => self.overdue,
         }
@@ -544,6 +558,7 @@ impl NotificationPrefs {
             EventKind::Unassigned => &mut self.unassigned,
             EventKind::StatusChanged => &mut self.status_changed,
             EventKind::Commented => &mut self.commented,
+            EventKind::Mentioned => &mut self.mentioned,
             EventKind::DueSoon => &mut self.due_soon,
             EventKind::Overdue => &mut self.overdue,
         };
@@ -557,12 +572,29 @@ impl NotificationPrefs {
             &mut self.unassigned,
             &mut self.status_changed,
             &mut self.commented,
+            &mut self.mentioned,
             &mut self.due_soon,
             &mut self.overdue,
         ] {
             p.email = false;
         }
     }
+}
+
+/// A personal iCalendar feed. Calendar apps cannot sign in, so the URL's
+/// secret token is the credential; only its SHA-256 is kept (here and on
+/// the item that maps it back to the person), so a leaked table or backup
+/// does not leak working feed URLs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarFeed {
+    /// Lowercase hex SHA-256 of the token.
+    pub token_hash: String,
+    /// Every open dated task rather than the person's own; honoured only
+    /// while the person is an admin.
+    pub all_tasks: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
 }
 
 /// Why email to an address stopped, as SES reports it.
@@ -615,6 +647,9 @@ pub struct UserProfile {
     /// the Team page says so, so an admin can sort it out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail_suppressed: Option<MailSuppressed>,
+    /// The person's calendar feed, if they made one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar_feed: Option<CalendarFeed>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -653,6 +688,7 @@ impl UserProfile {
             active: true,
             sessions_not_before_ms: 0,
             mail_suppressed: None,
+            calendar_feed: None,
             prefs: NotificationPrefs::default(),
             created_at: now,
             updated_at: now,
@@ -719,6 +755,19 @@ impl UserProfile {
         Some(next)
     }
 
+    /// The profile with its calendar feed replaced (`None`: revoked).
+    pub fn with_calendar_feed(
+        &self,
+        feed: Option<CalendarFeed>,
+        now: OffsetDateTime,
+    ) -> UserProfile {
+        let mut next = self.clone();
+        next.calendar_feed = feed;
+        next.version += 1;
+        next.updated_at = now;
+        next
+    }
+
     /// Whether email may be sent to this user at all (preferences aside).
     pub fn mail_deliverable(&self) -> bool {
         self.active && self.mail_suppressed.is_none()
@@ -741,6 +790,11 @@ pub struct Comment {
     pub task_id: TaskId,
     pub author: UserId,
     pub body: CommentBody,
+    /// Who the `@handle`s in the body named when it was written, among the
+    /// people who could see the task then (see [`crate::mention`]): what
+    /// the notifier tells, and what the page highlights.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<UserId>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }

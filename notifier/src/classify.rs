@@ -46,6 +46,15 @@ pub enum Detail {
     Commented {
         comment_id: domain::CommentId,
         excerpt: String,
+        /// The people the comment mentions: they hear of it as
+        /// [`Detail::Mentioned`] instead, once.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mentioned: Vec<UserId>,
+    },
+    Mentioned {
+        comment_id: domain::CommentId,
+        excerpt: String,
+        users: Vec<UserId>,
     },
     DueSoon {
         due: Date,
@@ -87,7 +96,7 @@ pub fn classify(old: Option<&Item>, new: Option<&Item>) -> Result<Vec<Event>, Cl
     if any.sk.starts_with(keys::COMMENT_PREFIX) {
         if let (None, Some(item)) = (old, new) {
             let c = decode::<Comment>(item, "comment")?;
-            return Ok(vec![comment_event(&c, item)]);
+            return Ok(comment_events(&c, item));
         }
     }
     Ok(Vec::new())
@@ -151,26 +160,48 @@ fn task_events(old: Option<&Task>, new: &Task) -> Vec<Event> {
     events
 }
 
-fn comment_event(c: &Comment, item: &Item) -> Event {
+/// A comment is news to everyone involved ("commented") and, separately,
+/// to the people it mentions ("mentioned", with its own preference), who
+/// are left out of the first so each hears of it once.
+fn comment_events(c: &Comment, item: &Item) -> Vec<Event> {
     let body = c.body.as_str();
     let mut excerpt: String = body.chars().take(EXCERPT_CHARS).collect();
     if body.chars().count() > EXCERPT_CHARS {
         excerpt.push('…');
     }
-    Event {
-        kind: EventKind::Commented,
+    let event = |kind, detail, dedupe_key| Event {
+        kind,
         task_id: c.task_id,
         // Comment items do not carry the title; the pipeline fills it in
         // from the task it reads for recipients anyway.
         task_title: String::new(),
         actor: Some(c.author),
-        detail: Detail::Commented {
-            comment_id: c.id,
-            excerpt,
-        },
+        detail,
         occurred_at: c.created_at,
-        dedupe_key: format!("{}#{}", item.pk, item.sk),
+        dedupe_key,
+    };
+    let key = format!("{}#{}", item.pk, item.sk);
+    let mut events = vec![event(
+        EventKind::Commented,
+        Detail::Commented {
+            comment_id: c.id,
+            excerpt: excerpt.clone(),
+            mentioned: c.mentions.clone(),
+        },
+        key.clone(),
+    )];
+    if !c.mentions.is_empty() {
+        events.push(event(
+            EventKind::Mentioned,
+            Detail::Mentioned {
+                comment_id: c.id,
+                excerpt,
+                users: c.mentions.clone(),
+            },
+            format!("{key}#MENTIONED"),
+        ));
     }
+    events
 }
 
 impl Event {

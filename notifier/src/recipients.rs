@@ -19,6 +19,17 @@ pub struct TaskContext<'a> {
     pub task: &'a Task,
     /// Everyone who ever commented on the task.
     pub commenters: &'a [UserId],
+    /// Which of the people an event names are admins now (and so may see
+    /// every task); only mentions ask.
+    pub admins: &'a [UserId],
+}
+
+impl TaskContext<'_> {
+    /// Whether `user` may see the task now: admins see every task,
+    /// members the tasks assigned to them.
+    pub fn can_see(&self, user: UserId) -> bool {
+        self.task.assignees.contains(&user) || self.admins.contains(&user)
+    }
 }
 
 /// One recipient and the channels their preferences allow.
@@ -43,10 +54,22 @@ pub fn recipients(
             audience.insert(*user);
             audience.insert(task.created_by);
         }
-        Detail::StatusChanged { .. } | Detail::Commented { .. } => {
+        Detail::StatusChanged { .. } => {
             audience.extend(task.assignees.iter().copied());
             audience.insert(task.created_by);
             audience.extend(ctx.commenters.iter().copied());
+        }
+        Detail::Commented { mentioned, .. } => {
+            audience.extend(task.assignees.iter().copied());
+            audience.insert(task.created_by);
+            audience.extend(ctx.commenters.iter().copied());
+            // They hear of it through the "mentioned" event instead.
+            for u in mentioned.iter().filter(|u| ctx.can_see(**u)) {
+                audience.remove(u);
+            }
+        }
+        Detail::Mentioned { users, .. } => {
+            audience.extend(users.iter().copied().filter(|u| ctx.can_see(*u)));
         }
         Detail::DueSoon { .. } | Detail::Overdue { .. } => {
             audience.extend(task.assignees.iter().copied());
@@ -82,6 +105,16 @@ pub fn prefs_of(profile: Option<&domain::UserProfile>) -> Option<NotificationPre
         prefs.email_off();
     }
     Some(prefs)
+}
+
+/// The people a comment mentions, whose profiles tell whether they are
+/// admins (see [`TaskContext::admins`]).
+pub fn mentioned_users(event: &Event) -> &[UserId] {
+    match &event.detail {
+        Detail::Commented { mentioned, .. } => mentioned,
+        Detail::Mentioned { users, .. } => users,
+        _ => &[],
+    }
 }
 
 /// The event kinds that carry a user subject (assigned/unassigned).

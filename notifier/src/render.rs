@@ -94,6 +94,11 @@ pub fn render_email(event: &Event, ctx: &RenderContext<'_>) -> EmailMessage {
             format!("{actor} commented on “{title}”:"),
             excerpt.clone(),
         ),
+        Detail::Mentioned { excerpt, .. } => (
+            format!("{actor} mentioned you on {title}"),
+            format!("{actor} mentioned you in a comment on “{title}”:"),
+            excerpt.clone(),
+        ),
         Detail::DueSoon { due } => (
             format!("Due soon: {title}"),
             format!("“{title}” is due on {}.", human_date(*due)),

@@ -1358,6 +1358,9 @@ async fn webhooks_lambda_fails_until_the_receiver_recovers_then_delivers_once() 
     let task = w
         .store
         .create_task(NewTask {
+            checklist: Default::default(),
+            recurrence: None,
+            labels: Vec::new(),
             status: domain::Status::Open,
             title: title("Deploy & <verify>"),
             description: None,

@@ -234,6 +234,7 @@ async fn comment_reaches_assignees_creator_and_commenters_but_not_its_author() {
             task.id,
             carol.id,
             CommentBody::parse("I can book rooms").unwrap(),
+            Vec::new(),
         )
         .await
         .unwrap();
@@ -243,6 +244,7 @@ async fn comment_reaches_assignees_creator_and_commenters_but_not_its_author() {
             task.id,
             e.admin.id,
             CommentBody::parse("Great, <b>thanks</b>!").unwrap(),
+            Vec::new(),
         )
         .await
         .unwrap();
@@ -273,6 +275,74 @@ async fn comment_reaches_assignees_creator_and_commenters_but_not_its_author() {
     assert_eq!(carol_inbox.len(), 1);
     // Comment images carry no title: the worker fills it in from the task.
     assert_eq!(carol_inbox[0].task_title, "Plan the offsite");
+    assert!(e.pending().await.is_empty());
+}
+
+#[tokio::test]
+async fn mentioned_people_who_can_see_the_task_hear_once_as_mentioned() {
+    let e = env().await;
+    let boss = profile(&e.store, "boss@example.com", "Bo Boss", Role::Admin).await;
+    let gone = profile(&e.store, "gone@example.com", "Gone", Role::Admin).await;
+    let task = e.task("Plan the offsite", &[&e.member], &e.admin).await;
+    let worker = e.dev_worker();
+    worker.run_once().await.unwrap();
+    let before = e.mail().await.len();
+    // Deactivated after the comment was written: gets nothing.
+    e.store
+        .add_comment(
+            task.id,
+            e.admin.id,
+            CommentBody::parse("@member @boss @gone over to you").unwrap(),
+            vec![e.member.id, boss.id, gone.id],
+        )
+        .await
+        .unwrap();
+    e.store.set_active(&gone, false).await.unwrap();
+    worker.run_once().await.unwrap();
+
+    // The member (assignee) and the other admin: one notice each, the
+    // mention, not also "commented".
+    assert_eq!(e.mail().await.len(), before + 2);
+    for who in [&e.member, &boss] {
+        let inbox = e.inbox(who).await;
+        let last = inbox
+            .iter()
+            .find(|n| n.kind != domain::EventKind::Assigned)
+            .unwrap();
+        assert_eq!(last.kind, domain::EventKind::Mentioned, "{inbox:?}");
+        assert_eq!(last.message, "Ada Admin mentioned you on Plan the offsite");
+        let mail = e.mail_to(who).await;
+        assert!(mail
+            .iter()
+            .any(|m| m.text.contains("@member @boss @gone over to you")));
+    }
+    assert!(e.inbox(&gone).await.is_empty());
+    assert!(e.mail_to(&gone).await.is_empty());
+
+    // Muting "mentioned" silences mentions, and does not fall back to
+    // "commented".
+    e.set_prefs(
+        &e.member,
+        domain::EventKind::Mentioned,
+        EventPrefs {
+            email: false,
+            in_app: false,
+        },
+    )
+    .await;
+    let member = e.store.get_profile(e.member.id).await.unwrap();
+    let inbox_before = e.inbox(&member).await.len();
+    e.store
+        .add_comment(
+            task.id,
+            e.admin.id,
+            CommentBody::parse("@member again").unwrap(),
+            vec![e.member.id],
+        )
+        .await
+        .unwrap();
+    worker.run_once().await.unwrap();
+    assert_eq!(e.inbox(&member).await.len(), inbox_before);
     assert!(e.pending().await.is_empty());
 }
 

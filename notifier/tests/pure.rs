@@ -115,6 +115,7 @@ fn comment_insert_is_a_commented_event_with_excerpt() {
         task_id: t.id,
         author: user(BO),
         body: CommentBody::parse(&long).unwrap(),
+        mentions: Vec::new(),
         created_at: datetime!(2026-11-27 12:00 UTC),
     };
     let item = keys::comment_item(&c);
@@ -130,6 +131,98 @@ fn comment_insert_is_a_commented_event_with_excerpt() {
     assert_eq!(
         classify(None, Some(&item)).unwrap()[0].dedupe_key,
         events[0].dedupe_key
+    );
+}
+
+fn mention_comment(mentions: &[u128]) -> Comment {
+    Comment {
+        id: CommentId::from_uuid(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0c02)),
+        task_id: task(&[]).id,
+        author: user(ADMIN),
+        body: CommentBody::parse("@ana @bo @cy have a look").unwrap(),
+        mentions: mentions.iter().map(|&n| user(n)).collect(),
+        created_at: datetime!(2026-11-27 12:00 UTC),
+    }
+}
+
+#[test]
+fn a_comment_with_mentions_is_one_event_per_kind_each_person_hearing_once() {
+    // ANA is assigned; BO is an admin now; CY was mentioned (say, assigned
+    // then) but is on neither list now, so CY cannot see the task.
+    let t = task(&[ANA]);
+    let c = mention_comment(&[ANA, BO, CY]);
+    let events = classify(None, Some(&keys::comment_item(&c))).unwrap();
+    let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [EventKind::Commented, EventKind::Mentioned]);
+    assert_ne!(events[0].dedupe_key, events[1].dedupe_key);
+    let commenters = [user(CY)];
+    let ctx = TaskContext {
+        task: &t,
+        commenters: &commenters,
+        admins: &[user(BO)],
+    };
+    let heard = |e| {
+        recipients(e, ctx, |_| prefs_all())
+            .iter()
+            .map(|d| d.user)
+            .collect::<Vec<_>>()
+    };
+    // CY still hears of the comment as a commenter, not as mentioned;
+    // ANA and BO only as mentioned; the author (ADMIN) never.
+    assert_eq!(heard(&events[0]), [user(CY)]);
+    assert_eq!(heard(&events[1]), [user(ANA), user(BO)]);
+
+    // A deactivated or muted mentioned person gets nothing at all.
+    let muted = recipients(&events[1], ctx, |u| {
+        (u != user(BO)).then(|| NotificationPrefs {
+            mentioned: EventPrefs {
+                email: false,
+                in_app: false,
+            },
+            ..NotificationPrefs::default()
+        })
+    });
+    assert!(muted.is_empty());
+    assert!(recipients(&events[0], ctx, |u| (u != user(CY))
+        .then(NotificationPrefs::default))
+    .is_empty());
+}
+
+#[test]
+fn a_comment_without_mentions_is_only_commented() {
+    let c = mention_comment(&[]);
+    let events = classify(None, Some(&keys::comment_item(&c))).unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, EventKind::Commented);
+}
+
+#[test]
+fn mention_email_says_who_mentioned_whom_and_escapes_html() {
+    let c = Comment {
+        body: CommentBody::parse("@ana <img src=x onerror=alert(1)>").unwrap(),
+        ..mention_comment(&[ANA])
+    };
+    let mut ev = classify(None, Some(&keys::comment_item(&c)))
+        .unwrap()
+        .remove(1);
+    ev.task_title = "Ship <b>it</b>".into();
+    let msg = render_email(
+        &ev,
+        &RenderContext {
+            base_url: "https://tasks.example.com",
+            recipient: user(ANA),
+            recipient_name: "Ana",
+            actor_name: Some("Ada"),
+            subject_name: None,
+        },
+    );
+    assert_eq!(msg.subject, "Ada mentioned you on Ship <b>it</b>");
+    assert!(msg.text.contains("@ana <img src=x onerror=alert(1)>"));
+    assert!(!msg.html.contains("<img"), "{}", msg.html);
+    assert!(
+        msg.html.contains("&lt;img") || msg.html.contains("&#60;img"),
+        "{}",
+        msg.html
     );
 }
 
@@ -157,6 +250,7 @@ fn audience_never_includes_the_actor_and_lists_each_person_once() {
         TaskContext {
             task: &new,
             commenters: &commenters,
+            admins: &[],
         },
         |_| prefs_all(),
     );
@@ -175,6 +269,7 @@ fn preferences_pick_channels_and_can_mute_entirely() {
         TaskContext {
             task: &t,
             commenters: &[],
+            admins: &[],
         },
         |u| {
             let mut p = NotificationPrefs::default();
@@ -199,6 +294,7 @@ fn preferences_pick_channels_and_can_mute_entirely() {
         TaskContext {
             task: &t,
             commenters: &[],
+            admins: &[],
         },
         |_| {
             Some(NotificationPrefs {
@@ -216,6 +312,7 @@ fn preferences_pick_channels_and_can_mute_entirely() {
         TaskContext {
             task: &t,
             commenters: &[],
+            admins: &[],
         },
         |_| None,
     );

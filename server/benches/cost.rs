@@ -833,6 +833,7 @@ impl World {
                 store,
                 auth,
                 storage_label: "dynamodb",
+                public_origin: Arc::from(""),
             },
             site: Arc::new(server::assets::Site::new(site_root)),
             jwks_json: None,
@@ -1051,6 +1052,7 @@ impl World {
                                 "Comment {c}: a sentence or two about progress."
                             ))
                             .unwrap(),
+                            Vec::new(),
                         )
                         .await
                         .expect("seed comment");

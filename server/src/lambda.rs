@@ -357,6 +357,7 @@ pub async fn build_state(config: &LambdaConfig) -> Result<AppState, InitError> {
             store,
             auth,
             storage_label: "dynamodb",
+            public_origin: Arc::from(config.public_origin.as_deref().unwrap_or_default()),
         },
         site: Arc::new(Site::new(&config.site_root)),
         jwks_json: None,

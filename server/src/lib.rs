@@ -71,11 +71,24 @@ pub fn router(state: AppState) -> Router {
 
     let jwks = state.jwks_json.clone();
     let export_ctx = state.ctx.clone();
+    let feed_ctx = state.ctx.clone();
     Router::new()
         .route("/healthz", get(healthz))
         .route(
             "/export/tasks.csv",
             get(move |req: axum::extract::Request| app::export::tasks_csv(export_ctx.clone(), req)),
+        )
+        .route(
+            "/calendar/{file}",
+            get(
+                move |axum::extract::Path(file): axum::extract::Path<String>| {
+                    let ctx = feed_ctx.clone();
+                    async move {
+                        let origin = ctx.public_origin.to_string();
+                        app::calendar::feed(ctx, origin, file).await
+                    }
+                },
+            ),
         )
         .route(
             "/.well-known/jwks.json",

@@ -2466,3 +2466,302 @@ async fn webhooks_are_added_listed_and_removed_by_admins_with_bad_input_refused(
         domain::MAX_WEBHOOKS
     );
 }
+
+/// `@handle` in a comment: stored as typed, resolved to the people who may
+/// see the task (an admin, the assignee) and unique on the team; shown as
+/// a highlighted span for them and plain, escaped text for everyone else
+/// (a member not on the task, a deactivated admin, a shared handle, no one,
+/// markup). The notice itself is the notifier's (tests in notifier).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mentions_name_only_people_who_can_see_the_task_and_stay_text() {
+    let app = TestApp::spawn().await;
+    let (ada_jar, ada) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (mo_jar, mo) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    let (_, other) = app
+        .user("other@example.com", "Other", "Member-Pass-42")
+        .await;
+    let (_, ghost) = app
+        .user("ghost@example.com", "Ghost", "Member-Pass-42")
+        .await;
+    let (_, twin1) = app.user("twin@one.example", "Twin", "Member-Pass-42").await;
+    let (_, twin2) = app.user("twin@two.example", "Twin", "Member-Pass-42").await;
+    for admin in [ghost, twin1, twin2] {
+        app.set_role(&ada_jar, admin, "ADMIN").await;
+    }
+    app.set_active(&ada_jar, ghost, false).await;
+    let task = seed(&app, "Mentions", None, vec![mo], ada).await;
+    let body = "@Mo and @other, @ghost @twin @nobody: mail ada@example.com \
+                @<img src=x onerror=alert(1)> </textarea><script>alert(1)</script>";
+    let res = app
+        .post(
+            "/api/tasks/comment",
+            Some(&ada_jar),
+            &[("id", task.id.to_string()), ("body", body.into())],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // The member mentions the admin back.
+    let res = app
+        .post(
+            "/api/tasks/comment",
+            Some(&mo_jar),
+            &[("id", task.id.to_string()), ("body", "thanks @ADA.".into())],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let detail = app.store.get_task(task.id, 10).await.unwrap();
+    let comments = &detail.comments.items;
+    assert_eq!(comments[1].body.as_str(), body, "stored as typed");
+    assert_eq!(comments[1].mentions, vec![mo]);
+    assert_eq!(comments[0].mentions, vec![ada]);
+    let _ = other;
+
+    for jar in [&ada_jar, &mo_jar] {
+        let res = app
+            .client
+            .get(app.url(&format!("/tasks/{}", task.id)))
+            .header("cookie", jar.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap().replace("<!>", "");
+        assert!(
+            html.contains(r#"<span class="mention">@Mo</span>"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"<span class="mention">@ADA</span>."#));
+        assert_eq!(html.matches(r#"class="mention""#).count(), 2);
+        assert!(html.contains(" and @other, @ghost @twin @nobody: mail ada@example.com @&lt;img"));
+        assert!(!html.contains("<img src=x"));
+        assert!(!html.contains("<script>alert(1)"));
+    }
+}
+
+/// The events of a calendar feed as Python's `icalendar` reads them
+/// (scripts/parse-ics.py, in the test tools' virtualenv that
+/// scripts/setup.sh makes): a parse failure fails the test.
+fn parse_ics(body: &str) -> serde_json::Value {
+    use std::io::Write as _;
+    let home = std::env::var("TASKLANE_HOME")
+        .unwrap_or_else(|_| format!("{}/.cache/tasklane", std::env::var("HOME").unwrap()));
+    let python = format!("{home}/venv/bin/python");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/parse-ics.py");
+    let mut child = std::process::Command::new(&python)
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{python} (run scripts/setup.sh): {e}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "icalendar refused the feed: {}\n{body}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Makes a feed as the profile page's form does; returns its token.
+async fn create_feed(app: &TestApp, jar: &str, me: domain::UserId, all: bool) -> String {
+    let version = app.store.get_profile(me).await.unwrap().version;
+    let mut form = vec![("version", version.to_string())];
+    if all {
+        form.push(("all_tasks", "on".into()));
+    }
+    let res = app.post("/api/profile/calendar", Some(jar), &form).await;
+    assert!(
+        res.status().is_redirection() || res.status().is_success(),
+        "{}",
+        res.status()
+    );
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let token = location
+        .strip_prefix("/profile?calendar=")
+        .and_then(|t| t.strip_suffix("#calendar"))
+        .unwrap_or_else(|| panic!("{location}"))
+        .to_owned();
+    assert_eq!(token.len(), 43, "256 random bits, base64url");
+    token
+}
+
+/// A feed fetch as a calendar app makes it: no cookie.
+async fn fetch_feed(app: &TestApp, token: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let res = app
+        .client
+        .get(app.url(&format!("/calendar/{token}.ics")))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    (status, headers, res.text().await.unwrap())
+}
+
+fn uids(feed: &serde_json::Value) -> Vec<String> {
+    let mut v: Vec<String> = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["uid"].as_str().unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The calendar feed end to end: made on the profile, fetched without a
+/// cookie, parsed by Python's `icalendar`; only the member's own dated
+/// tasks (never after they are unassigned), hostile titles escaped, a
+/// change bumps SEQUENCE; regenerating, revoking and deactivating answer
+/// the same 404 as a token that never existed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calendar_feed_lists_own_dated_tasks_and_dies_when_revoked() {
+    let app = TestApp::spawn().await;
+    let (ada_jar, ada) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (mo_jar, mo) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    let (_, other) = app
+        .user("other@example.com", "Other", "Member-Pass-42")
+        .await;
+    let hostile = "</script><script>alert(1)</script>; a,b\\c";
+    let mine = seed(&app, hostile, Some(3), vec![mo], ada).await;
+    let theirs = seed(&app, "Not Mo's", Some(1), vec![other], ada).await;
+    let nobodys = seed(&app, "Nobody's", Some(2), vec![], ada).await;
+    seed(&app, "Undated", None, vec![mo], ada).await;
+
+    let (unknown_status, _, unknown_body) = fetch_feed(&app, &"A".repeat(43)).await;
+    assert_eq!(unknown_status, 404);
+    let token = create_feed(&app, &mo_jar, mo, false).await;
+    let (status, headers, body) = fetch_feed(&app, &token).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(headers["content-type"], "text/calendar; charset=utf-8");
+    assert!(headers["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("no-store"));
+    let feed = parse_ics(&body);
+    let host = app.addr.ip().to_string();
+    let uid = |t: &domain::Task| format!("task-{}@{host}", t.id);
+    assert_eq!(uids(&feed), vec![uid(&mine)]);
+    let ev = &feed["events"][0];
+    assert_eq!(ev["summary"], hostile);
+    assert_eq!(ev["all_day"], true);
+    assert_eq!(ev["start"], mine.due.unwrap().to_string());
+    assert_eq!(ev["sequence"], mine.version);
+    assert_eq!(ev["url"], app.url(&format!("/tasks/{}", mine.id)));
+    assert_eq!(ev["categories"], serde_json::json!(["Open"]));
+
+    // The URL shows on the profile page once, for its owner only.
+    let profile_page = |jar: String, token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url(&format!("/profile?calendar={token}")))
+                .header("cookie", jar)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let feed_url = format!("/calendar/{token}.ics");
+    assert!(profile_page(mo_jar.clone(), token.clone())
+        .await
+        .contains(&feed_url));
+    assert!(!profile_page(ada_jar.clone(), token.clone())
+        .await
+        .contains(&feed_url));
+    assert!(!profile_page(mo_jar.clone(), "A".repeat(43))
+        .await
+        .contains("calendar-url"));
+
+    // A change of title and due date: same UID, higher SEQUENCE, new values.
+    let renamed = app
+        .store
+        .update_task(
+            &mine,
+            &domain::TaskPatch {
+                title: Some(domain::TaskTitle::parse("Renamed, again").unwrap()),
+                due: Some(Some(domain::DueDate(
+                    mine.due.unwrap() + time::Duration::days(1),
+                ))),
+                ..Default::default()
+            },
+            ada,
+        )
+        .await
+        .unwrap();
+    let feed = parse_ics(&fetch_feed(&app, &token).await.2);
+    let ev = &feed["events"][0];
+    assert_eq!(ev["uid"], uid(&mine));
+    assert_eq!(ev["summary"], "Renamed, again");
+    assert_eq!(ev["start"], renamed.due.unwrap().to_string());
+    assert!(ev["sequence"].as_u64().unwrap() > mine.version);
+
+    // Unassigned: gone from the member's feed at once.
+    app.store
+        .set_assignees(&renamed, &[], &[mo], ada)
+        .await
+        .unwrap();
+    assert!(uids(&parse_ics(&fetch_feed(&app, &token).await.2)).is_empty());
+
+    // An admin's "all tasks" feed: every open dated task; a member may not.
+    let all = create_feed(&app, &ada_jar, ada, true).await;
+    let feed = parse_ics(&fetch_feed(&app, &all).await.2);
+    let mut want = vec![uid(&renamed), uid(&theirs), uid(&nobodys)];
+    want.sort();
+    assert_eq!(uids(&feed), want);
+    let version = app.store.get_profile(mo).await.unwrap().version;
+    let res = app
+        .post(
+            "/api/profile/calendar",
+            Some(&mo_jar),
+            &[("version", version.to_string()), ("all_tasks", "on".into())],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+
+    // Regenerate: the old URL dies. Revoke: the new one dies too. Both
+    // answer exactly like a token that never existed.
+    let fresh = create_feed(&app, &mo_jar, mo, false).await;
+    assert_eq!(fetch_feed(&app, &fresh).await.0, 200);
+    let (status, _, body) = fetch_feed(&app, &token).await;
+    assert_eq!((status, body.as_str()), (404, unknown_body.as_str()));
+    let version = app.store.get_profile(mo).await.unwrap().version;
+    let res = app
+        .post(
+            "/api/profile/calendar/revoke",
+            Some(&mo_jar),
+            &[("version", version.to_string())],
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let (status, _, body) = fetch_feed(&app, &fresh).await;
+    assert_eq!((status, body.as_str()), (404, unknown_body.as_str()));
+
+    // Deactivated: the feed answers 404 the same way.
+    let last = create_feed(&app, &mo_jar, mo, false).await;
+    assert_eq!(fetch_feed(&app, &last).await.0, 200);
+    app.set_active(&ada_jar, mo, false).await;
+    let (status, _, body) = fetch_feed(&app, &last).await;
+    assert_eq!((status, body.as_str()), (404, unknown_body.as_str()));
+
+    // Junk in the path never reaches the store and never errors.
+    for junk in ["x", "..%2F..%2Fetc", &format!("{last}.ics"), "%00"] {
+        let res = app
+            .client
+            .get(app.url(&format!("/calendar/{junk}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{junk}");
+    }
+}

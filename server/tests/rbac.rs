@@ -352,6 +352,37 @@ fn cases() -> Vec<Case> {
             no_leak: false,
         },
         Case {
+            name: "create own calendar feed",
+            get: false,
+            path: "/api/profile/calendar",
+            form: |i| vec![("version", i.profile_version.to_string())],
+            expect: SIGNED_IN,
+            no_leak: false,
+        },
+        Case {
+            // Every task is the admins' view; a member asking is refused
+            // with a clear 400 rather than silently given their own.
+            name: "create an all-tasks calendar feed",
+            get: false,
+            path: "/api/profile/calendar",
+            form: |i| {
+                vec![
+                    ("version", i.profile_version.to_string()),
+                    ("all_tasks", v("on")),
+                ]
+            },
+            expect: [Deny(401), Deny(400), Deny(400), Allow],
+            no_leak: false,
+        },
+        Case {
+            name: "revoke own calendar feed",
+            get: false,
+            path: "/api/profile/calendar/revoke",
+            form: |i| vec![("version", i.profile_version.to_string())],
+            expect: SIGNED_IN,
+            no_leak: false,
+        },
+        Case {
             name: "notifications",
             get: false,
             path: "/api/notifications/list",

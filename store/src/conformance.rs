@@ -42,6 +42,7 @@ macro_rules! conformance_suite {
             deactivation_counts_as_losing_an_admin,
             users_listed_by_email,
             mail_suppression_by_email,
+            calendar_feed_tokens_map_to_their_owner_until_replaced,
             notifications_newest_first_and_mark_read,
             idempotency_markers,
             claimed_markers_record_their_one_holder,
@@ -316,7 +317,7 @@ pub async fn delete_task_cascades(s: Arc<dyn Store>) {
         .unwrap();
     for i in 0..3 {
         let body = CommentBody::parse(&format!("comment {i}")).unwrap();
-        s.add_comment(t.id, a, body).await.unwrap();
+        s.add_comment(t.id, a, body, Vec::new()).await.unwrap();
     }
     let t2 = s
         .change_status(&t, Status::Blocked, t.created_by)
@@ -363,7 +364,7 @@ pub async fn delete_task_cascades(s: Arc<dyn Store>) {
     ));
     let body = CommentBody::parse("too late").unwrap();
     assert!(matches!(
-        s.add_comment(t.id, a, body).await,
+        s.add_comment(t.id, a, body, Vec::new()).await,
         Err(StoreError::NotFound)
     ));
 }
@@ -438,8 +439,10 @@ pub async fn comments_paginate_newest_first(s: Arc<dyn Store>) {
     let t = s.create_task(new_task("Chatty", &[a], None)).await.unwrap();
     let mut written = Vec::new();
     for i in 0..7 {
-        let body = CommentBody::parse(&format!("comment {i}")).unwrap();
-        written.push(s.add_comment(t.id, a, body).await.unwrap());
+        let body = CommentBody::parse(&format!("comment {i} @someone")).unwrap();
+        // Mentions are kept with the comment, in order, and read back.
+        let mentions = if i == 3 { vec![a, user()] } else { Vec::new() };
+        written.push(s.add_comment(t.id, a, body, mentions).await.unwrap());
     }
     written.reverse();
     let detail = s.get_task(t.id, 3).await.unwrap();
@@ -870,6 +873,58 @@ pub async fn profiles_create_once(s: Arc<dyn Store>) {
         s.get_profile(user()).await,
         Err(StoreError::NotFound)
     ));
+}
+
+pub async fn calendar_feed_tokens_map_to_their_owner_until_replaced(s: Arc<dyn Store>) {
+    let p = s
+        .create_profile(profile("feed@example.com", Role::Member))
+        .await
+        .unwrap();
+    let feed = |hash: &str| domain::CalendarFeed {
+        token_hash: hash.into(),
+        all_tasks: false,
+        created_at: time::OffsetDateTime::UNIX_EPOCH,
+    };
+    assert!(matches!(
+        s.calendar_feed_owner("a1").await,
+        Err(StoreError::NotFound)
+    ));
+    let p2 = s.set_calendar_feed(&p, Some(feed("a1"))).await.unwrap();
+    assert_eq!(p2.version, p.version + 1);
+    assert_eq!(p2.calendar_feed, Some(feed("a1")));
+    assert_eq!(s.get_profile(p.id).await.unwrap(), p2);
+    assert_eq!(s.calendar_feed_owner("a1").await.unwrap(), p.id);
+    // A stale profile cannot replace it.
+    assert!(matches!(
+        s.set_calendar_feed(&p, Some(feed("b2"))).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        s.calendar_feed_owner("b2").await,
+        Err(StoreError::NotFound)
+    ));
+    // Regenerating retires the old token in the same write.
+    let p3 = s.set_calendar_feed(&p2, Some(feed("b2"))).await.unwrap();
+    assert!(matches!(
+        s.calendar_feed_owner("a1").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.calendar_feed_owner("b2").await.unwrap(), p.id);
+    // Revoking leaves no token at all.
+    let p4 = s.set_calendar_feed(&p3, None).await.unwrap();
+    assert_eq!(p4.calendar_feed, None);
+    assert!(matches!(
+        s.calendar_feed_owner("b2").await,
+        Err(StoreError::NotFound)
+    ));
+    // Another person's profile cannot take over a live token.
+    let q = s
+        .create_profile(profile("other@example.com", Role::Member))
+        .await
+        .unwrap();
+    s.set_calendar_feed(&p4, Some(feed("c3"))).await.unwrap();
+    assert!(s.set_calendar_feed(&q, Some(feed("c3"))).await.is_err());
+    assert_eq!(s.calendar_feed_owner("c3").await.unwrap(), p.id);
 }
 
 pub async fn last_admin_is_guarded(s: Arc<dyn Store>) {

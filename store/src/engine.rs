@@ -500,12 +500,14 @@ pub(crate) async fn add_comment<B: Backend>(
     task: TaskId,
     author: UserId,
     body: CommentBody,
+    mentions: Vec<UserId>,
 ) -> Result<Comment> {
     let c = Comment {
         id: domain::CommentId::from_uuid(Uuid::now_v7()),
         task_id: task,
         author,
         body,
+        mentions,
         created_at: now(),
     };
     let ops = vec![
@@ -824,6 +826,51 @@ pub(crate) async fn update_profile<B: Backend>(
             Err(gone_or_conflict(b, &keys::user_pk(cur.id), keys::PROFILE).await)
         }
         Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+pub(crate) async fn set_calendar_feed<B: Backend>(
+    b: &B,
+    cur: &UserProfile,
+    feed: Option<domain::CalendarFeed>,
+) -> Result<UserProfile> {
+    let next = cur.with_calendar_feed(feed, now());
+    let mut ops = vec![Op::Put {
+        item: keys::profile_item(&next),
+        cond: Cond::Version(cur.version),
+    }];
+    if let Some(old) = &cur.calendar_feed {
+        let (pk, sk) = keys::feed_key(&old.token_hash);
+        ops.push(Op::Delete {
+            pk,
+            sk,
+            cond: Cond::None,
+        });
+    }
+    if let Some(new) = &next.calendar_feed {
+        ops.push(Op::Put {
+            item: keys::feed_item(&new.token_hash, cur.id),
+            cond: Cond::NotExists,
+        });
+    }
+    match b.write(ops).await {
+        Ok(()) => Ok(next),
+        Err(WriteError::Condition(_)) => {
+            Err(gone_or_conflict(b, &keys::user_pk(cur.id), keys::PROFILE).await)
+        }
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+pub(crate) async fn calendar_feed_owner<B: Backend>(b: &B, token_hash: &str) -> Result<UserId> {
+    #[derive(serde::Deserialize)]
+    struct Owner {
+        user: UserId,
+    }
+    let (pk, sk) = keys::feed_key(token_hash);
+    match b.get(&pk, &sk).await? {
+        Some(item) => Ok(item.entity::<Owner>()?.user),
+        None => Err(StoreError::NotFound),
     }
 }
 
@@ -1233,8 +1280,9 @@ macro_rules! impl_store {
                 task: domain::TaskId,
                 author: domain::UserId,
                 body: domain::CommentBody,
+                mentions: Vec<domain::UserId>,
             ) -> $crate::Result<domain::Comment> {
-                $crate::engine::add_comment(self, task, author, body).await
+                $crate::engine::add_comment(self, task, author, body, mentions).await
             }
             async fn list_tasks_by_status(
                 &self,
@@ -1337,6 +1385,19 @@ macro_rules! impl_store {
                 current: &domain::UserProfile,
             ) -> $crate::Result<domain::UserProfile> {
                 $crate::engine::end_sessions(self, current).await
+            }
+            async fn set_calendar_feed(
+                &self,
+                current: &domain::UserProfile,
+                feed: Option<domain::CalendarFeed>,
+            ) -> $crate::Result<domain::UserProfile> {
+                $crate::engine::set_calendar_feed(self, current, feed).await
+            }
+            async fn calendar_feed_owner(
+                &self,
+                token_hash: &str,
+            ) -> $crate::Result<domain::UserId> {
+                $crate::engine::calendar_feed_owner(self, token_hash).await
             }
             async fn update_role(
                 &self,

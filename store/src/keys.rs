@@ -10,6 +10,7 @@
 //! | profile | `USER#uid` | `PROFILE` | `USERS` / `EMAIL#email` | | |
 //! | notification | `USER#uid` | `NOTIF#nid` | | | |
 //! | idempotency marker | `MARKER#key` | `MARKER` | | | |
+//! | calendar feed token | `FEED#sha256(token)` | `FEED` | | | |
 //! | admin count | `META` | `ADMIN_COUNT` | | | |
 //! | webhook (with its last delivery) | `WEBHOOKS` | `WEBHOOK#id` | | | |
 //! | task counter | `COUNTER` | `TASKS#STATUS#s`, `TASKS#OPEN#UNASSIGNED`, `TASKS#OPEN#USER#uid` | `USERS` / `COUNTER#` + SK | | |
@@ -355,6 +356,17 @@ pub fn profile_item(p: &UserProfile) -> Item {
     item.gsi1pk = Some(USERS.into());
     item.gsi1sk = Some(format!("{PROFILE_GSI1_PREFIX}{}", p.email));
     item
+}
+
+/// Maps a feed token's hash to its owner, so a calendar app's fetch finds
+/// the person with one GetItem.
+pub fn feed_key(token_hash: &str) -> (String, String) {
+    (format!("FEED#{token_hash}"), "FEED".into())
+}
+
+pub fn feed_item(token_hash: &str, owner: UserId) -> Item {
+    let (pk, sk) = feed_key(token_hash);
+    Item::new(pk, sk, serde_json::json!({ "user": owner }), 1)
 }
 
 pub fn notification_item(n: &Notification) -> Item {

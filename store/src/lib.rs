@@ -226,9 +226,15 @@ pub trait Store: credentials::Credentials + Send + Sync {
     /// Deletes the task and its assignments in one version-checked
     /// transaction, then purges its comments (unreachable from then on).
     async fn delete_task(&self, current: &Task) -> Result<()>;
-    /// Adds a comment; `NotFound` if the task does not exist.
-    async fn add_comment(&self, task: TaskId, author: UserId, body: CommentBody)
-        -> Result<Comment>;
+    /// Adds a comment naming `mentions` (resolved by the caller, who knows
+    /// who may see the task); `NotFound` if the task does not exist.
+    async fn add_comment(
+        &self,
+        task: TaskId,
+        author: UserId,
+        body: CommentBody,
+        mentions: Vec<UserId>,
+    ) -> Result<Comment>;
     /// Tasks in one status, ordered by due date (undated last), then id.
     async fn list_tasks_by_status(&self, status: Status, page: PageRequest) -> Result<Page<Task>>;
     /// The tasks assigned to a user, oldest first, as list rows.
@@ -328,6 +334,18 @@ pub trait Store: credentials::Credentials + Send + Sync {
         current: &UserProfile,
         reason: domain::SuppressionReason,
     ) -> Result<UserProfile>;
+
+    /// Replaces the user's calendar feed (`None` revokes it) and the item
+    /// that maps its token to them, in one version-checked transaction, so
+    /// the old URL stops working the moment the new one exists.
+    async fn set_calendar_feed(
+        &self,
+        current: &UserProfile,
+        feed: Option<domain::CalendarFeed>,
+    ) -> Result<UserProfile>;
+    /// Whose calendar feed has this token hash (one GetItem); `NotFound`
+    /// for an unknown or revoked token.
+    async fn calendar_feed_owner(&self, token_hash: &str) -> Result<UserId>;
 
     // --- notifications ---------------------------------------------------
     async fn create_notification(&self, new: NewNotification) -> Result<Notification>;

@@ -107,7 +107,11 @@ async fn one_request_per_access_pattern() {
         s.create_task(new(vec![]))
     );
     let body = || CommentBody::parse("hello").unwrap();
-    measure!("add comment", vec![TX], s.add_comment(t.id, b, body()));
+    measure!(
+        "add comment",
+        vec![TX],
+        s.add_comment(t.id, b, body(), vec![a])
+    );
     measure!(
         "get task + assignees + comments",
         vec!["Query"],
@@ -197,6 +201,31 @@ async fn one_request_per_access_pattern() {
         "update profile",
         vec!["PutItem"],
         s.update_profile(&m, &ProfilePatch::default())
+    );
+    let feed = |hash: &str| domain::CalendarFeed {
+        token_hash: hash.into(),
+        all_tasks: false,
+        created_at: time::OffsetDateTime::UNIX_EPOCH,
+    };
+    let m = measure!(
+        "create calendar feed (profile + token item)",
+        vec![TX],
+        s.set_calendar_feed(&m, Some(feed("f1")))
+    );
+    let m = measure!(
+        "regenerate calendar feed (profile + old and new token)",
+        vec![TX],
+        s.set_calendar_feed(&m, Some(feed("f2")))
+    );
+    measure!(
+        "calendar feed owner by token hash",
+        vec!["GetItem"],
+        s.calendar_feed_owner("f2")
+    );
+    let m = measure!(
+        "revoke calendar feed",
+        vec![TX],
+        s.set_calendar_feed(&m, None)
     );
     measure!(
         "update role (+admin count)",

@@ -12,7 +12,9 @@ use super::common::{action_error, query_string, FormAlert, LoadError, Saved};
 use crate::dashboard::{dashboard, DashboardStats};
 use crate::islands::LiveForms;
 use crate::notifications::{notifications, MarkRead};
-use crate::profile::{event_label, my_profile, pref_field, UpdateProfile};
+use crate::profile::{
+    event_label, my_profile, pref_field, CreateCalendarFeed, RevokeCalendarFeed, UpdateProfile,
+};
 use crate::team::{team, ChangeRole, SetActive};
 
 #[component]
@@ -203,8 +205,15 @@ fn DashboardBody(d: DashboardStats) -> impl IntoView {
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let save = ServerAction::<UpdateProfile>::new();
+    let create = ServerAction::<CreateCalendarFeed>::new();
+    let revoke = ServerAction::<RevokeCalendarFeed>::new();
     let err = Signal::derive(move || action_error(save.value().get()));
-    let data = Resource::new(|| (), |_| my_profile());
+    let feed_err = Signal::derive(move || {
+        action_error(create.value().get()).or_else(|| action_error(revoke.value().get()))
+    });
+    let query = use_query_map();
+    let token = Memo::new(move |_| query.read().get("calendar"));
+    let data = Resource::new(move || token.get(), my_profile);
     view! {
         <Title text="Profile" />
         <h1>"Profile and settings"</h1>
@@ -239,6 +248,34 @@ pub fn ProfilePage() -> impl IntoView {
                                 <Saved />
                                 <div><button type="submit">"Save"</button></div>
                             </form>
+                        </section>
+                        <section class="card narrow-wide stack" id="calendar" aria-labelledby="calendar-title" data-testid="calendar">
+                            <h2 id="calendar-title">"Calendar feed"</h2>
+                            <p class="muted">"A private address your calendar app can subscribe to: your tasks' due dates as all-day events. Anyone with the address can read it; regenerate or revoke it if it leaks."</p>
+                            {match p.calendar.clone() {
+                                Some(c) => view! {
+                                    <p>{if c.all_tasks { "Every open task with a due date" } else { "Your tasks with a due date" }} " · made " {c.created_at.clone()}</p>
+                                    {c.url.clone().map(|u| view! {
+                                        <label for="calendar-url">"Your feed address (shown once; copy it now)"</label>
+                                        <input id="calendar-url" readonly data-testid="calendar-url" prop:value=u.clone() value=u />
+                                    })}
+                                }.into_any(),
+                                None => view! { <p>"You have no calendar feed."</p> }.into_any(),
+                            }}
+                            <form method="post" action=CreateCalendarFeed::url() class="stack">
+                                <input type="hidden" name="version" value=p.version.to_string() />
+                                {(p.person.role == Role::Admin).then(|| view! {
+                                    <label class="check"><input type="checkbox" name="all_tasks" /> "All open tasks, not only mine"</label>
+                                })}
+                                <div><button type="submit">{if p.calendar.is_some() { "Regenerate the address" } else { "Create a feed address" }}</button></div>
+                            </form>
+                            {p.calendar.is_some().then(|| view! {
+                                <form method="post" action=RevokeCalendarFeed::url() class="inline">
+                                    <input type="hidden" name="version" value=p.version.to_string() />
+                                    <button type="submit" class="secondary">"Revoke the feed"</button>
+                                </form>
+                            })}
+                            <FormAlert message=feed_err />
                         </section>
                     }.into_any(),
                     Err(e) => view! { <LoadError error=e here="/profile" /> }.into_any(),

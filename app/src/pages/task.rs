@@ -173,7 +173,11 @@ fn TaskBody(task: TaskView, actions: TaskActions) -> impl IntoView {
                             {tv.comments.iter().map(|c| view! {
                                 <li>
                                     <p class="small"><strong>{c.author.clone()}</strong> <span class="muted">" · " {c.at.clone()}</span></p>
-                                    <p class="comment-body">{c.body.clone()}</p>
+                                    <p class="comment-body">{c.parts.iter().map(|p| if p.mention {
+                                        view! { <span class="mention">{p.text.clone()}</span> }.into_any()
+                                    } else {
+                                        p.text.clone().into_any()
+                                    }).collect_view()}</p>
                                 </li>
                             }).collect_view()}
                         </ul>

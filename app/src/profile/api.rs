@@ -12,12 +12,65 @@ use {
     std::collections::HashMap,
 };
 
+/// The caller's profile. `calendar` is the token of a feed the caller has
+/// just made (the creation redirects here with it): its URL is shown only
+/// if it is the caller's current feed.
 #[server(endpoint = "profile/get")]
-pub async fn my_profile() -> Result<Profile, AppError> {
+pub async fn my_profile(#[server(default)] calendar: Option<String>) -> Result<Profile, AppError> {
     let ctx = Ctx::load().await?;
-    Ok(super::build::profile(
-        &ctx.store.get_profile(ctx.me()).await?,
-    ))
+    let me = ctx.store.get_profile(ctx.me()).await?;
+    let url = calendar.filter(|token| {
+        me.calendar_feed
+            .as_ref()
+            .is_some_and(|f| f.token_hash == auth::refresh_token_hash(token))
+    });
+    let origin = crate::ctx::server()?.public_origin;
+    let url = url.map(|token| crate::calendar::feed_url(&origin, &token));
+    Ok(super::build::profile(&me, url))
+}
+
+/// Makes a new calendar feed URL (the old one, if any, stops working) and
+/// shows it once. Admins may choose every open dated task instead of their
+/// own.
+#[server(endpoint = "profile/calendar")]
+pub async fn create_calendar_feed(
+    version: u64,
+    #[server(default)] all_tasks: Option<String>,
+) -> Result<(), AppError> {
+    let ctx = Ctx::load().await?;
+    ctx.authorize(Action::EditProfile { owner: ctx.me() })?;
+    let all_tasks = match all_tasks.as_deref() {
+        None | Some("") | Some("off") => false,
+        Some("on") if ctx.is_admin() => true,
+        Some("on") => {
+            return Err(AppError::invalid(
+                "Only admins can subscribe to every task.",
+            ))
+        }
+        Some(_) => return Err(AppError::invalid("Unknown choice.")),
+    };
+    let current = ctx.own_profile_for_edit(version).await?;
+    let (token, token_hash) = auth::new_refresh_token();
+    let feed = domain::CalendarFeed {
+        token_hash,
+        all_tasks,
+        created_at: time::OffsetDateTime::now_utc(),
+    };
+    ctx.store.set_calendar_feed(&current, Some(feed)).await?;
+    leptos_axum::redirect(&format!("/profile?calendar={token}#calendar"));
+    Ok(())
+}
+
+/// Turns the calendar feed off: its URL answers 404 from now on.
+#[server(endpoint = "profile/calendar/revoke")]
+pub async fn revoke_calendar_feed(version: u64) -> Result<(), AppError> {
+    let ctx = Ctx::load().await?;
+    ctx.authorize(Action::EditProfile { owner: ctx.me() })?;
+    let current = ctx.own_profile_for_edit(version).await?;
+    if current.calendar_feed.is_some() {
+        ctx.store.set_calendar_feed(&current, None).await?;
+    }
+    Ok(())
 }
 
 /// Saves the display name and preferences. Checkboxes arrive only when

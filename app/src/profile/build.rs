@@ -2,10 +2,11 @@
 
 use domain::{EventKind, UserProfile};
 
-use super::model::Profile;
+use super::model::{CalendarFeedView, Profile};
 use crate::team::build::person;
 
-pub fn profile(p: &UserProfile) -> Profile {
+/// The profile view; `url` is the feed's URL when the caller just made it.
+pub fn profile(p: &UserProfile, url: Option<String>) -> Profile {
     Profile {
         person: person(p),
         version: p.version,
@@ -16,5 +17,10 @@ pub fn profile(p: &UserProfile) -> Profile {
                 (*k, e.email, e.in_app)
             })
             .collect(),
+        calendar: p.calendar_feed.as_ref().map(|f| CalendarFeedView {
+            all_tasks: f.all_tasks,
+            created_at: crate::format::when(f.created_at),
+            url,
+        }),
     }
 }

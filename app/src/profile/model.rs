@@ -13,6 +13,17 @@ pub struct Profile {
     pub version: u64,
     /// (kind, email, in-app) for every event kind, in a fixed order.
     pub prefs: Vec<(EventKind, bool, bool)>,
+    /// The calendar feed, if the person has one.
+    pub calendar: Option<CalendarFeedView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarFeedView {
+    pub all_tasks: bool,
+    pub created_at: String,
+    /// Only right after it was made: the token is not kept, so the URL
+    /// cannot be shown again (regenerating makes a new one).
+    pub url: Option<String>,
 }
 
 /// The form field for one preference, e.g. `ASSIGNED_email`.
@@ -26,6 +37,7 @@ pub fn event_label(kind: EventKind) -> &'static str {
         EventKind::Unassigned => "I am unassigned from a task",
         EventKind::StatusChanged => "A task of mine changes status",
         EventKind::Commented => "Someone comments on a task of mine",
+        EventKind::Mentioned => "Someone mentions me (@handle) in a comment",
         EventKind::DueSoon => "A task of mine is due soon",
         EventKind::Overdue => "A task of mine is overdue",
     }

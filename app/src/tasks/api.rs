@@ -236,8 +236,36 @@ pub async fn add_comment(id: String, body: String) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let body = CommentBody::parse(&body)?;
     let task = ctx.task(&id, Action::Comment).await?;
-    ctx.store.add_comment(task.id, ctx.me(), body).await?;
+    let mentions = mentions(&ctx, &task, &body).await?;
+    ctx.store
+        .add_comment(task.id, ctx.me(), body, mentions)
+        .await?;
     Ok(())
+}
+
+/// Whom `body` mentions: each `@handle` that belongs to exactly one person
+/// on the team, if that person is active and may see `task` (an admin, or
+/// assigned to it). Reads the whole directory, but only for comments that
+/// contain a handle at all.
+#[cfg(feature = "ssr")]
+async fn mentions(
+    ctx: &Ctx,
+    task: &domain::Task,
+    body: &CommentBody,
+) -> Result<Vec<UserId>, AppError> {
+    if domain::mention::mentions_in(body.as_str()).is_empty() {
+        return Ok(Vec::new());
+    }
+    let dir = ctx.directory().await?;
+    let people: Vec<(String, UserId, bool)> = dir
+        .all()
+        .filter_map(|p| {
+            let handle = domain::mention::handle_of(&p.email)?;
+            let visible = p.active && (p.role == domain::Role::Admin || task.is_assigned(p.id));
+            Some((handle, p.id, visible))
+        })
+        .collect();
+    Ok(domain::mention::resolve(body.as_str(), &people))
 }
 
 /// The signed-in user's own tasks (everyone has a "my tasks" list; for

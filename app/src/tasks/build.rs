@@ -3,7 +3,9 @@
 use domain::{Activity, ActivityChange, Actor, Comment, Role, Task, TaskField, TaskSummary};
 use store::Page;
 
-use super::model::{moves_for, ActivityView, Card, CheckView, CommentView, RepeatView, TaskView};
+use super::model::{
+    moves_for, ActivityView, Card, CheckView, CommentPart, CommentView, RepeatView, TaskView,
+};
 use crate::format::{date_text, when};
 use crate::labels::query::Labels;
 use crate::paging::next;
@@ -99,10 +101,23 @@ pub fn task_view(
 }
 
 pub fn comment(c: &Comment, dir: &Directory) -> CommentView {
+    let handles: Vec<String> = c
+        .mentions
+        .iter()
+        .filter_map(|u| dir.get(*u))
+        .filter_map(|p| domain::mention::handle_of(&p.email))
+        .collect();
+    let parts = domain::mention::segments(c.body.as_str(), |h| handles.iter().any(|m| m == h))
+        .into_iter()
+        .map(|s| CommentPart {
+            text: s.text.to_owned(),
+            mention: s.mention,
+        })
+        .collect();
     CommentView {
         id: c.id.to_string(),
         author: dir.name(c.author),
-        body: c.body.as_str().to_owned(),
+        parts,
         at: when(c.created_at),
     }
 }

@@ -84,8 +84,15 @@ pub struct BoardView {
 pub struct CommentView {
     pub id: String,
     pub author: String,
-    pub body: String,
+    /// The body as written, cut where it mentions someone it notified.
+    pub parts: Vec<CommentPart>,
     pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentPart {
+    pub text: String,
+    pub mention: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

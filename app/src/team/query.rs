@@ -27,6 +27,11 @@ impl Directory {
         self.0.get(&id)
     }
 
+    /// Everyone, deactivated people included, in no particular order.
+    pub fn all(&self) -> impl Iterator<Item = &UserProfile> {
+        self.0.values()
+    }
+
     /// A display name; people removed from the store still get one, since
     /// their name stays on what they did.
     pub fn name(&self, id: UserId) -> String {

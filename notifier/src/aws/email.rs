@@ -19,13 +19,13 @@ use std::collections::{BTreeSet, HashMap};
 
 use aws_lambda_events::event::sns::{SnsEvent, SnsRecord};
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
-use domain::{Email, SuppressionReason, UserId, UserProfile};
+use domain::{Email, Role, SuppressionReason, UserId, UserProfile};
 use store::{DynamoStore, PageRequest, Store, StoreError};
 use time::Duration;
 
 use super::{once, AwsError, Once};
 use crate::classify::{Detail, Event};
-use crate::recipients::{recipients, subject_user, Delivery, TaskContext};
+use crate::recipients::{mentioned_users, recipients, subject_user, Delivery, TaskContext};
 use crate::render::{render_email, EmailMessage, RenderContext};
 
 /// How long a delivery is remembered: as long as the DLQ keeps messages
@@ -303,6 +303,7 @@ async fn handle_record(
     people.extend(commenters.iter().copied());
     people.extend(subject_user(&event));
     people.extend(event.actor);
+    people.extend(mentioned_users(&event).iter().copied());
     let mut profiles: HashMap<UserId, UserProfile> = HashMap::new();
     for user in people {
         match store.get_profile(user).await {
@@ -315,9 +316,15 @@ async fn handle_record(
         }
     }
 
+    let admins: Vec<UserId> = mentioned_users(&event)
+        .iter()
+        .copied()
+        .filter(|u| profiles.get(u).is_some_and(|p| p.role == Role::Admin))
+        .collect();
     let ctx = TaskContext {
         task: &task,
         commenters: &commenters,
+        admins: &admins,
     };
     let deliveries = recipients(&event, ctx, |u| {
         crate::recipients::prefs_of(profiles.get(&u))

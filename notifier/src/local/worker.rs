@@ -76,13 +76,15 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use domain::{Comment, EventPrefs, NotificationPrefs, Task, TaskId, UserId, UserProfile, Webhook};
+use domain::{
+    Comment, EventPrefs, NotificationPrefs, Role, Task, TaskId, UserId, UserProfile, Webhook,
+};
 use store::{Change, ChangeFeed, PageRequest, Store, StoreError};
 use tokio::sync::Notify;
 
 use super::mailer::{MailError, Mailer};
 use crate::classify::{classify, Event};
-use crate::recipients::{recipients, subject_user, TaskContext};
+use crate::recipients::{mentioned_users, recipients, subject_user, TaskContext};
 use crate::render::{render_email, EmailMessage, RenderContext};
 use crate::webhook::{self, WebhookSender};
 
@@ -432,6 +434,7 @@ impl Worker {
         let ctx = TaskContext {
             task: &info.task,
             commenters: &info.commenters,
+            admins: &[],
         };
         // Who is in the audience regardless of preferences: those are the
         // only profiles worth reading.
@@ -448,10 +451,21 @@ impl Worker {
             .iter()
             .map(|d| d.user)
             .chain(event.actor)
-            .chain(subject_user(&event));
+            .chain(subject_user(&event))
+            .chain(mentioned_users(&event).iter().copied())
+            .collect::<Vec<_>>();
         for user in wanted {
             profiles.load(self.store.as_ref(), user).await?;
         }
+        let admins: Vec<UserId> = mentioned_users(&event)
+            .iter()
+            .copied()
+            .filter(|u| profiles.get(*u).is_some_and(|p| p.role == Role::Admin))
+            .collect();
+        let ctx = TaskContext {
+            admins: &admins,
+            ..ctx
+        };
         let deliveries = recipients(&event, ctx, |u| {
             crate::recipients::prefs_of(profiles.get(u))
         });

@@ -71,6 +71,7 @@ impl TestApp {
                 store: pages.unwrap_or_else(|| local.store.clone()),
                 auth: local.auth.clone(),
                 storage_label: "test",
+                public_origin: Arc::from(server::csrf::origin_of(&base_url).unwrap_or_default()),
             },
             site: Arc::new(Site::new(&dir)),
             jwks_json: Some(local.jwks_json.clone()),
