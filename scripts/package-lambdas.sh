@@ -53,7 +53,7 @@ for p in json.load(sys.stdin)["packages"]:
             print(p["name"], t["name"])')
 [ ${#BINS[@]} -gt 1 ] || die "no [[bin]] named lambda-* in the workspace"
 rm -rf "$DIST/lambda"; mkdir -p "$DIST/lambda"
-# The size-tuned profile of the workspace Cargo.toml (opt-level s, fat LTO,
+# The size-tuned profile of the workspace Cargo.toml (opt-level z, fat LTO,
 # one codegen unit, stripped): every zip should stay under MAX_ZIP_BYTES.
 PROFILE=lambda
 MAX_ZIP_BYTES=$((5 * 1024 * 1024))
