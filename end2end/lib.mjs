@@ -172,6 +172,25 @@ export async function signUp(server, page, { email, name, password }) {
   await Promise.all([page.waitForURL(/\/signin\?confirmed=1/), page.click('form button[type="submit"]')]);
 }
 
+/**
+ * Signs `users` up in order (the first becomes the admin) in a throwaway
+ * browser context, so every journey starts from the same team.
+ */
+export async function signUpAll(server, browser, users) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  for (const u of users) await signUp(server, page, u);
+  await ctx.close();
+}
+
+/** A browser context signed in as `user`: `{ ctx, page }`. */
+export async function openSession(server, browser, user, options = {}) {
+  const ctx = await browser.newContext(options);
+  const page = await ctx.newPage();
+  await signIn(server, page, user.email, user.password);
+  return { ctx, page };
+}
+
 /** Signs in from the sign-in page and waits for the home page. */
 export async function signIn(server, page, email, password) {
   await page.goto(server.url + "/signin");

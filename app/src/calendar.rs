@@ -39,6 +39,20 @@ pub struct FeedTask {
     pub updated_at: Option<OffsetDateTime>,
 }
 
+impl FeedTask {
+    /// A list row as an event; `None` for an undated task.
+    fn of(t: &domain::TaskSummary) -> Option<FeedTask> {
+        Some(FeedTask {
+            id: t.id,
+            title: t.title.clone(),
+            status: t.status,
+            due: t.due?,
+            version: t.version,
+            updated_at: t.updated_at,
+        })
+    }
+}
+
 /// The feed's URL for `token` under the public origin.
 pub fn feed_url(origin: &str, token: &str) -> String {
     format!("{}/calendar/{token}.ics", origin.trim_end_matches('/'))
@@ -221,16 +235,7 @@ async fn body(ctx: &ServerContext, origin: &str, hash: &str) -> Result<Option<St
         let far = time::macros::date!(9999 - 12 - 31);
         loop {
             let p = store.list_open_tasks_due_before(far, page).await?;
-            tasks.extend(p.items.iter().filter_map(|t| {
-                Some(FeedTask {
-                    id: t.id,
-                    title: t.title.clone(),
-                    status: t.status,
-                    due: t.due?,
-                    version: t.version,
-                    updated_at: Some(t.updated_at),
-                })
-            }));
+            tasks.extend(p.items.iter().filter_map(|t| FeedTask::of(&t.summary())));
             match p.next {
                 Some(c) if tasks.len() < MAX_EVENTS => page = PageRequest::after(500, c),
                 _ => break,
@@ -243,14 +248,7 @@ async fn body(ctx: &ServerContext, origin: &str, hash: &str) -> Result<Option<St
             tasks.extend(p.items.iter().filter_map(|t| {
                 let recent = t.updated_at.is_some_and(|u| u >= done_since);
                 (t.status.is_open() || recent).then_some(())?;
-                Some(FeedTask {
-                    id: t.id,
-                    title: t.title.clone(),
-                    status: t.status,
-                    due: t.due?,
-                    version: t.version,
-                    updated_at: t.updated_at,
-                })
+                FeedTask::of(t)
             }));
             match p.next {
                 Some(c) if tasks.len() < MAX_EVENTS => page = PageRequest::after(500, c),

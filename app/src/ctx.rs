@@ -83,6 +83,15 @@ impl Ctx {
         Ok(crate::labels::query::Labels::new(&all))
     }
 
+    /// The labels a task form ticked, each one defined; a form that ticked
+    /// none costs no read.
+    pub async fn labels_from_form(&self, raw: &[String]) -> Result<Vec<domain::LabelId>, AppError> {
+        if raw.iter().all(|r| r.trim().is_empty()) {
+            return Ok(Vec::new());
+        }
+        self.labels().await?.parse_form(raw)
+    }
+
     /// A task with its newest `comments` comments, if the caller may do
     /// `action` to it. A malformed id, a missing task and a task the caller
     /// may not see all answer the same 404.

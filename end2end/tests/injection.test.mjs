@@ -7,7 +7,9 @@
 // script may run while the text shows literally.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, waitHydrated, signUp, signIn, eventually } from "../lib.mjs";
+import {
+  startServer, launchBrowser, waitHydrated, signIn, eventually, signUpAll,
+} from "../lib.mjs";
 
 let server, browser;
 const mark = (where) => `window.__pwned=(window.__pwned||[]).concat('${where}')`;
@@ -24,10 +26,7 @@ const MEMBER = { email: "mo@example.com", name: `Mo <img src=x onerror="${mark("
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  for (const u of [ADMIN, MEMBER]) await signUp(server, page, u);
-  await ctx.close();
+  await signUpAll(server, browser, [ADMIN, MEMBER]);
 });
 
 after(async () => {

@@ -9,7 +9,7 @@ import { join, dirname } from "node:path";
 import { homedir } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
-  startServer, launchBrowser, waitHydrated, artifacts, signUp, signIn, eventually,
+  startServer, launchBrowser, waitHydrated, artifacts, eventually, signUpAll, openSession,
 } from "../lib.mjs";
 
 let server, browser, admin, member;
@@ -29,20 +29,12 @@ function parseIcs(body) {
   return JSON.parse(out.toString());
 }
 
-async function session(user) {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(server, page, user.email, user.password);
-  return { ctx, page };
-}
+const session = (user, options) => openSession(server, browser, user, options);
 
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  for (const u of [ADMIN, MEMBER]) await signUp(server, page, u);
-  await ctx.close();
+  await signUpAll(server, browser, [ADMIN, MEMBER]);
   admin = await session(ADMIN);
   member = await session(MEMBER);
 });

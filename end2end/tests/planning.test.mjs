@@ -5,26 +5,20 @@
 // fresh checklist, due on the series' next date; finished again, a third.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, waitHydrated, signUp, signIn, inPlace } from "../lib.mjs";
+import {
+  startServer, launchBrowser, waitHydrated, signIn, inPlace, signUpAll, openSession,
+} from "../lib.mjs";
 
 let server, browser, admin, member;
 const ADMIN = { email: "ada@example.com", name: "Ada Admin", password: "Correct-Horse-9" };
 const MEMBER = { email: "mo@example.com", name: "Mo Member", password: "Member-Pass-42" };
 
-async function session(user) {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(server, page, user.email, user.password);
-  return page;
-}
+const session = async (user) => (await openSession(server, browser, user)).page;
 
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  for (const u of [ADMIN, MEMBER]) await signUp(server, page, u);
-  await ctx.close();
+  await signUpAll(server, browser, [ADMIN, MEMBER]);
   admin = await session(ADMIN);
   member = await session(MEMBER);
 });

@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  startServer, launchBrowser, waitHydrated, artifacts, signUp, signIn, eventually, inPlace,
+  startServer, launchBrowser, waitHydrated, artifacts, signIn, eventually, inPlace, signUpAll, openSession,
 } from "../lib.mjs";
 
 let server, browser, admin, member, other;
@@ -20,12 +20,7 @@ function isoDay(offsetDays) {
   return d.toISOString().slice(0, 10);
 }
 
-async function session(user, options = {}) {
-  const ctx = await browser.newContext(options);
-  const page = await ctx.newPage();
-  await signIn(server, page, user.email, user.password);
-  return { ctx, page };
-}
+const session = (user, options) => openSession(server, browser, user, options);
 
 async function cardTitles(page, status) {
   const sel = status ? `[data-testid="column-${status}"] [data-testid="card"] .card-title` : '[data-testid="card"] .card-title';
@@ -48,10 +43,7 @@ async function createTask(page, { title, description = "", priority = "MEDIUM", 
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  for (const u of [ADMIN, MEMBER, OTHER]) await signUp(server, page, u);
-  await ctx.close();
+  await signUpAll(server, browser, [ADMIN, MEMBER, OTHER]);
   admin = await session(ADMIN);
   member = await session(MEMBER);
   other = await session(OTHER);

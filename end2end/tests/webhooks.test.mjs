@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { createHmac } from "node:crypto";
 import {
-  startServer, launchBrowser, waitHydrated, signUp, signIn, eventually,
+  startServer, launchBrowser, waitHydrated, eventually, signUpAll, openSession,
 } from "../lib.mjs";
 
 let server, browser, receiver, admin, member;
@@ -19,12 +19,7 @@ const got = [];
 // The receiver's answers, in order; the last repeats.
 const script = [500, 200];
 
-async function session(user) {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  await signIn(server, page, user.email, user.password);
-  return { ctx, page };
-}
+const session = (user, options) => openSession(server, browser, user, options);
 
 before(async () => {
   receiver = createServer((req, res) => {
@@ -40,10 +35,7 @@ before(async () => {
   await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
   server = await startServer();
   browser = await launchBrowser();
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  for (const u of [ADMIN, MEMBER]) await signUp(server, page, u);
-  await ctx.close();
+  await signUpAll(server, browser, [ADMIN, MEMBER]);
   admin = await session(ADMIN);
   member = await session(MEMBER);
 });

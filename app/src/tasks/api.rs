@@ -107,7 +107,7 @@ pub async fn create_task(
         status: status.unwrap_or(Status::Open),
         checklist: Checklist::from_lines(&checklist, &Checklist::default())?,
         recurrence: due.zip(rule).map(|(d, r)| r.starting(d)),
-        labels: ctx.labels().await?.parse_form(&labels)?,
+        labels: ctx.labels_from_form(&labels).await?,
     };
     let task = ctx.store.create_task(new).await?;
     tracing::info!(task = %task.id, status = %task.status.as_str(), "task created");
@@ -144,7 +144,7 @@ pub async fn update_task(
         due,
         checklist: Checklist::from_lines(&checklist, &current.checklist)?,
         repeat: repeat_rule(&repeat, &every, &weekdays, due)?,
-        labels: ctx.labels().await?.parse_form(&labels)?,
+        labels: ctx.labels_from_form(&labels).await?,
     };
     let patch = TaskPatch::between(&current, edit);
     if patch.is_empty() {
