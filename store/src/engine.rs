@@ -265,14 +265,20 @@ fn counter_adjust(sk: String, delta: i64) -> Op {
     }
 }
 
-async fn write_task<B: Backend>(b: &B, current: &Task, next: Task) -> Result<Task> {
-    match b.write(task_ops(current, &next)).await {
-        Ok(()) => Ok(next),
-        Err(WriteError::Condition(_)) => {
-            Err(gone_or_conflict(b, &keys::task_pk(current.id), keys::METADATA).await)
-        }
+/// Writes `ops`, whose conditions guard the item at `pk`/`sk`: a refused
+/// condition answers `NotFound` or `Conflict` by what that item is now.
+async fn write_guarded<B: Backend>(b: &B, ops: Vec<Op>, pk: &str, sk: &str) -> Result<()> {
+    match b.write(ops).await {
+        Ok(()) => Ok(()),
+        Err(WriteError::Condition(_)) => Err(gone_or_conflict(b, pk, sk).await),
         Err(WriteError::Store(e)) => Err(e),
     }
+}
+
+async fn write_task<B: Backend>(b: &B, current: &Task, next: Task) -> Result<Task> {
+    let pk = keys::task_pk(current.id);
+    write_guarded(b, task_ops(current, &next), &pk, keys::METADATA).await?;
+    Ok(next)
 }
 
 fn task_expect(pk: &str) -> Expect<'_> {
@@ -427,13 +433,8 @@ pub(crate) async fn change_status<B: Backend>(
     let mut ops = task_ops_without_counters(cur, &next);
     ops.extend(creation_ops(&successor));
     ops.extend(counter_ops(&[cur], &[&next, &successor]));
-    match b.write(ops).await {
-        Ok(()) => Ok(next),
-        Err(WriteError::Condition(_)) => {
-            Err(gone_or_conflict(b, &keys::task_pk(cur.id), keys::METADATA).await)
-        }
-        Err(WriteError::Store(e)) => Err(e),
-    }
+    write_guarded(b, ops, &keys::task_pk(cur.id), keys::METADATA).await?;
+    Ok(next)
 }
 
 pub(crate) async fn set_assignees<B: Backend>(
@@ -464,11 +465,7 @@ pub(crate) async fn delete_task<B: Backend>(b: &B, cur: &Task) -> Result<()> {
         cond: Cond::Exists,
     }));
     ops.extend(counter_ops(&[cur], &[]));
-    match b.write(ops).await {
-        Ok(()) => {}
-        Err(WriteError::Condition(_)) => return Err(gone_or_conflict(b, &pk, keys::METADATA).await),
-        Err(WriteError::Store(e)) => return Err(e),
-    }
+    write_guarded(b, ops, &pk, keys::METADATA).await?;
     // The task is gone for every reader now; its comments and history are
     // purged page by page. A crash here leaves unreachable items, which a
     // later delete attempt or a stream consumer can sweep; nothing is visible.
@@ -606,14 +603,9 @@ pub(crate) async fn update_label<B: Backend>(
         item: keys::label_item(&next),
         cond: Cond::Version(cur.version),
     };
-    match b.write(vec![op]).await {
-        Ok(()) => Ok(next),
-        Err(WriteError::Condition(_)) => {
-            let item = keys::label_item(cur);
-            Err(gone_or_conflict(b, &item.pk, &item.sk).await)
-        }
-        Err(WriteError::Store(e)) => Err(e),
-    }
+    let item = keys::label_item(cur);
+    write_guarded(b, vec![op], &item.pk, &item.sk).await?;
+    Ok(next)
 }
 
 /// Removes the label itself. Tasks keep its id until their next write;
@@ -625,11 +617,7 @@ pub(crate) async fn delete_label<B: Backend>(b: &B, cur: &domain::Label) -> Resu
         sk: item.sk.clone(),
         cond: Cond::Version(cur.version),
     };
-    match b.write(vec![op]).await {
-        Ok(()) => Ok(()),
-        Err(WriteError::Condition(_)) => Err(gone_or_conflict(b, &item.pk, &item.sk).await),
-        Err(WriteError::Store(e)) => Err(e),
-    }
+    write_guarded(b, vec![op], &item.pk, &item.sk).await
 }
 
 /// Every label, by id (creation order): one Query.
@@ -820,13 +808,8 @@ pub(crate) async fn update_profile<B: Backend>(
         item: keys::profile_item(&next),
         cond: Cond::Version(cur.version),
     };
-    match b.write(vec![op]).await {
-        Ok(()) => Ok(next),
-        Err(WriteError::Condition(_)) => {
-            Err(gone_or_conflict(b, &keys::user_pk(cur.id), keys::PROFILE).await)
-        }
-        Err(WriteError::Store(e)) => Err(e),
-    }
+    write_guarded(b, vec![op], &keys::user_pk(cur.id), keys::PROFILE).await?;
+    Ok(next)
 }
 
 pub(crate) async fn set_calendar_feed<B: Backend>(
@@ -853,13 +836,8 @@ pub(crate) async fn set_calendar_feed<B: Backend>(
             cond: Cond::NotExists,
         });
     }
-    match b.write(ops).await {
-        Ok(()) => Ok(next),
-        Err(WriteError::Condition(_)) => {
-            Err(gone_or_conflict(b, &keys::user_pk(cur.id), keys::PROFILE).await)
-        }
-        Err(WriteError::Store(e)) => Err(e),
-    }
+    write_guarded(b, ops, &keys::user_pk(cur.id), keys::PROFILE).await?;
+    Ok(next)
 }
 
 pub(crate) async fn calendar_feed_owner<B: Backend>(b: &B, token_hash: &str) -> Result<UserId> {
