@@ -2765,3 +2765,27 @@ async fn calendar_feed_lists_own_dated_tasks_and_dies_when_revoked() {
         assert_eq!(res.status(), 404, "{junk}");
     }
 }
+
+/// A team defines at most `MAX_DEFINED_LABELS` labels: the list stays one
+/// small read, and the next one gets a 400 that says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_label_list_is_bounded() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    for i in 0..domain::MAX_DEFINED_LABELS {
+        let form = [("name", format!("label {i}")), ("color", "GRAY".to_owned())];
+        let res = app.post("/api/labels/create", Some(&admin), &form).await;
+        assert_eq!(res.status(), 200, "label {i}");
+    }
+    let form = [
+        ("name", "one too many".to_owned()),
+        ("color", "GRAY".to_owned()),
+    ];
+    let res = app.post("/api/labels/create", Some(&admin), &form).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("at most 100 labels"));
+    assert_eq!(
+        app.store.list_labels().await.unwrap().len(),
+        domain::MAX_DEFINED_LABELS
+    );
+}

@@ -180,6 +180,19 @@ fn cases() -> Vec<Case> {
             no_leak: false,
         },
         Case {
+            name: "delete a label that does not exist",
+            get: false,
+            path: "/api/labels/delete",
+            form: |_| {
+                vec![
+                    ("id", v("0190b2a4-0000-7000-8000-000000000000")),
+                    ("version", v("1")),
+                ]
+            },
+            expect: [Deny(401), Deny(403), Deny(403), Deny(404)],
+            no_leak: false,
+        },
+        Case {
             name: "move task",
             get: false,
             path: "/api/tasks/status",
