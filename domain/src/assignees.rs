@@ -150,6 +150,7 @@ mod tests {
         Task::create(
             crate::TaskId::from_uuid(Uuid::from_u128(1)),
             crate::NewTask {
+                project: Default::default(),
                 checklist: Default::default(),
                 recurrence: None,
                 labels: Vec::new(),

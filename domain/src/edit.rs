@@ -23,6 +23,7 @@ pub struct TaskEdit {
     pub repeat: Option<RepeatRule>,
     /// Sorted and deduplicated (see [`crate::check_labels`]).
     pub labels: Vec<crate::LabelId>,
+    pub project: crate::ProjectId,
 }
 
 impl TaskPatch {
@@ -39,6 +40,7 @@ impl TaskPatch {
             _ => None,
         };
         TaskPatch {
+            project: (edit.project != current.project).then_some(edit.project),
             title: (edit.title != current.title).then_some(edit.title),
             description: (edit.description != current.description).then_some(edit.description),
             priority: (edit.priority != current.priority).then_some(edit.priority),
@@ -95,9 +97,13 @@ mod tests {
             prop::option::of((0i64..3).prop_map(|n| date!(2026 - 01 - 01) + Duration::days(n))),
             checklist(),
             repeat(),
+            prop::sample::select(vec![
+                crate::ProjectId::DEFAULT,
+                crate::ProjectId::from_uuid(Uuid::from_u128(9)),
+            ]),
         )
             .prop_map(
-                |(title, description, priority, due, checklist, repeat)| TaskEdit {
+                |(title, description, priority, due, checklist, repeat, project)| TaskEdit {
                     title,
                     description,
                     priority,
@@ -105,6 +111,7 @@ mod tests {
                     checklist,
                     repeat,
                     labels: Vec::new(),
+                    project,
                 },
             )
     }
@@ -119,6 +126,7 @@ mod tests {
         Task::create(
             TaskId::from_uuid(Uuid::from_u128(1)),
             NewTask {
+                project: e.project,
                 status: crate::Status::Open,
                 title: e.title,
                 description: e.description,
@@ -146,6 +154,7 @@ mod tests {
             prop_assert_eq!(next.due, after.due);
             prop_assert_eq!(&next.checklist, &after.checklist);
             prop_assert_eq!(next.recurrence, series(&after));
+            prop_assert_eq!(next.project, after.project);
             let mut changed = Vec::new();
             if before.title != after.title { changed.push(TaskField::Title); }
             if before.description != after.description { changed.push(TaskField::Description); }
@@ -153,6 +162,7 @@ mod tests {
             if before.due != after.due { changed.push(TaskField::DueDate); }
             if before.checklist != after.checklist { changed.push(TaskField::Checklist); }
             if series(&before) != series(&after) { changed.push(TaskField::Repeat); }
+            if before.project != after.project { changed.push(TaskField::Project); }
             prop_assert_eq!(patch.fields(), changed);
             let same = TaskEdit { repeat: None, ..before.clone() } == TaskEdit { repeat: None, ..after.clone() }
                 && series(&before) == series(&after);
@@ -170,6 +180,7 @@ mod tests {
             checklist: Checklist::default(),
             repeat: None,
             labels: Vec::new(),
+            project: Default::default(),
         };
         let current = task(e.clone());
         let cleared = TaskPatch::between(
@@ -198,6 +209,7 @@ mod tests {
             checklist: Checklist::default(),
             repeat: Some(monthly),
             labels: Vec::new(),
+            project: Default::default(),
         };
         // The February occurrence of a series anchored on the 31st.
         let first = task(e.clone());

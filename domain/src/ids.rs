@@ -65,6 +65,7 @@ id_type!(CommentId, "comment id");
 id_type!(NotificationId, "notification id");
 id_type!(LabelId, "label id");
 id_type!(WebhookId, "webhook id");
+id_type!(ProjectId, "project id");
 
 #[cfg(test)]
 mod tests {

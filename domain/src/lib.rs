@@ -22,6 +22,7 @@ pub mod mention;
 mod model;
 mod labels;
 pub mod policy;
+mod projects;
 mod recurrence;
 mod text;
 pub mod webhook;
@@ -30,7 +31,9 @@ pub use assignees::{check_assignees, AssigneeChange, AssigneeError, MAX_ASSIGNEE
 pub use checklist::{CheckItem, Checklist, Progress, MAX_CHECKLIST};
 pub use due::{is_due_this_week, is_overdue, parse_due};
 pub use edit::TaskEdit;
-pub use ids::{CommentId, LabelId, NotificationId, ParseIdError, TaskId, UserId, WebhookId};
+pub use ids::{
+    CommentId, LabelId, NotificationId, ParseIdError, ProjectId, TaskId, UserId, WebhookId,
+};
 pub use labels::{check_labels, Label, LabelColor, Swatch, MAX_DEFINED_LABELS, MAX_LABELS};
 pub use model::{
     Activity, ActivityChange, CalendarFeed, Comment, DueDate, EventKind, EventPrefs,
@@ -41,11 +44,13 @@ pub use model::{
 pub use policy::{
     authorize, check_transition, Action, Actor, Denied, TaskRelation, TransitionError,
 };
+pub use projects::{check_archive, pickable, ArchiveError, Project, MAX_PROJECTS};
 pub use recurrence::{
     check_recurrence, weekday_short, Recurrence, RepeatRule, RepeatUnit, Weekdays,
 };
 pub use text::{
-    CheckText, CommentBody, Description, DisplayName, Email, LabelName, TaskTitle, ValidationError,
+    CheckText, CommentBody, Description, DisplayName, Email, LabelName, ProjectName, TaskTitle,
+    ValidationError,
 };
 pub use webhook::{
     NewWebhook, Webhook, WebhookDelivery, WebhookUrl, WebhookUrlError, MAX_WEBHOOKS,

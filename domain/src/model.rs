@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use crate::checklist::{Checklist, Progress};
-use crate::ids::{CommentId, LabelId, NotificationId, TaskId, UserId};
+use crate::ids::{CommentId, LabelId, NotificationId, ProjectId, TaskId, UserId};
 use crate::recurrence::Recurrence;
 use crate::text::{CommentBody, Description, DisplayName, Email, TaskTitle};
 
@@ -124,6 +124,7 @@ wire_enum!(
         Checklist => "CHECKLIST",
         Repeat => "REPEAT",
         Labels => "LABELS",
+        Project => "PROJECT",
     }
 );
 
@@ -152,6 +153,10 @@ impl Status {
 #[serde(rename_all = "camelCase")]
 pub struct Task {
     pub id: TaskId,
+    /// Absent on tasks stored before projects existed: they belong to the
+    /// default project.
+    #[serde(default)]
+    pub project: ProjectId,
     pub title: TaskTitle,
     #[serde(default)]
     pub description: Option<Description>,
@@ -202,6 +207,8 @@ pub struct Task {
 #[serde(rename_all = "camelCase")]
 pub struct TaskSummary {
     pub id: TaskId,
+    #[serde(default)]
+    pub project: ProjectId,
     pub title: TaskTitle,
     pub status: Status,
     pub priority: Priority,
@@ -235,6 +242,8 @@ pub struct TaskSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewTask {
+    #[serde(default)]
+    pub project: ProjectId,
     pub title: TaskTitle,
     #[serde(default)]
     pub description: Option<Description>,
@@ -292,6 +301,10 @@ pub struct TaskPatch {
     pub recurrence: Option<Option<Recurrence>>,
     #[serde(default)]
     pub labels: Option<Vec<LabelId>>,
+    /// Moves the task to another project (whether that project takes
+    /// tasks is the caller's check: it has the project list).
+    #[serde(default)]
+    pub project: Option<ProjectId>,
 }
 
 /// Distinguishes an explicit `null` ("clear it") from an absent field
@@ -334,6 +347,9 @@ impl TaskPatch {
         if self.labels.is_some() {
             out.push(TaskField::Labels);
         }
+        if self.project.is_some() {
+            out.push(TaskField::Project);
+        }
         out
     }
 
@@ -350,6 +366,7 @@ impl Task {
         assignees.dedup();
         Task {
             id,
+            project: new.project,
             title: new.title,
             description: new.description,
             status: new.status,
@@ -377,6 +394,7 @@ impl Task {
     pub fn summary(&self) -> TaskSummary {
         TaskSummary {
             id: self.id,
+            project: self.project,
             title: self.title.clone(),
             status: self.status,
             priority: self.priority,
@@ -430,6 +448,9 @@ impl Task {
             next.labels.sort();
             next.labels.dedup();
         }
+        if let Some(p) = patch.project {
+            next.project = p;
+        }
         next
     }
 
@@ -443,6 +464,7 @@ impl Task {
             return None;
         }
         let new = NewTask {
+            project: self.project,
             title: self.title.clone(),
             description: self.description.clone(),
             priority: self.priority,
@@ -886,6 +908,9 @@ impl Activity {
                 if old.labels != new.labels {
                     fields.push(TaskField::Labels);
                 }
+                if old.project != new.project {
+                    fields.push(TaskField::Project);
+                }
                 if !fields.is_empty() {
                     changes.push(ActivityChange::Edited { fields });
                 }
@@ -943,6 +968,7 @@ mod tests {
         Task::create(
             TaskId::from_uuid(Uuid::from_u128(9)),
             NewTask {
+                project: Default::default(),
                 checklist: Default::default(),
                 recurrence: None,
                 labels: Vec::new(),
@@ -969,6 +995,7 @@ mod tests {
     fn a_task_starts_where_it_was_created_and_open_by_default() {
         let t = task();
         let mut new = NewTask {
+            project: Default::default(),
             checklist: Default::default(),
             recurrence: None,
             labels: Vec::new(),

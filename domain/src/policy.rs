@@ -33,6 +33,8 @@ pub enum Action {
     ListUsers,
     /// Defining, renaming, recolouring and deleting labels.
     ManageLabels,
+    /// Creating, renaming, archiving and restoring projects.
+    ManageProjects,
     /// Listing, adding and removing outgoing webhooks (they carry a
     /// signing secret and make the server send requests).
     ManageWebhooks,
@@ -63,6 +65,7 @@ impl Action {
             Action::ExportCsv,
             Action::ListUsers,
             Action::ManageLabels,
+            Action::ManageProjects,
             Action::ManageWebhooks,
             Action::EditProfile { owner },
             Action::ReadNotifications { owner },
@@ -82,6 +85,7 @@ impl Action {
             | Action::ExportCsv
             | Action::ListUsers
             | Action::ManageLabels
+            | Action::ManageProjects
             | Action::ManageWebhooks => true,
             // Members move status through ChangeStatus, never by editing.
             Action::EditField(_) => true,
@@ -272,6 +276,7 @@ mod tests {
             Action::ExportCsv,
             Action::ListUsers,
             Action::ManageLabels,
+            Action::ManageProjects,
             Action::ManageWebhooks,
         ] {
             assert_eq!(

@@ -122,6 +122,10 @@ text_type!(
     /// A label's name: trimmed, 1–40 characters, one line.
     LabelName
 );
+text_type!(
+    /// A project's name: trimmed, 1–80 characters, one line.
+    ProjectName
+);
 
 impl TaskTitle {
     pub const MAX: usize = 200;
@@ -163,6 +167,13 @@ impl LabelName {
     pub const MAX: usize = 40;
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         bounded("label name", raw, Self::MAX, false).map(Self)
+    }
+}
+
+impl ProjectName {
+    pub const MAX: usize = 80;
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        bounded("project name", raw, Self::MAX, false).map(Self)
     }
 }
 

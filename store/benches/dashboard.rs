@@ -77,6 +77,7 @@ fn main() {
                 }
                 store
                     .create_task(NewTask {
+                        project: Default::default(),
                         checklist: Default::default(),
                         recurrence: None,
                         labels: Vec::new(),

@@ -57,6 +57,7 @@ fn main() {
                 .then(|| time::Date::from_ordinal_date(2030, 1 + rng.next(365) as u16).unwrap());
             let t = store
                 .create_task(NewTask {
+                    project: Default::default(),
                     checklist: Default::default(),
                     recurrence: None,
                     labels: Vec::new(),

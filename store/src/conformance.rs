@@ -56,6 +56,8 @@ macro_rules! conformance_suite {
             a_repeat_removed_midway_creates_nothing,
             labels_are_defined_renamed_and_deleted,
             tasks_by_label_follow_status_due_and_edits,
+            projects_are_created_renamed_and_archived,
+            tasks_by_project_follow_moves_status_and_deletes,
             credentials_and_session_families,
             webhooks_listed_recorded_and_deleted
         );
@@ -81,6 +83,7 @@ fn title(s: &str) -> TaskTitle {
 
 fn new_task(name: &str, assignees: &[UserId], due: Option<Date>) -> NewTask {
     NewTask {
+        project: Default::default(),
         checklist: Default::default(),
         recurrence: None,
         labels: Vec::new(),
@@ -1398,7 +1401,7 @@ async fn assert_counters_recount(s: &Arc<dyn Store>, step: &str) -> TaskCounters
     let truth = TaskCounters::of(&every_task(s).await);
     let (_, kept) = s.people_and_counters().await.unwrap();
     assert_eq!(kept, truth, "{step}: kept counters against a recount");
-    assert_eq!(s.recount_task_counters().await.unwrap(), truth, "{step}");
+    assert_eq!(s.repair_task_indexes().await.unwrap(), truth, "{step}");
     let (_, again) = s.people_and_counters().await.unwrap();
     assert_eq!(
         again, truth,
@@ -1744,6 +1747,189 @@ pub async fn tasks_by_label_follow_status_due_and_edits(s: Arc<dyn Store>) {
     assert_eq!(titles(by(ui, Status::Open).await), ["Weekly"]);
     assert_eq!(titles(by(ui, Status::Done).await), ["Weekly"]);
     let _ = late;
+}
+
+pub async fn projects_are_created_renamed_and_archived(s: Arc<dyn Store>) {
+    use domain::{Project, ProjectName};
+    let name = |n: &str| ProjectName::parse(n).unwrap();
+    // A fresh workspace has its default project before anyone writes it.
+    assert_eq!(
+        s.list_projects().await.unwrap(),
+        vec![Project::default_project()]
+    );
+    let launch = s.create_project(name("Launch")).await.unwrap();
+    let ops = s.create_project(name("Ops")).await.unwrap();
+    assert_eq!(
+        s.list_projects().await.unwrap(),
+        vec![Project::default_project(), launch.clone(), ops.clone()]
+    );
+    let renamed = s
+        .update_project(&launch, name("Launch 2"), false)
+        .await
+        .unwrap();
+    assert_eq!((renamed.version, renamed.name.as_str()), (2, "Launch 2"));
+    assert!(matches!(
+        s.update_project(&launch, name("Stale"), true).await,
+        Err(StoreError::Conflict)
+    ));
+    let archived = s
+        .update_project(&renamed, renamed.name.clone(), true)
+        .await
+        .unwrap();
+    assert!(archived.archived);
+    // Renaming the default project writes it for the first time; a second
+    // writer holding the unwritten default loses.
+    let default = Project::default_project();
+    let home = s
+        .update_project(&default, name("Home"), false)
+        .await
+        .unwrap();
+    assert_eq!(home.version, 1);
+    assert!(matches!(
+        s.update_project(&default, name("Other"), false).await,
+        Err(StoreError::Conflict)
+    ));
+    let listed = s.list_projects().await.unwrap();
+    assert_eq!(
+        listed.len(),
+        3,
+        "the written default replaces the implicit one"
+    );
+    assert!(listed.contains(&home) && listed.contains(&archived) && listed.contains(&ops));
+    // Labels share the projects' partition: one read gives both lists.
+    let bug = s
+        .create_label(
+            domain::LabelName::parse("Bug").unwrap(),
+            domain::LabelColor::Red,
+        )
+        .await
+        .unwrap();
+    let (labels, projects) = s.catalog().await.unwrap();
+    assert_eq!(labels, vec![bug]);
+    assert_eq!(projects, listed);
+    assert_eq!(s.list_labels().await.unwrap(), labels);
+    assert_eq!(s.list_projects().await.unwrap(), listed);
+    // The dashboard's read names the projects too, and the people listing
+    // in the same index partition still lists only people.
+    let (people, _, projects) = s.overview().await.unwrap();
+    assert!(people.is_empty());
+    let mut sorted = listed.clone();
+    sorted.sort_by_key(|p| p.id);
+    let mut got = projects.clone();
+    got.sort_by_key(|p| p.id);
+    assert_eq!(got, sorted);
+    assert!(collect(5, |p| s.list_users(p)).await.is_empty());
+    // A project that was never written is not found, not created.
+    let ghost = Project {
+        id: domain::ProjectId::from_uuid(Uuid::now_v7()),
+        version: 3,
+        ..ops.clone()
+    };
+    assert!(matches!(
+        s.update_project(&ghost, name("Ghost"), false).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+/// A project's board columns are one Query each, follow every write of
+/// their tasks, and the project's counters follow with them.
+pub async fn tasks_by_project_follow_moves_status_and_deletes(s: Arc<dyn Store>) {
+    use domain::{ProjectId, ProjectName};
+    let launch = s
+        .create_project(ProjectName::parse("Launch").unwrap())
+        .await
+        .unwrap()
+        .id;
+    let inside = |name: &str, due, project| {
+        let mut n = new_task(name, &[], due);
+        n.project = project;
+        n
+    };
+    let late = s
+        .create_task(inside("Late", Some(date!(2030 - 03 - 01)), launch))
+        .await
+        .unwrap();
+    let soon = s
+        .create_task(inside("Soon", Some(date!(2030 - 01 - 01)), launch))
+        .await
+        .unwrap();
+    let undated = s
+        .create_task(inside("Undated", None, launch))
+        .await
+        .unwrap();
+    let general = s
+        .create_task(new_task("General", &[], Some(date!(2029 - 01 - 01))))
+        .await
+        .unwrap();
+    assert_eq!(general.project, ProjectId::DEFAULT);
+    let titles = |tasks: Vec<domain::Task>| {
+        tasks
+            .into_iter()
+            .map(|t| t.title.to_string())
+            .collect::<Vec<_>>()
+    };
+    let by = |project, status| {
+        let s = s.clone();
+        async move { collect(2, |p| s.list_tasks_by_project(project, status, p)).await }
+    };
+    assert_eq!(
+        titles(by(launch, Status::Open).await),
+        ["Soon", "Late", "Undated"]
+    );
+    assert_eq!(
+        titles(by(ProjectId::DEFAULT, Status::Open).await),
+        ["General"]
+    );
+    assert_eq!(
+        s.project_counts(Some(launch))
+            .await
+            .unwrap()
+            .project_open(launch),
+        3
+    );
+    // A status change, a move to another project and a delete each show at
+    // once, in the columns and in the counters.
+    let soon = s
+        .change_status(&soon, Status::InReview, soon.created_by)
+        .await
+        .unwrap();
+    assert_eq!(titles(by(launch, Status::InReview).await), ["Soon"]);
+    let to_default = TaskPatch {
+        project: Some(ProjectId::DEFAULT),
+        ..Default::default()
+    };
+    let late = s
+        .update_task(&late, &to_default, late.created_by)
+        .await
+        .unwrap();
+    assert_eq!(late.project, ProjectId::DEFAULT);
+    assert_eq!(titles(by(launch, Status::Open).await), ["Undated"]);
+    assert_eq!(
+        by(ProjectId::DEFAULT, Status::Open).await,
+        vec![general.clone(), late.clone()],
+        "a copy is the task as it is now"
+    );
+    s.delete_task(&undated).await.unwrap();
+    assert!(by(launch, Status::Open).await.is_empty());
+    let counts = s.project_counts(Some(launch)).await.unwrap();
+    assert_eq!(counts.project_open(launch), 1);
+    assert_eq!(counts.project_status(launch, Status::InReview), 1);
+    assert_eq!(counts.project_open(ProjectId::DEFAULT), 0, "only its own");
+    let every = s.project_counts(None).await.unwrap();
+    assert_eq!(every.project_open(launch), 1);
+    assert_eq!(every.project_open(ProjectId::DEFAULT), 2);
+    assert_counters_recount(&s, "projects").await;
+    // A repeating task's next occurrence stays in its project.
+    let mut weekly_new = inside("Weekly", Some(date!(2030 - 01 - 02)), launch);
+    weekly_new.recurrence = Some(weekly(date!(2030 - 01 - 02)));
+    let weekly_task = s.create_task(weekly_new).await.unwrap();
+    s.change_status(&weekly_task, Status::Done, weekly_task.created_by)
+        .await
+        .unwrap();
+    assert_eq!(titles(by(launch, Status::Open).await), ["Weekly"]);
+    assert_eq!(titles(by(launch, Status::Done).await), ["Weekly"]);
+    assert_counters_recount(&s, "a repeating task in a project").await;
+    let _ = soon;
 }
 
 pub async fn checklists_are_kept_ticked_and_summarised(s: Arc<dyn Store>) {

@@ -233,6 +233,11 @@ fn task_ops_without_counters(current: &Task, next: &Task) -> Vec<Op> {
         item: keys::label_copy_item(next, *l),
         cond: Cond::None,
     }));
+    // Unconditional: a task stored before projects existed has no copy yet.
+    ops.push(Op::Put {
+        item: keys::project_copy_item(next),
+        cond: Cond::None,
+    });
     ops
 }
 
@@ -319,6 +324,10 @@ fn creation_ops(task: &Task) -> Vec<Op> {
         item: keys::label_copy_item(task, *l),
         cond: Cond::NotExists,
     }));
+    ops.push(Op::Put {
+        item: keys::project_copy_item(task),
+        cond: Cond::NotExists,
+    });
     ops
 }
 
@@ -464,6 +473,11 @@ pub(crate) async fn delete_task<B: Backend>(b: &B, cur: &Task) -> Result<()> {
         sk: keys::label_copy_sk(*l),
         cond: Cond::Exists,
     }));
+    ops.push(Op::Delete {
+        pk: pk.clone(),
+        sk: keys::PROJECT_COPY_SK.into(),
+        cond: Cond::None,
+    });
     ops.extend(counter_ops(&[cur], &[]));
     write_guarded(b, ops, &pk, keys::METADATA).await?;
     // The task is gone for every reader now; its comments and history are
@@ -566,6 +580,154 @@ pub(crate) async fn list_tasks_by_label<B: Backend>(
         &page,
     )
     .await
+}
+
+/// Tasks of `project` in status `s`, in the same order as a column.
+pub(crate) async fn list_tasks_by_project<B: Backend>(
+    b: &B,
+    project: domain::ProjectId,
+    s: Status,
+    page: PageRequest,
+) -> Result<Page<Task>> {
+    list(
+        b,
+        Listing {
+            index: Index::Gsi1,
+            partition: keys::project_status_pk(project, s),
+            sk: SkCond::Any,
+            forward: true,
+            pk_prefix: "TASK#",
+            sk_prefix: keys::PROJECT_COPY_SK,
+        },
+        &page,
+    )
+    .await
+}
+
+pub(crate) async fn create_project<B: Backend>(
+    b: &B,
+    name: domain::ProjectName,
+) -> Result<domain::Project> {
+    let project = domain::Project {
+        id: domain::ProjectId::from_uuid(Uuid::now_v7()),
+        name,
+        archived: false,
+        version: 1,
+    };
+    let op = Op::Put {
+        item: keys::project_item(&project),
+        cond: Cond::NotExists,
+    };
+    b.write(vec![op]).await.map_err(unexpected)?;
+    Ok(project)
+}
+
+/// Renames, archives or restores. The default project has no item until
+/// its first change (version 0), so that write is a create.
+pub(crate) async fn update_project<B: Backend>(
+    b: &B,
+    cur: &domain::Project,
+    name: domain::ProjectName,
+    archived: bool,
+) -> Result<domain::Project> {
+    let next = domain::Project {
+        name,
+        archived,
+        version: cur.version + 1,
+        ..cur.clone()
+    };
+    let cond = match cur.version {
+        0 => Cond::NotExists,
+        v => Cond::Version(v),
+    };
+    let item = keys::project_item(&next);
+    let (pk, sk) = (item.pk.clone(), item.sk.clone());
+    match b.write(vec![Op::Put { item, cond }]).await {
+        Ok(()) => Ok(next),
+        // A stale default project (someone renamed it first) is a conflict,
+        // not a missing project.
+        Err(WriteError::Condition(_)) if cur.version == 0 => Err(StoreError::Conflict),
+        Err(WriteError::Condition(_)) => Err(gone_or_conflict(b, &pk, &sk).await),
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+/// Every project (at most `domain::MAX_PROJECTS`), in one Query, the
+/// default one included whether or not it was ever written.
+pub(crate) async fn list_projects<B: Backend>(b: &B) -> Result<Vec<domain::Project>> {
+    let (items, _) = b
+        .query(Query {
+            index: Index::Table,
+            pk: keys::PROJECTS_PK.into(),
+            sk: SkCond::BeginsWith(keys::PROJECT_PREFIX.into()),
+            forward: true,
+            limit: domain::MAX_PROJECTS as u32 + 1,
+            start: None,
+        })
+        .await?;
+    Ok(with_default(decode_all(&items)?))
+}
+
+/// Every label and every project (the default one always present), in one
+/// Query of the partition they share.
+pub(crate) async fn catalog<B: Backend>(
+    b: &B,
+) -> Result<(Vec<domain::Label>, Vec<domain::Project>)> {
+    let (items, _) = b
+        .query(Query {
+            index: Index::Table,
+            pk: keys::LABELS_PK.into(),
+            sk: SkCond::Any,
+            forward: true,
+            limit: (domain::MAX_DEFINED_LABELS + domain::MAX_PROJECTS + 1) as u32,
+            start: None,
+        })
+        .await?;
+    let (labels, projects): (Vec<Item>, Vec<Item>) = items
+        .into_iter()
+        .partition(|i| i.sk.starts_with(keys::LABEL_PREFIX));
+    Ok((decode_all(&labels)?, with_default(decode_all(&projects)?)))
+}
+
+fn with_default(mut projects: Vec<domain::Project>) -> Vec<domain::Project> {
+    if !projects.iter().any(|p| p.id.is_default()) {
+        projects.insert(0, domain::Project::default_project());
+    }
+    projects
+}
+
+/// How many tasks of `project` (of every project when `None`) are in each
+/// status, from the counters: one Query (per 500 counters), whatever the
+/// number of tasks.
+pub(crate) async fn project_counts<B: Backend>(
+    b: &B,
+    project: Option<domain::ProjectId>,
+) -> Result<TaskCounters> {
+    let prefix = match project {
+        Some(p) => keys::project_counter_prefix(p),
+        None => keys::PROJECT_COUNTER_PREFIX.to_owned(),
+    };
+    let (mut counts, mut start) = (std::collections::BTreeMap::new(), None);
+    loop {
+        let (items, last) = b
+            .query(Query {
+                index: Index::Table,
+                pk: keys::COUNTER_PK.into(),
+                sk: SkCond::BeginsWith(prefix.clone()),
+                forward: true,
+                limit: PageRequest::MAX_LIMIT,
+                start,
+            })
+            .await?;
+        for i in &items {
+            let n = i.data.get("count").and_then(|c| c.as_i64());
+            counts.insert(i.sk.clone(), n.unwrap_or(0));
+        }
+        match last {
+            Some(k) => start = Some(k),
+            None => return Ok(TaskCounters::from_counts(counts)),
+        }
+    }
 }
 
 pub(crate) async fn create_label<B: Backend>(
@@ -923,7 +1085,17 @@ pub(crate) async fn list_users<B: Backend>(b: &B, page: PageRequest) -> Result<P
 pub(crate) async fn people_and_counters<B: Backend>(
     b: &B,
 ) -> Result<(Vec<UserProfile>, TaskCounters)> {
+    let (people, counters, _) = overview(b).await?;
+    Ok((people, counters))
+}
+
+/// Everyone, every task counter and every project: the whole `USERS`
+/// partition of GSI1, one Query per 500 items.
+pub(crate) async fn overview<B: Backend>(
+    b: &B,
+) -> Result<(Vec<UserProfile>, TaskCounters, Vec<domain::Project>)> {
     let (mut people, mut counts) = (Vec::new(), std::collections::BTreeMap::new());
+    let mut projects = Vec::new();
     let mut start = None;
     loop {
         let (items, last) = b
@@ -940,24 +1112,31 @@ pub(crate) async fn people_and_counters<B: Backend>(
             if item.pk == keys::COUNTER_PK {
                 let n = item.data.get("count").and_then(|c| c.as_i64());
                 counts.insert(item.sk.clone(), n.unwrap_or(0));
+            } else if item.pk == keys::PROJECTS_PK {
+                projects.push(item.entity()?);
             } else {
                 people.push(item.entity()?);
             }
         }
         match last {
             Some(k) => start = Some(k),
-            None => return Ok((people, TaskCounters::from_counts(counts))),
+            None => {
+                let counters = TaskCounters::from_counts(counts);
+                return Ok((people, counters, with_default(projects)));
+            }
         }
     }
 }
 
-/// Recomputes the task counters from the tasks and adjusts each stored
-/// counter by its difference, for a DynamoDB table that held tasks before
-/// counters existed (or to repair one). Adjusting by a difference keeps
-/// writes made between deploy and recount; writes made *during* the
-/// recount can be miscounted, so it is run while nobody writes, and a
-/// second run changes nothing if it was.
-pub(crate) async fn recount_task_counters<B: Backend>(b: &B) -> Result<TaskCounters> {
+/// Brings what is derived from the tasks up to date, for a table that held
+/// tasks before counters or projects existed (or to repair one): writes
+/// each task's project copy (guarded by the task's version, so a task
+/// changed meanwhile keeps the copy its own write made), recomputes the
+/// counters and adjusts each stored one by its difference. Adjusting by a
+/// difference keeps writes made between deploy and repair; writes made
+/// *during* the repair can be miscounted, so it is run while nobody
+/// writes, and a second run changes nothing if it was.
+pub(crate) async fn repair_task_indexes<B: Backend>(b: &B) -> Result<TaskCounters> {
     let mut tasks = Vec::new();
     for s in Status::ALL {
         let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
@@ -968,6 +1147,23 @@ pub(crate) async fn recount_task_counters<B: Backend>(b: &B) -> Result<TaskCount
                 Some(c) => page = PageRequest::after(PageRequest::MAX_LIMIT, c),
                 None => break,
             }
+        }
+    }
+    for t in &tasks {
+        let ops = vec![
+            Op::Check {
+                pk: keys::task_pk(t.id),
+                sk: keys::METADATA.into(),
+                cond: Cond::Version(t.version),
+            },
+            Op::Put {
+                item: keys::project_copy_item(t),
+                cond: Cond::None,
+            },
+        ];
+        match b.write(ops).await {
+            Ok(()) | Err(WriteError::Condition(_)) => {}
+            Err(WriteError::Store(e)) => return Err(e),
         }
     }
     let truth = TaskCounters::of(&tasks);
@@ -1395,8 +1591,51 @@ macro_rules! impl_store {
             ) -> $crate::Result<(Vec<domain::UserProfile>, $crate::TaskCounters)> {
                 $crate::engine::people_and_counters(self).await
             }
-            async fn recount_task_counters(&self) -> $crate::Result<$crate::TaskCounters> {
-                $crate::engine::recount_task_counters(self).await
+            async fn list_tasks_by_project(
+                &self,
+                project: domain::ProjectId,
+                status: domain::Status,
+                page: $crate::PageRequest,
+            ) -> $crate::Result<$crate::Page<domain::Task>> {
+                $crate::engine::list_tasks_by_project(self, project, status, page).await
+            }
+            async fn create_project(
+                &self,
+                name: domain::ProjectName,
+            ) -> $crate::Result<domain::Project> {
+                $crate::engine::create_project(self, name).await
+            }
+            async fn update_project(
+                &self,
+                current: &domain::Project,
+                name: domain::ProjectName,
+                archived: bool,
+            ) -> $crate::Result<domain::Project> {
+                $crate::engine::update_project(self, current, name, archived).await
+            }
+            async fn overview(
+                &self,
+            ) -> $crate::Result<(
+                Vec<domain::UserProfile>,
+                $crate::TaskCounters,
+                Vec<domain::Project>,
+            )> {
+                $crate::engine::overview(self).await
+            }
+            async fn catalog(&self) -> $crate::Result<(Vec<domain::Label>, Vec<domain::Project>)> {
+                $crate::engine::catalog(self).await
+            }
+            async fn list_projects(&self) -> $crate::Result<Vec<domain::Project>> {
+                $crate::engine::list_projects(self).await
+            }
+            async fn project_counts(
+                &self,
+                project: Option<domain::ProjectId>,
+            ) -> $crate::Result<$crate::TaskCounters> {
+                $crate::engine::project_counts(self, project).await
+            }
+            async fn repair_task_indexes(&self) -> $crate::Result<$crate::TaskCounters> {
+                $crate::engine::repair_task_indexes(self).await
             }
             async fn profile_by_email(
                 &self,

@@ -6,14 +6,16 @@
 //! | assignment | `TASK#id` | `ASSIGN#USER#uid` | `ASSIGNED#USER#uid` / `AT#time#TASK#id` while not done (and the time is known) | `USER#uid` / `TASK#id` | `OPEN#USER#uid` / `DUE#date#TASK#id` while not done and dated |
 //! | comment | `TASK#id` | `COMMENT#cid` | | | |
 //! | label copy | `TASK#id` | `TAGGED#LABEL#lid` (the task) | `LABEL#lid#STATUS#s` / `DUE#date#TASK#id` | | |
+//! | project copy | `TASK#id` | `TAGGED#PROJECT` (the task) | `PROJECT#pid#STATUS#s` / `DUE#date#TASK#id` | | |
 //! | label | `LABELS` | `LABEL#lid` | | | |
+//! | project | `LABELS` | `PROJECT#pid` | `USERS` / `CATALOG#PROJECT#pid` | | |
 //! | profile | `USER#uid` | `PROFILE` | `USERS` / `EMAIL#email` | | |
 //! | notification | `USER#uid` | `NOTIF#nid` | | | |
 //! | idempotency marker | `MARKER#key` | `MARKER` | | | |
 //! | calendar feed token | `FEED#sha256(token)` | `FEED` | | | |
 //! | admin count | `META` | `ADMIN_COUNT` | | | |
 //! | webhook (with its last delivery) | `WEBHOOKS` | `WEBHOOK#id` | | | |
-//! | task counter | `COUNTER` | `TASKS#STATUS#s`, `TASKS#OPEN#UNASSIGNED`, `TASKS#OPEN#USER#uid` | `USERS` / `COUNTER#` + SK | | |
+//! | task counter | `COUNTER` | `TASKS#STATUS#s`, `TASKS#OPEN#UNASSIGNED`, `TASKS#OPEN#USER#uid`, `TASKS#PROJECT#pid#STATUS#s` | `USERS` / `COUNTER#` + SK | | |
 //!
 //! Task counters are adjusted in the transaction of every task write, so
 //! the dashboard never reads tasks to count them. They sit in the `USERS`
@@ -22,6 +24,18 @@
 //! dimensions (`TASKS#` then `STATUS#s` or `OPEN#…`): a project dimension
 //! is one more segment (`TASKS#PROJECT#pid#STATUS#s`) next to the team-wide
 //! ones, with no change to the existing keys.
+//!
+//! Every task has one project copy, the task under a fixed sort key, so
+//! a project's board column is one Query of `PROJECT#pid#STATUS#s` and the
+//! all-projects column stays the task items' own `STATUS#s`; moving a task
+//! to another project overwrites the copy (its GSI1 key changes), which
+//! costs one item in the task's transaction, not two. Tasks stored before
+//! projects existed belong to the default project and get their copy from
+//! `Store::repair_task_indexes` on DynamoDB (run once) and from a schema
+//! migration in SQLite.
+//!
+//! Labels and projects are one partition, `LABELS` (its name predates
+//! projects), so a page that shows both reads them in one Query.
 //!
 //! A label copy carries the whole task, so a board column filtered by a
 //! label is one Query of its `LABEL#lid#STATUS#s` partition, paged like the
@@ -155,6 +169,12 @@ pub const NOTIF_PREFIX: &str = "NOTIF#";
 pub const ASSIGN_PREFIX: &str = "ASSIGN#USER#";
 pub const LABEL_COPY_PREFIX: &str = "TAGGED#LABEL#";
 pub const LABELS_PK: &str = "LABELS";
+pub const PROJECT_COPY_SK: &str = "TAGGED#PROJECT";
+/// Projects share the labels' partition: together they are the small
+/// catalog a board page needs, read in one Query (`Store::catalog`).
+pub const PROJECTS_PK: &str = LABELS_PK;
+pub const PROJECT_PREFIX: &str = "PROJECT#";
+pub const PROJECT_COUNTER_PREFIX: &str = "TASKS#PROJECT#";
 pub const LABEL_PREFIX: &str = "LABEL#";
 pub const ADMIN_COUNT: (&str, &str) = ("META", "ADMIN_COUNT");
 pub const COUNTER_PK: &str = "COUNTER";
@@ -175,9 +195,20 @@ pub fn counter_gsi1(sk: &str) -> (String, String) {
     (USERS.to_owned(), format!("{COUNTER_GSI1_PREFIX}{sk}"))
 }
 
+/// A project's counters all start with this, so one Query reads them.
+pub fn project_counter_prefix(p: domain::ProjectId) -> String {
+    format!("{PROJECT_COUNTER_PREFIX}{p}#")
+}
+pub fn project_status_counter(p: domain::ProjectId, s: domain::Status) -> String {
+    format!("{}STATUS#{}", project_counter_prefix(p), s.as_str())
+}
+
 /// The counters a task adds one to while it exists.
 pub fn task_counters(t: &Task) -> Vec<String> {
-    let mut v = vec![status_counter(t.status)];
+    let mut v = vec![
+        status_counter(t.status),
+        project_status_counter(t.project, t.status),
+    ];
     if t.status.is_open() {
         if t.assignees.is_empty() {
             v.push(UNASSIGNED_OPEN_COUNTER.to_owned());
@@ -319,6 +350,38 @@ pub fn label_copy_item(task: &Task, label: domain::LabelId) -> Item {
     );
     item.gsi1pk = Some(label_status_pk(label, task.status));
     item.gsi1sk = Some(due_sk(task));
+    item
+}
+
+/// The tasks of `project` in status `s` (GSI1).
+pub fn project_status_pk(project: domain::ProjectId, s: domain::Status) -> String {
+    format!("{PROJECT_PREFIX}{project}#{}", status_pk(s))
+}
+
+pub fn project_copy_item(task: &Task) -> Item {
+    let mut item = Item::new(
+        task_pk(task.id),
+        PROJECT_COPY_SK.into(),
+        json(task),
+        task.version,
+    );
+    item.gsi1pk = Some(project_status_pk(task.project, task.status));
+    item.gsi1sk = Some(due_sk(task));
+    item
+}
+
+/// Projects also sit in GSI1's `USERS` partition (before the counters and
+/// the people), so the dashboard's one Query of it names the projects its
+/// counters count.
+pub fn project_item(p: &domain::Project) -> Item {
+    let mut item = Item::new(
+        PROJECTS_PK.into(),
+        format!("{PROJECT_PREFIX}{}", p.id),
+        json(p),
+        p.version,
+    );
+    item.gsi1pk = Some(USERS.into());
+    item.gsi1sk = Some(format!("CATALOG#{PROJECT_PREFIX}{}", p.id));
     item
 }
 

@@ -161,6 +161,19 @@ impl TaskCounters {
         self.get(&keys::status_counter(s))
     }
 
+    pub fn project_status(&self, p: domain::ProjectId, s: Status) -> u32 {
+        self.get(&keys::project_status_counter(p, s))
+    }
+
+    /// A project's unfinished tasks.
+    pub fn project_open(&self, p: domain::ProjectId) -> u32 {
+        Status::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| self.project_status(p, *s))
+            .sum()
+    }
+
     pub fn unassigned_open(&self) -> u32 {
         self.get(keys::UNASSIGNED_OPEN_COUNTER)
     }
@@ -277,6 +290,38 @@ pub trait Store: credentials::Credentials + Send + Sync {
         page: PageRequest,
     ) -> Result<Page<Task>>;
 
+    /// Tasks of `project` in one status, ordered like
+    /// [`Store::list_tasks_by_status`]: a project's board column page.
+    async fn list_tasks_by_project(
+        &self,
+        project: domain::ProjectId,
+        status: Status,
+        page: PageRequest,
+    ) -> Result<Page<Task>>;
+
+    // --- projects --------------------------------------------------------
+    /// A new, active project (one PutItem). The bound of
+    /// `domain::MAX_PROJECTS` is the caller's, who lists them first anyway.
+    async fn create_project(&self, name: domain::ProjectName) -> Result<domain::Project>;
+    /// Renames, archives or restores; `Conflict` if `current.version` is
+    /// stale. Whether archiving is allowed is the caller's check
+    /// (`domain::check_archive`, with [`Store::project_counts`]).
+    async fn update_project(
+        &self,
+        current: &domain::Project,
+        name: domain::ProjectName,
+        archived: bool,
+    ) -> Result<domain::Project>;
+    /// Every project, archived ones included, the default one always
+    /// present: one Query.
+    async fn list_projects(&self) -> Result<Vec<domain::Project>>;
+    /// Every label and every project together (as [`Store::list_labels`]
+    /// and [`Store::list_projects`]), in one Query: what a board page needs.
+    async fn catalog(&self) -> Result<(Vec<domain::Label>, Vec<domain::Project>)>;
+    /// The task counters of one project, or of every project (per status):
+    /// one Query, whatever the number of tasks.
+    async fn project_counts(&self, project: Option<domain::ProjectId>) -> Result<TaskCounters>;
+
     // --- labels ----------------------------------------------------------
     async fn create_label(
         &self,
@@ -319,10 +364,15 @@ pub trait Store: credentials::Credentials + Send + Sync {
     /// counters, read together: one Query per 500 people, however many
     /// tasks there are. What the dashboard counts from.
     async fn people_and_counters(&self) -> Result<(Vec<UserProfile>, TaskCounters)>;
-    /// Recomputes the task counters from every task and corrects the stored
-    /// ones (see DESIGN.md "Data" and terraform/README.md): for a table that
-    /// held tasks before counters were kept. Run it while nobody writes.
-    async fn recount_task_counters(&self) -> Result<TaskCounters>;
+    /// Everyone, the task counters and every project (the default one
+    /// always present), read together: the dashboard's one Query (per 500
+    /// items) whatever the number of tasks.
+    async fn overview(&self) -> Result<(Vec<UserProfile>, TaskCounters, Vec<domain::Project>)>;
+    /// Rewrites each task's project copy and corrects the stored counters
+    /// to what the tasks add up to (see terraform/README.md): for a table
+    /// that held tasks before counters or projects existed. Run it while
+    /// nobody writes; a second run changes nothing.
+    async fn repair_task_indexes(&self) -> Result<TaskCounters>;
     /// The profile with this (normalized) email, one index read; how SES's
     /// bounce and complaint reports, which name addresses, find a user.
     async fn profile_by_email(&self, email: &domain::Email) -> Result<UserProfile>;

@@ -137,6 +137,24 @@ SELECT 'COUNTER', sk, 'USERS', 'COUNTER#' || sk, json_object('count', n), 1 FROM
      GROUP BY 1
 ) WHERE n > 0;
 "#,
+    // Projects (keys.rs): every task stored before them belongs to the
+    // default project (`domain::ProjectId::DEFAULT`, whose text is below),
+    // so each gets that project's copy and is counted in its counters.
+    // Same keys as `keys::project_copy_item` and `keys::task_counters`,
+    // checked by a test that upgrades a database.
+    r#"
+INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, data, version)
+SELECT pk, 'TAGGED#PROJECT',
+       'PROJECT#00000000-0000-7000-8000-000000000001#' || gsi1pk, gsi1sk, data, version
+  FROM items WHERE sk = 'METADATA' AND pk LIKE 'TASK#%';
+INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, data, version)
+SELECT 'COUNTER', sk, 'USERS', 'COUNTER#' || sk, json_object('count', n), 1 FROM (
+    SELECT 'TASKS#PROJECT#00000000-0000-7000-8000-000000000001#STATUS#'
+           || json_extract(data, '$.status') AS sk, count(*) AS n
+      FROM items WHERE sk = 'METADATA' AND pk LIKE 'TASK#%'
+     GROUP BY 1
+);
+"#,
 ];
 
 const READERS: usize = 4;

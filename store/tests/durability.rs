@@ -42,6 +42,7 @@ async fn child(path: String) {
             for i in 0..CHILD_MAX_WRITES / WRITERS {
                 let t = store
                     .create_task(NewTask {
+                        project: Default::default(),
                         checklist: Default::default(),
                         recurrence: None,
                         labels: Vec::new(),

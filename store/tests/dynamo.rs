@@ -83,6 +83,7 @@ async fn one_request_per_access_pattern() {
     let uid = || UserId::from_uuid(uuid::Uuid::now_v7());
     let (a, b) = (uid(), uid());
     let new = |assignees: Vec<UserId>| NewTask {
+        project: Default::default(),
         checklist: Default::default(),
         recurrence: None,
         labels: Vec::new(),
@@ -311,12 +312,14 @@ async fn permission_guard_refuses_undeclared_actions() {
         .unwrap());
 }
 
-/// A table that held tasks before counters were kept (items written as the
-/// old code wrote them: no counter): the recount brings the counters to
-/// what the tasks add up to, keeping a write made after the deploy, and a
-/// second run changes nothing.
+/// A table that held tasks before counters and projects were kept (items
+/// written as the old code wrote them: no counter, no project copy, no
+/// project in the task): the repair gives every task its project copy (in
+/// the default project) and brings the counters to what the tasks add up
+/// to, keeping a write made after the deploy, and a second run changes
+/// nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn recount_counts_a_table_written_before_counters() {
+async fn repair_indexes_a_table_written_before_counters_and_projects() {
     let s = table(None).await;
     let client = DynamoStore::local_client(&endpoint(), None);
     let uid = || UserId::from_uuid(uuid::Uuid::now_v7());
@@ -334,6 +337,7 @@ async fn recount_counts_a_table_written_before_counters() {
         let t = domain::Task::create(
             domain::TaskId::from_uuid(uuid::Uuid::now_v7()),
             NewTask {
+                project: Default::default(),
                 checklist: Default::default(),
                 recurrence: None,
                 labels: Vec::new(),
@@ -347,7 +351,9 @@ async fn recount_counts_a_table_written_before_counters() {
             },
             time::OffsetDateTime::now_utc(),
         );
-        let items = std::iter::once(store::keys::task_item(&t)).chain(
+        let mut metadata = store::keys::task_item(&t);
+        metadata.data.as_object_mut().unwrap().remove("project");
+        let items = std::iter::once(metadata).chain(
             t.assignees
                 .iter()
                 .map(|u| store::keys::assignment_item(&t, *u)),
@@ -365,12 +371,26 @@ async fn recount_counts_a_table_written_before_counters() {
     }
     let (_, none) = s.people_and_counters().await.unwrap();
     assert_eq!(none, store::TaskCounters::default(), "nothing counted yet");
+    let in_default = |st| {
+        let s = &s;
+        async move {
+            s.list_tasks_by_project(
+                domain::ProjectId::DEFAULT,
+                st,
+                store::PageRequest::first(10),
+            )
+            .await
+            .unwrap()
+            .items
+        }
+    };
+    assert!(in_default(Status::Open).await.is_empty(), "no copies yet");
     // A write between the deploy and the recount.
     let moved = s.change_status(&old[0], Status::Done, a).await.unwrap();
     let truth = store::TaskCounters::of(old[1..].iter().chain([&moved]));
     // As the operator runs it (credentials and endpoint from the
     // environment, which scripts/with-moto.sh points at moto).
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_recount-task-counters"))
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_repair-task-indexes"))
         .arg(s.table_name())
         .output()
         .unwrap();
@@ -384,6 +404,9 @@ async fn recount_counts_a_table_written_before_counters() {
     );
     assert_eq!(kept.unassigned_open(), 1);
     assert_eq!(kept.open_by_assignee(), vec![(b, 1)]);
-    assert_eq!(s.recount_task_counters().await.unwrap(), truth);
+    assert_eq!(kept.project_open(domain::ProjectId::DEFAULT), 2);
+    assert_eq!(in_default(Status::Open).await, vec![old[1].clone()]);
+    assert_eq!(in_default(Status::Done).await.len(), 2);
+    assert_eq!(s.repair_task_indexes().await.unwrap(), truth);
     assert_eq!(s.people_and_counters().await.unwrap().1, truth);
 }

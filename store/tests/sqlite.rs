@@ -14,6 +14,7 @@ store::conformance_suite!(fresh());
 
 fn task(title: &str, assignee: UserId) -> NewTask {
     NewTask {
+        project: Default::default(),
         checklist: Default::default(),
         recurrence: None,
         labels: Vec::new(),
@@ -46,7 +47,9 @@ async fn change_feed_records_every_change_with_images() {
         .filter(|c| c.pk == store::keys::COUNTER_PK)
         .map(|c| (c.event, c.sk.as_str()))
         .collect();
-    assert_eq!(counted.len(), 6, "{counted:?}");
+    // Team-wide and per-project counters: 3 on create, 4 on the move, 3 on
+    // the delete.
+    assert_eq!(counted.len(), 10, "{counted:?}");
     let changes: Vec<_> = all
         .iter()
         .filter(|c| c.pk != store::keys::COUNTER_PK)
@@ -63,21 +66,24 @@ async fn change_feed_records_every_change_with_images() {
             (Insert, "METADATA"),
             (Insert, "ACTIVITY"),
             (Insert, "ASSIGN"),
+            (Insert, "TAGGED"),
             (Modify, "METADATA"),
             (Insert, "ACTIVITY"),
             (Modify, "ASSIGN"),
+            (Modify, "TAGGED"),
             (Remove, "METADATA"),
             (Remove, "ASSIGN"),
+            (Remove, "TAGGED"),
             // The purge after the transaction: the history entries.
             (Remove, "ACTIVITY"),
             (Remove, "ACTIVITY"),
         ]
     );
-    let modify = &changes[3];
+    let modify = &changes[4];
     let old: domain::Task = modify.old_image.as_ref().unwrap().entity().unwrap();
     let new: domain::Task = modify.new_image.as_ref().unwrap().entity().unwrap();
     assert_eq!((old.status, new.status), (Status::Open, Status::InProgress));
-    assert!(changes[6].new_image.is_none() && changes[6].old_image.is_some());
+    assert!(changes[8].new_image.is_none() && changes[8].old_image.is_some());
     assert!(changes.windows(2).all(|w| w[0].seq < w[1].seq));
 
     // Acknowledged changes are not delivered again; the rest are.
@@ -86,11 +92,11 @@ async fn change_feed_records_every_change_with_images() {
     let rest = s.read_changes(0, 100).await.unwrap();
     assert_eq!(rest.len(), all.len() - 1);
     assert_eq!(rest[0].seq, changes[1].seq);
-    let after = s.read_changes(changes[5].seq, 100).await.unwrap();
-    let later = all.iter().filter(|c| c.seq > changes[5].seq).count();
+    let after = s.read_changes(changes[6].seq, 100).await.unwrap();
+    let later = all.iter().filter(|c| c.seq > changes[6].seq).count();
     assert_eq!(after.len(), later);
     let later_items = after.iter().filter(|c| c.pk != store::keys::COUNTER_PK);
-    assert_eq!(later_items.count(), 4);
+    assert_eq!(later_items.count(), 6);
     assert!(matches!(
         s.ack_change(9_999_999).await,
         Err(store::StoreError::NotFound)
@@ -181,6 +187,80 @@ async fn upgrading_counts_the_task_counters() {
     s.change_status(&open[0], Status::Done, a).await.unwrap();
     let (_, kept) = s.people_and_counters().await.unwrap();
     assert_eq!(kept, store::TaskCounters::of(&every_task(s.clone()).await));
+    drop(s);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A database written before projects existed: opening it puts every task
+/// in the default project, with the copy and counters a fresh write gives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrading_puts_every_task_in_the_default_project() {
+    use domain::ProjectId;
+    let dir = std::env::temp_dir().join(format!("tasklane-upgrade-{}", uuid::Uuid::now_v7()));
+    let path = dir.join("db.sqlite");
+    let a = UserId::from_uuid(uuid::Uuid::now_v7());
+    let mut written = Vec::new();
+    {
+        let s = SqliteStore::open(&path).await.unwrap();
+        for (i, st) in [Status::Open, Status::Open, Status::Blocked, Status::Done]
+            .into_iter()
+            .enumerate()
+        {
+            let mut t = task(&format!("t{i}"), a);
+            t.status = st;
+            written.push(s.create_task(t).await.unwrap());
+        }
+    }
+    // As the previous version left it: no project in the task JSON, no
+    // project copies, no project counters.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "DELETE FROM items WHERE sk = 'TAGGED#PROJECT';
+         DELETE FROM items WHERE pk = 'COUNTER' AND sk LIKE 'TASKS#PROJECT#%';
+         UPDATE items SET data = json_remove(data, '$.project') WHERE pk LIKE 'TASK#%';
+         PRAGMA user_version = 3;",
+    )
+    .unwrap();
+    drop(c);
+
+    let s = SqliteStore::open(&path).await.unwrap();
+    let open = s
+        .list_tasks_by_project(
+            ProjectId::DEFAULT,
+            Status::Open,
+            store::PageRequest::first(10),
+        )
+        .await
+        .unwrap()
+        .items;
+    let mut titles: Vec<&str> = open.iter().map(|t| t.title.as_str()).collect();
+    titles.sort();
+    assert_eq!(titles, ["t0", "t1"]);
+    assert!(open.iter().all(|t| t.project == ProjectId::DEFAULT));
+    let (_, kept) = s.people_and_counters().await.unwrap();
+    assert_eq!(kept, store::TaskCounters::of(&written));
+    assert_eq!(kept.project_open(ProjectId::DEFAULT), 3);
+    assert_eq!(kept.project_status(ProjectId::DEFAULT, Status::Done), 1);
+    // The upgraded copies are ordinary: moving a task to another project
+    // moves its copy and its counts.
+    let elsewhere = s
+        .create_project(domain::ProjectName::parse("Elsewhere").unwrap())
+        .await
+        .unwrap();
+    let patch = domain::TaskPatch {
+        project: Some(elsewhere.id),
+        ..Default::default()
+    };
+    let moved = s.update_task(&open[0], &patch, a).await.unwrap();
+    let there = s
+        .list_tasks_by_project(elsewhere.id, Status::Open, store::PageRequest::first(10))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(there, vec![moved.clone()]);
+    let (_, kept) = s.people_and_counters().await.unwrap();
+    assert_eq!(kept.project_open(ProjectId::DEFAULT), 2);
+    assert_eq!(kept.project_open(elsewhere.id), 1);
     drop(s);
     let _ = std::fs::remove_dir_all(dir);
 }
