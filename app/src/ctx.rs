@@ -77,19 +77,36 @@ impl Ctx {
         Directory::load(self.store()).await
     }
 
-    /// Every label, by id, for chips and forms on this request's views.
-    pub async fn labels(&self) -> Result<crate::labels::query::Labels, AppError> {
-        let all = self.store().list_labels().await?;
-        Ok(crate::labels::query::Labels::new(&all))
+    /// Every label and project, in one read.
+    pub async fn catalog(&self) -> Result<crate::projects::query::Catalog, AppError> {
+        let (labels, projects) = self.store().catalog().await?;
+        Ok(crate::projects::query::Catalog {
+            labels: crate::labels::query::Labels::new(&labels),
+            projects: crate::projects::query::Projects::new(projects),
+        })
     }
 
-    /// The labels a task form ticked, each one defined; a form that ticked
-    /// none costs no read.
-    pub async fn labels_from_form(&self, raw: &[String]) -> Result<Vec<domain::LabelId>, AppError> {
-        if raw.iter().all(|r| r.trim().is_empty()) {
-            return Ok(Vec::new());
+    /// The labels a task form ticked, each one defined, and the project it
+    /// chose (one that takes tasks, or `keep`, the task's own): one catalog
+    /// read, and none when the form ticked no label and kept the project.
+    pub async fn labels_and_project_from_form(
+        &self,
+        labels: &[String],
+        project: &str,
+        keep: Option<domain::ProjectId>,
+    ) -> Result<(Vec<domain::LabelId>, domain::ProjectId), AppError> {
+        let kept = match project.trim() {
+            "" => Some(keep.unwrap_or_default()),
+            raw => domain::ProjectId::parse(raw)
+                .ok()
+                .filter(|p| Some(*p) == keep),
+        };
+        if let (Some(p), true) = (kept, labels.iter().all(|r| r.trim().is_empty())) {
+            return Ok((Vec::new(), p));
         }
-        self.labels().await?.parse_form(raw)
+        let cat = self.catalog().await?;
+        let labels = cat.labels.parse_form(labels)?;
+        Ok((labels, cat.projects.parse_form(project, keep)?))
     }
 
     /// A task with its newest `comments` comments, if the caller may do

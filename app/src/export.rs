@@ -32,7 +32,7 @@ fn cell(s: &str) -> String {
 
 /// New columns go at the end, so spreadsheets built on the old ones keep
 /// working.
-const HEADER: [&str; 16] = [
+const HEADER: [&str; 17] = [
     "id",
     "title",
     "description",
@@ -49,6 +49,7 @@ const HEADER: [&str; 16] = [
     "checklist",
     "repeat",
     "labels",
+    "project",
 ];
 
 fn names_of(labels: &[crate::labels::LabelView]) -> String {
@@ -66,12 +67,27 @@ fn checklist_cell(c: &domain::Checklist) -> String {
     items.join("; ")
 }
 
-async fn csv_body() -> Result<String, AppError> {
+/// The `project` of `?project=<id>`, if the link names one.
+fn project_param(query: Option<&str>) -> Result<Option<domain::ProjectId>, AppError> {
+    let found = query
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("project="));
+    match found {
+        None | Some("") => Ok(None),
+        Some(raw) => crate::projects::query::project_id(raw).map(Some),
+    }
+}
+
+async fn csv_body(project: Option<domain::ProjectId>) -> Result<String, AppError> {
     let ctx = Ctx::allowed(domain::Action::ExportCsv).await?;
-    let (dir, labels) = (ctx.directory().await?, ctx.labels().await?);
+    let (dir, cat) = (ctx.directory().await?, ctx.catalog().await?);
+    if project.is_some_and(|p| cat.projects.get(p).is_none()) {
+        return Err(AppError::NotFound("Project not found.".into()));
+    }
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(HEADER).map_err(AppError::internal)?;
-    for (_, tasks) in all_tasks(ctx.store()).await? {
+    for (_, tasks) in all_tasks(ctx.store(), project).await? {
         for t in tasks {
             let names: Vec<String> = t.assignees.iter().map(|u| dir.name(*u)).collect();
             let emails: Vec<String> = t
@@ -102,7 +118,8 @@ async fn csv_body() -> Result<String, AppError> {
                     .unwrap_or_default(),
                 checklist_cell(&t.checklist),
                 t.recurrence.map(|r| r.describe()).unwrap_or_default(),
-                names_of(&labels.of(&t.labels)),
+                names_of(&cat.labels.of(&t.labels)),
+                cat.projects.name(t.project),
             ];
             // Every cell, not only the free-text ones: an email address may
             // start with `=` too.
@@ -119,13 +136,14 @@ async fn csv_body() -> Result<String, AppError> {
 /// `GET /export/tasks.csv`.
 pub async fn tasks_csv(ctx: ServerContext, req: Request<Body>) -> Response {
     let (parts, _) = req.into_parts();
+    let project = project_param(parts.uri.query());
     let owner = Owner::new();
     let opts = ResponseOptions::default();
     let fut = owner.with(|| {
         crate::ssr::provide_request_context(&ctx);
         provide_context(parts);
         provide_context(opts.clone());
-        ScopedFuture::new(csv_body())
+        ScopedFuture::new(async move { csv_body(project?).await })
     });
     let result = fut.await;
     let mut resp = match result {

@@ -37,6 +37,7 @@ mod pages;
 #[cfg(feature = "ssr")]
 pub(crate) mod paging;
 pub mod profile;
+pub mod projects;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
@@ -112,6 +113,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/my") view=pages::MyTasksPage ssr=SsrMode::Async />
                     <Route path=path!("/team") view=pages::TeamPage ssr=SsrMode::Async />
                     <Route path=path!("/labels") view=pages::LabelsPage ssr=SsrMode::Async />
+                    <Route path=path!("/projects") view=pages::ProjectsPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=pages::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/profile") view=pages::ProfilePage ssr=SsrMode::Async />
                     <Route path=path!("/notifications") view=pages::NotificationsPage ssr=SsrMode::Async />

@@ -16,21 +16,36 @@ use {
 /// keeps and the open-by-due index up to the end of "due soon": one Query
 /// for the people and counters, one per 500 open tasks due by then, so the
 /// cost follows the team and the urgent work, not the number of tasks.
+///
+/// With `project`, the figures are that project's (same reads: the
+/// counters are kept per project too, and the projects' names come with
+/// them).
 #[server(endpoint = "dashboard")]
-pub async fn dashboard() -> Result<DashboardStats, AppError> {
+pub async fn dashboard(#[server(default)] project: String) -> Result<DashboardStats, AppError> {
     let ctx = Ctx::allowed(Action::ViewDashboard).await?;
+    let project = match project.trim() {
+        "" => None,
+        raw => Some(crate::projects::query::project_id(raw)?),
+    };
     let today = today();
     let store = ctx.store();
-    let (people, counters) = store.people_and_counters().await?;
+    let (people, counters, projects) = store.overview().await?;
+    let projects = crate::projects::query::Projects::new(projects);
+    let scope = match project {
+        Some(p) => Some(
+            projects
+                .get(p)
+                .ok_or_else(|| AppError::NotFound("Project not found.".into()))?,
+        ),
+        None => None,
+    };
     // Strictly before the day after the last "due soon" day.
     let end = due_soon_through(today)
         .next_day()
         .unwrap_or(time::Date::MAX);
     let urgent = all_pages(|p| store.list_open_tasks_due_before(end, p)).await?;
-    Ok(super::build::stats(
-        &counters,
-        &urgent,
-        &Directory::of(people),
-        today,
-    ))
+    let mut stats = super::build::stats(&counters, &urgent, &Directory::of(people), today, project);
+    stats.project = scope.map(crate::projects::query::view);
+    stats.projects = projects.pickable(project);
+    Ok(stats)
 }

@@ -13,15 +13,21 @@ use crate::team::query::Directory;
 /// unassigned, and each person's open and overdue load (busiest first).
 /// `urgent` is every open task due by the end of "due soon" (the only ones
 /// that can be overdue or due this week); the rest comes from `counters`.
+/// For one `project`, the status counts and the due figures are that
+/// project's; unassigned and workload are counted team-wide only.
 pub fn stats(
     counters: &TaskCounters,
     urgent: &[Task],
     dir: &Directory,
     today: time::Date,
+    project: Option<domain::ProjectId>,
 ) -> DashboardStats {
     let by_status: Vec<(Status, u32)> = Status::ALL
         .iter()
-        .map(|s| (*s, counters.status(*s)))
+        .map(|s| match project {
+            Some(p) => (*s, counters.project_status(p, *s)),
+            None => (*s, counters.status(*s)),
+        })
         .collect();
     let mut d = DashboardStats {
         total: by_status.iter().map(|(_, n)| n).sum(),
@@ -30,12 +36,15 @@ pub fn stats(
         due_this_week: 0,
         unassigned_open: counters.unassigned_open(),
         workload: Vec::new(),
+        project: None,
+        projects: Vec::new(),
     };
     let mut late: HashMap<UserId, u32> = HashMap::new();
     for t in urgent.iter().filter(|t| t.status.is_open()) {
         let overdue = t.is_overdue(today);
-        d.overdue += overdue as u32;
-        d.due_this_week += domain::is_due_this_week(t.due, today) as u32;
+        let mine = project.is_none_or(|p| t.project == p);
+        d.overdue += (overdue && mine) as u32;
+        d.due_this_week += (mine && domain::is_due_this_week(t.due, today)) as u32;
         for u in t.assignees.iter().filter(|_| overdue) {
             *late.entry(*u).or_default() += 1;
         }
@@ -69,6 +78,7 @@ mod tests {
         let t = Task::create(
             TaskId::from_uuid(Uuid::from_u128(1000 + n)),
             NewTask {
+                project: Default::default(),
                 checklist: Default::default(),
                 recurrence: None,
                 labels: Vec::new(),
@@ -120,7 +130,7 @@ mod tests {
             .filter(|t| t.status.is_open() && t.due.is_some_and(|d| d <= today + Duration::days(7)))
             .cloned()
             .collect();
-        let d = stats(&TaskCounters::of(&tasks), &urgent, &dir, today);
+        let d = stats(&TaskCounters::of(&tasks), &urgent, &dir, today, None);
         assert_eq!(d.total, 5);
         assert_eq!(
             d.by_status,

@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use domain::Status;
 
+use crate::projects::ProjectView;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Workload {
     pub name: String,
@@ -18,5 +20,12 @@ pub struct DashboardStats {
     pub overdue: u32,
     pub due_this_week: u32,
     pub unassigned_open: u32,
+    /// Team-wide (assignee counters are not kept per project).
     pub workload: Vec<Workload>,
+    /// The project these figures are for, or `None` for every project.
+    #[serde(default)]
+    pub project: Option<ProjectView>,
+    /// The projects to choose from.
+    #[serde(default)]
+    pub projects: Vec<ProjectView>,
 }

@@ -174,6 +174,7 @@ pub fn AccountNav() -> impl IntoView {
                                     <li><A href="/tasks/new">"New task"</A></li>
                                     <li><A href="/dashboard">"Dashboard"</A></li>
                                     <li><A href="/team">"Team"</A></li>
+                                    <li><A href="/projects">"Projects"</A></li>
                                     <li><A href="/labels">"Labels"</A></li>
                                     <li><A href="/settings/webhooks">"Webhooks"</A></li>
                                 })}

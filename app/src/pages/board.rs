@@ -23,6 +23,7 @@ fn read_query() -> Memo<BoardQuery> {
             q: get("q"),
             assignee: get("assignee"),
             label: get("label"),
+            project: get("project"),
             priority: get("priority"),
             due: get("due"),
             sort: get("sort"),
@@ -36,6 +37,7 @@ fn filter_pairs(q: &BoardQuery) -> Vec<(&'static str, String)> {
     vec![
         ("q", q.q.clone()),
         ("assignee", q.assignee.clone()),
+        ("project", q.project.clone()),
         ("label", q.label.clone()),
         ("priority", q.priority.clone()),
         ("due", q.due.clone()),
@@ -55,17 +57,13 @@ pub fn BoardPage() -> impl IntoView {
         action_error(mover.value().get()).or_else(|| action_error(create.value().get()))
     });
     view! {
-        <Title text="Board" />
-        <div class="page-head">
-            <h1>"Board"</h1>
-        </div>
         <LiveForms>
             <FormAlert message=err />
             <Transition fallback=|| view! { <p class="muted">"Loading the board…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(b) => view! { <BoardBody board=b query=query.get_untracked() /> }.into_any(),
-                        Err(e) => view! { <LoadError error=e here="/board" /> }.into_any(),
+                        Err(e) => view! { <Title text="Board" /><h1>"Board"</h1><LoadError error=e here="/board" /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -79,6 +77,15 @@ fn BoardBody(board: BoardView, query: BoardQuery) -> impl IntoView {
     let is_admin = board.is_admin;
     let people = board.people.clone();
     let labels = board.labels.clone();
+    let projects = board.projects.clone();
+    let (heading, title) = match &board.project {
+        Some(p) => (
+            p.name.clone(),
+            format!("{} · Board", super::raw_text_safe(&p.name)),
+        ),
+        None => ("Board".to_owned(), "Board".to_owned()),
+    };
+    let archived = board.project.as_ref().is_some_and(|p| p.archived);
     let selected = |a: &str, b: &str| a == b;
     let filtered = !(q.q.is_empty()
         && q.assignee.is_empty()
@@ -88,7 +95,23 @@ fn BoardBody(board: BoardView, query: BoardQuery) -> impl IntoView {
     let total: usize = board.columns.iter().map(|c| c.cards.len()).sum();
     let role = if is_admin { Role::Admin } else { Role::Member };
     view! {
+        <Title text=title />
+        <div class="page-head">
+            <h1 data-testid="board-title">{heading}</h1>
+            {archived.then(|| view! { <span class="badge">"Archived"</span> })}
+        </div>
         <form method="get" action="/board" class="filters card" role="search" aria-label="Filter the board">
+            {(is_admin && !projects.is_empty()).then(|| view! {
+                <div class="field">
+                    <label for="f-project">"Project"</label>
+                    <select id="f-project" name="project">
+                        <option value="" selected=q.project.is_empty()>"All projects"</option>
+                        {projects.iter().map(|p| view! {
+                            <option value=p.id.clone() selected=selected(&q.project, &p.id)>{p.name.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            })}
             <div class="field grow">
                 <label for="f-q">"Search"</label>
                 <input id="f-q" type="search" name="q" value=q.q.clone() placeholder="Title or description" maxlength="200" />
@@ -153,14 +176,19 @@ fn BoardBody(board: BoardView, query: BoardQuery) -> impl IntoView {
         })}
         <BoardMoves>
             <div class="board" data-testid="board">
-                {board.columns.into_iter().map(|c| view! { <BoardColumn column=c query=q.clone() role=role /> }).collect_view()}
+                {board.columns.into_iter().map(|c| view! { <BoardColumn column=c query=q.clone() role=role archived=archived /> }).collect_view()}
             </div>
         </BoardMoves>
     }
 }
 
 #[component]
-fn BoardColumn(column: crate::tasks::Column, query: BoardQuery, role: Role) -> impl IntoView {
+fn BoardColumn(
+    column: crate::tasks::Column,
+    query: BoardQuery,
+    role: Role,
+    archived: bool,
+) -> impl IntoView {
     let status = column.status;
     let heading = format!("col-{}", status.as_str().to_lowercase());
     let labelledby = heading.clone();
@@ -189,10 +217,10 @@ fn BoardColumn(column: crate::tasks::Column, query: BoardQuery, role: Role) -> i
                 {status.label()} " "
                 <span class="count" aria-label="tasks shown">{column.cards.len()}</span>
             </h2>
-            {(role == Role::Admin).then(|| view! { <QuickAdd status=status back=back /> })}
+            {(role == Role::Admin && !archived).then(|| view! { <QuickAdd status=status back=back project=query.project.clone() /> })}
             {paged.then(|| view! { <p class="muted small">"Later tasks · " <a href="/board">"back to the start"</a></p> })}
             <ul class="cards" role="list">
-                {column.cards.into_iter().map(|card| view! { <BoardCard card=card role=role /> }).collect_view()}
+                {column.cards.into_iter().map(|card| view! { <BoardCard card=card role=role all=query.project.is_empty() /> }).collect_view()}
             </ul>
             {more_href.map(|href| view! {
                 <a class="button secondary load-more" href=href data-testid=format!("more-{}", status.as_str())>
@@ -208,11 +236,12 @@ fn BoardColumn(column: crate::tasks::Column, query: BoardQuery, role: Role) -> i
 /// comes back to this board (in place, once `LiveForms` has hydrated, with
 /// the field emptied and still focused for the next one).
 #[component]
-fn QuickAdd(status: domain::Status, back: String) -> impl IntoView {
+fn QuickAdd(status: domain::Status, back: String, project: String) -> impl IntoView {
     let id = format!("quick-{}", status.as_str().to_lowercase());
     view! {
         <form method="post" action=CreateTask::url() class="quick-add" data-testid=format!("quick-add-{}", status.as_str())>
             <input type="hidden" name="status" value=status.as_str() />
+            <input type="hidden" name="project" value=project />
             <input type="hidden" name="priority" value=Priority::Medium.as_str() />
             <input type="hidden" name="back" value=back />
             <label class="sr-only" for=id.clone()>{format!("New task in {}", status.label())}</label>
@@ -229,7 +258,7 @@ fn QuickAdd(status: domain::Status, back: String) -> impl IntoView {
 /// island is up, or without JavaScript, a drag has nowhere to land and the
 /// card snaps back, and only the hydrated board shows the grab cursor.
 #[component]
-fn BoardCard(card: Card, role: Role) -> impl IntoView {
+fn BoardCard(card: Card, role: Role, all: bool) -> impl IntoView {
     let moves = moves_for(role, card.status);
     let select_id = format!("move-{}", card.id);
     view! {
@@ -253,6 +282,7 @@ fn BoardCard(card: Card, role: Role) -> impl IntoView {
                 })}
                 <super::common::CardExtras progress=card.progress recurring=card.recurring />
             </div>
+            {all.then(|| view! { <p class="project-line muted small" data-testid="card-project">{card.project.clone()}</p> })}
             {(!card.labels.is_empty()).then(|| view! {
                 <p class="labels-line">
                     {card.labels.iter().map(|l| view! { <super::labels::LabelChip label=l.clone() /> }).collect_view()}

@@ -5,6 +5,7 @@ mod home;
 mod labels;
 mod not_found;
 mod people;
+mod projects;
 mod task;
 mod webhooks;
 
@@ -17,5 +18,6 @@ pub use home::{About, Home};
 pub use labels::LabelsPage;
 pub use not_found::NotFound;
 pub use people::{DashboardPage, NotificationsPage, ProfilePage, TeamPage};
+pub use projects::ProjectsPage;
 pub use task::{MyTasksPage, NewTaskPage, TaskPage};
 pub use webhooks::WebhooksPage;

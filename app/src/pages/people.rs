@@ -101,7 +101,9 @@ pub fn TeamPage() -> impl IntoView {
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| dashboard());
+    let query = use_query_map();
+    let project = move || query.read().get("project").unwrap_or_default();
+    let data = Resource::new(project, dashboard);
     view! {
         <Title text="Dashboard" />
         <h1>"Dashboard"</h1>
@@ -146,12 +148,35 @@ fn DashboardBody(d: DashboardStats) -> impl IntoView {
     let h = row_h * d.by_status.len() as f64 + 8.0;
     let wl_max = d.workload.iter().map(|w| w.open).max().unwrap_or(0);
     let wl_h = (row_h * d.workload.len() as f64 + 8.0).max(row_h);
+    let current = d.project.as_ref().map(|p| p.id.clone()).unwrap_or_default();
+    // Links keep the project: the board and the CSV of the same scope.
+    let scoped = |path: &str, extra: &str| match (&d.project, extra) {
+        (Some(p), "") => format!("{path}?project={}", p.id),
+        (Some(p), extra) => format!("{path}?project={}&{extra}", p.id),
+        (None, "") => path.to_owned(),
+        (None, extra) => format!("{path}?{extra}"),
+    };
+    let csv = scoped("/export/tasks.csv", "");
+    let csv_text = match &d.project {
+        Some(p) => format!("Export the tasks of {} as CSV", p.name),
+        None => "Export all tasks as CSV".to_owned(),
+    };
     view! {
+        <form method="get" action="/dashboard" class="row filters" data-testid="dashboard-project">
+            <label for="dash-project">"Project"</label>
+            <select id="dash-project" name="project">
+                <option value="" selected=current.is_empty()>"All projects"</option>
+                {d.projects.iter().map(|p| view! {
+                    <option value=p.id.clone() selected=p.id == current>{p.name.clone()}</option>
+                }).collect_view()}
+            </select>
+            <button type="submit" class="secondary small">"Show"</button>
+        </form>
         <div class="stats">
-            <a class="stat card" href="/board" data-testid="stat-total"><span class="num">{d.total}</span><span>"tasks"</span></a>
-            <a class="stat card" href="/board?due=overdue" data-testid="stat-overdue"><span class="num late">{d.overdue}</span><span>"overdue"</span></a>
-            <a class="stat card" href="/board?due=week" data-testid="stat-week"><span class="num">{d.due_this_week}</span><span>"due within 7 days"</span></a>
-            <div class="stat card" data-testid="stat-unassigned"><span class="num">{d.unassigned_open}</span><span>"open and unassigned"</span></div>
+            <a class="stat card" href=scoped("/board", "") data-testid="stat-total"><span class="num">{d.total}</span><span>"tasks"</span></a>
+            <a class="stat card" href=scoped("/board", "due=overdue") data-testid="stat-overdue"><span class="num late">{d.overdue}</span><span>"overdue"</span></a>
+            <a class="stat card" href=scoped("/board", "due=week") data-testid="stat-week"><span class="num">{d.due_this_week}</span><span>"due within 7 days"</span></a>
+            <div class="stat card" data-testid="stat-unassigned"><span class="num">{d.unassigned_open}</span><span>{if d.project.is_some() { "open and unassigned (all projects)" } else { "open and unassigned" }}</span></div>
         </div>
         <section class="card" aria-labelledby="by-status-title">
             <h2 id="by-status-title">"Tasks by status"</h2>
@@ -171,7 +196,7 @@ fn DashboardBody(d: DashboardStats) -> impl IntoView {
             </svg>
         </section>
         <section class="card" aria-labelledby="workload-title">
-            <h2 id="workload-title">"Open tasks per person"</h2>
+            <h2 id="workload-title">{if d.project.is_some() { "Open tasks per person (all projects)" } else { "Open tasks per person" }}</h2>
             {if d.workload.is_empty() {
                 view! { <p class="muted">"No open task is assigned to anyone."</p> }.into_any()
             } else {
@@ -198,7 +223,7 @@ fn DashboardBody(d: DashboardStats) -> impl IntoView {
                 }.into_any()
             }}
         </section>
-        <p><a class="button secondary" href="/export/tasks.csv" download="tasklane-tasks.csv" data-testid="csv-link">"Export all tasks as CSV"</a></p>
+        <p><a class="button secondary" href=csv download="tasklane-tasks.csv" data-testid="csv-link">{csv_text}</a></p>
     }
 }
 

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use domain::{Priority, RepeatUnit, Status, Weekdays};
+use domain::{Priority, RepeatUnit, Weekdays};
 
 use leptos::server_fn::ServerFn;
 
@@ -14,6 +14,7 @@ use super::common::{
 };
 use crate::islands::LiveForms;
 use crate::labels::LabelView;
+use crate::projects::ProjectView;
 use crate::tasks::{
     my_tasks, task_detail, AddComment, AssignTask, CreateTask, DeleteTask, MoveTask, RepeatView,
     TaskView, TickCheck, UpdateTask,
@@ -118,6 +119,9 @@ fn TaskBody(task: TaskView, actions: TaskActions) -> impl IntoView {
                         })}
                     </p>
                 })}
+                <p class="muted small" data-testid="task-project">
+                    "Project: " <a href=format!("/board?project={}", tv.project.id)>{tv.project.name.clone()}</a>
+                </p>
                 {(!tv.labels.is_empty()).then(|| view! {
                     <p class="labels-line" data-testid="task-labels">
                         {tv.labels.iter().map(|l| view! { <super::labels::LabelChip label=l.clone() /> }).collect_view()}
@@ -246,6 +250,7 @@ fn EditSection(task: TaskView, edit_err: Signal<Option<String>>) -> impl IntoVie
                 </div>
                 <ChecklistField id="e-checklist" lines=lines />
                 <RepeatFields prefix="e" current=task.repeat.clone() />
+                <ProjectSelect id="e-project" all=task.projects.clone() current=task.project.id.clone() />
                 <LabelPicker all=task.all_labels.clone() checked=task.labels.iter().map(|l| l.id.clone()).collect() />
                 <FormAlert message=edit_err />
                 <Saved />
@@ -293,6 +298,25 @@ fn ChecklistField(id: &'static str, lines: String) -> impl IntoView {
         <textarea id=id name="checklist" rows="4" maxlength="10250" aria-describedby=help.clone() prop:value=lines.clone()>{super::raw_text_safe(&lines)}</textarea>
         <small id=help class="muted">"One item per line, up to 50. Ticked items stay ticked when you reorder them."</small>
     }
+}
+
+/// The project a task goes to; archived projects are offered only as the
+/// task's own current one.
+#[component]
+fn ProjectSelect(id: &'static str, all: Vec<ProjectView>, current: String) -> impl IntoView {
+    (!all.is_empty()).then(|| {
+        view! {
+            <div class="field">
+                <label for=id>"Project"</label>
+                <select id=id name="project" data-testid="project-select">
+                    {all.into_iter().map(|p| {
+                        let on = p.id == current;
+                        view! { <option value=p.id.clone() selected=on>{p.name.clone()}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+        }
+    })
 }
 
 /// One checkbox per label, with its chip.
@@ -409,6 +433,9 @@ pub fn NewTaskPage() -> impl IntoView {
     let err = Signal::derive(move || action_error(create.value().get()));
     let people = Resource::new(|| (), |_| crate::team::team(None));
     let all_labels = Resource::new(|| (), |_| crate::labels::labels());
+    let projects = Resource::new(|| (), |_| crate::projects::project_choices());
+    let query = use_query_map();
+    let chosen = move || query.read().get("project").unwrap_or_default();
     view! {
         <Title text="New task" />
         <LiveForms>
@@ -431,6 +458,12 @@ pub fn NewTaskPage() -> impl IntoView {
                 </div>
                 <ChecklistField id="n-checklist" lines=String::new() />
                 <RepeatFields prefix="n" current=None />
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let current = chosen();
+                        projects.await.ok().map(|all| view! { <ProjectSelect id="n-project" all=all current=current /> })
+                    })}
+                </Transition>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         all_labels.await.ok().map(|v| view! { <LabelPicker all=v.labels checked=Vec::new() /> })
@@ -473,20 +506,25 @@ pub fn MyTasksPage() -> impl IntoView {
                         if page.cards.is_empty() {
                             return view! { <p class="card muted" data-testid="mine-empty">"Nothing is assigned to you."</p> }.into_any();
                         }
-                        let groups: Vec<(Status, Vec<crate::tasks::Card>)> = Status::ALL
-                            .iter()
-                            .map(|s| (*s, page.cards.iter().filter(|c| c.status == *s).cloned().collect::<Vec<_>>()))
-                            .filter(|(_, v)| !v.is_empty())
-                            .collect();
+                        // By project (the server sorted the rows by project
+                        // name, then board order of status).
+                        let mut groups: Vec<(String, Vec<crate::tasks::Card>)> = Vec::new();
+                        for c in page.cards {
+                            match groups.last_mut() {
+                                Some((p, v)) if *p == c.project => v.push(c),
+                                _ => groups.push((c.project.clone(), vec![c])),
+                            }
+                        }
                         view! {
                             <div class="groups" data-testid="my-tasks">
-                                {groups.into_iter().map(|(s, cards)| view! {
-                                    <section class="card" aria-label=s.label()>
-                                        <h2>{s.label()} " " <span class="count">{cards.len()}</span></h2>
+                                {groups.into_iter().map(|(project, cards)| view! {
+                                    <section class="card" aria-label=project.clone() data-testid="my-project">
+                                        <h2>{project.clone()} " " <span class="count">{cards.len()}</span></h2>
                                         <ul class="rows" role="list">
                                             {cards.into_iter().map(|c| view! {
                                                 <li class="row-item" class:overdue=c.overdue data-testid="my-task">
                                                     <a href=format!("/tasks/{}", c.id)>{c.title.clone()}</a>
+                                                    <StatusBadge status=c.status />
                                                     <PriorityBadge priority=c.priority />
                                                     {c.due.clone().map(|d| view! {
                                                         <span class="due" class:late=c.overdue>{if c.overdue { "Overdue · " } else { "Due " }}{d}</span>

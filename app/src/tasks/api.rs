@@ -25,18 +25,28 @@ use {
 pub async fn board(#[server(default)] query: BoardQuery) -> Result<BoardView, AppError> {
     let ctx = Ctx::load().await?;
     let filter = query::Filter::parse(&query)?;
-    let (dir, labels) = (ctx.directory().await?, ctx.labels().await?);
+    let (dir, cat) = (ctx.directory().await?, ctx.catalog().await?);
+    let project = match filter.project {
+        Some(p) => Some(cat.projects.get(p).ok_or_else(project_not_found)?),
+        None => None,
+    };
     let mut columns = Vec::with_capacity(Status::ALL.len());
     for s in Status::ALL {
         let after = (query.col == s.as_str()).then(|| query.after.clone());
-        columns.push(query::column(&ctx, (&dir, &labels), *s, &filter, after).await?);
+        columns.push(query::column(&ctx, (&dir, &cat), *s, &filter, after).await?);
     }
     let people = ctx.is_admin().then(|| dir.everyone()).unwrap_or_default();
     Ok(BoardView {
         is_admin: ctx.is_admin(),
         columns,
         people,
-        labels: labels.all(),
+        labels: cat.labels.all(),
+        projects: if ctx.is_admin() {
+            cat.projects.pickable(filter.project)
+        } else {
+            Vec::new()
+        },
+        project: project.map(crate::projects::query::view),
     })
 }
 
@@ -49,8 +59,8 @@ pub async fn board_column(
 ) -> Result<Column, AppError> {
     let ctx = Ctx::load().await?;
     let filter = query::Filter::parse(&query)?;
-    let (dir, labels) = (ctx.directory().await?, ctx.labels().await?);
-    query::column(&ctx, (&dir, &labels), status, &filter, Some(after)).await
+    let (dir, cat) = (ctx.directory().await?, ctx.catalog().await?);
+    query::column(&ctx, (&dir, &cat), status, &filter, Some(after)).await
 }
 
 /// A task with its assignees, newest comments and history.
@@ -69,9 +79,9 @@ pub async fn task_detail(
         Some(c) => store.list_comments(id, PageRequest::after(PAGE, c)).await?,
     };
     let activity = store.list_activity(id, page(PAGE, activity_after)?).await?;
-    let (dir, labels) = (ctx.directory().await?, ctx.labels().await?);
+    let (dir, cat) = (ctx.directory().await?, ctx.catalog().await?);
     let t = &detail.task;
-    let view = build::task_view(t, ctx.actor, (&dir, &labels), &comments, &activity, today());
+    let view = build::task_view(t, ctx.actor, (&dir, &cat), &comments, &activity, today());
     Ok(view)
 }
 
@@ -93,11 +103,16 @@ pub async fn create_task(
     #[server(default)] every: String,
     #[server(default)] weekdays: Vec<u8>,
     #[server(default)] labels: Vec<String>,
+    #[server(default)] project: String,
 ) -> Result<String, AppError> {
     let ctx = Ctx::allowed(Action::CreateTask).await?;
     let due = domain::parse_due(&due)?;
     let rule = repeat_rule(&repeat, &every, &weekdays, due)?;
+    let (labels, project) = ctx
+        .labels_and_project_from_form(&labels, &project, None)
+        .await?;
     let new = NewTask {
+        project,
         title: TaskTitle::parse(&title)?,
         description: Description::parse_optional(&description)?,
         priority,
@@ -107,7 +122,7 @@ pub async fn create_task(
         status: status.unwrap_or(Status::Open),
         checklist: Checklist::from_lines(&checklist, &Checklist::default())?,
         recurrence: due.zip(rule).map(|(d, r)| r.starting(d)),
-        labels: ctx.labels_from_form(&labels).await?,
+        labels,
     };
     let task = ctx.store.create_task(new).await?;
     tracing::info!(task = %task.id, status = %task.status.as_str(), "task created");
@@ -132,19 +147,24 @@ pub async fn update_task(
     #[server(default)] every: String,
     #[server(default)] weekdays: Vec<u8>,
     #[server(default)] labels: Vec<String>,
+    #[server(default)] project: String,
 ) -> Result<u64, AppError> {
     let ctx = Ctx::load().await?;
     let edit_fields = Action::EditField(TaskField::Title);
     let current = ctx.task_for_edit(&id, version, edit_fields).await?;
     let due = domain::parse_due(&due)?;
+    let (labels, project) = ctx
+        .labels_and_project_from_form(&labels, &project, Some(current.project))
+        .await?;
     let edit = TaskEdit {
+        project,
         title: TaskTitle::parse(&title)?,
         description: Description::parse_optional(&description)?,
         priority,
         due,
         checklist: Checklist::from_lines(&checklist, &current.checklist)?,
         repeat: repeat_rule(&repeat, &every, &weekdays, due)?,
-        labels: ctx.labels_from_form(&labels).await?,
+        labels,
     };
     let patch = TaskPatch::between(&current, edit);
     if patch.is_empty() {
@@ -277,12 +297,31 @@ pub async fn my_tasks(#[server(default)] after: Option<String>) -> Result<Column
         .store
         .list_tasks_for_user(ctx.me(), page(100, after)?)
         .await?;
+    let cat = ctx.catalog().await?;
+    let mut cards: Vec<(String, Card)> = page
+        .items
+        .iter()
+        .map(|t| {
+            let mut c = build::row(t, today());
+            c.project = cat.projects.name(t.project);
+            c.labels = cat.labels.of(&t.labels);
+            (cat.projects.sort_key(t.project), c)
+        })
+        .collect();
+    // Grouped by project (the default one first, then by name), each in
+    // board order of status.
+    cards.sort_by(|(a, x), (b, y)| (a, x.status).cmp(&(b, y.status)));
     Ok(Column {
         // Mixed statuses; the page groups them.
         status: Status::Open,
-        cards: page.items.iter().map(|t| build::row(t, today())).collect(),
+        cards: cards.into_iter().map(|(_, c)| c).collect(),
         next: next(&page),
     })
+}
+
+#[cfg(feature = "ssr")]
+fn project_not_found() -> AppError {
+    AppError::NotFound("Project not found.".into())
 }
 
 /// The repeat fields of a task form; a repeating task needs a due date.

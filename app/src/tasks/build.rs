@@ -7,8 +7,8 @@ use super::model::{
     moves_for, ActivityView, Card, CheckView, CommentPart, CommentView, RepeatView, TaskView,
 };
 use crate::format::{date_text, when};
-use crate::labels::query::Labels;
 use crate::paging::next;
+use crate::projects::query::Catalog;
 use crate::team::query::Directory;
 
 /// An admin's board card: a row with the assignees by name.
@@ -34,6 +34,7 @@ pub fn row(t: &TaskSummary, today: time::Date) -> Card {
         progress: t.checklist.map(|p| (p.done, p.total)),
         recurring: t.recurring,
         labels: Vec::new(),
+        project: String::new(),
     }
 }
 
@@ -41,7 +42,7 @@ pub fn row(t: &TaskSummary, today: time::Date) -> Card {
 pub fn task_view(
     t: &Task,
     viewer: Actor,
-    (dir, labels): (&Directory, &Labels),
+    (dir, cat): (&Directory, &Catalog),
     comments: &Page<Comment>,
     activity: &Page<Activity>,
     today: time::Date,
@@ -95,8 +96,18 @@ pub fn task_view(
             text: r.describe(),
         }),
         next_occurrence: t.next_occurrence.map(|id| id.to_string()),
-        labels: labels.of(&t.labels),
-        all_labels: if can_edit { labels.all() } else { Vec::new() },
+        labels: cat.labels.of(&t.labels),
+        all_labels: if can_edit {
+            cat.labels.all()
+        } else {
+            Vec::new()
+        },
+        project: cat.projects.view_of(t.project),
+        projects: if can_edit {
+            cat.projects.pickable(Some(t.project))
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -150,6 +161,7 @@ pub fn activity(a: &Activity, dir: &Directory) -> ActivityView {
                         TaskField::Checklist => "the checklist",
                         TaskField::Repeat => "the repeat",
                         TaskField::Labels => "the labels",
+                        TaskField::Project => "the project",
                     })
                     .collect::<Vec<_>>()
                     .join(", ")

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use domain::{Priority, Role, Status};
 
 use crate::labels::LabelView;
+use crate::projects::ProjectView;
 use crate::team::Person;
 
 /// A board card or list row.
@@ -30,6 +31,9 @@ pub struct Card {
     pub recurring: bool,
     #[serde(default)]
     pub labels: Vec<LabelView>,
+    /// The task's project, by name.
+    #[serde(default)]
+    pub project: String,
 }
 
 /// Board filters, as they appear in the URL of the board page.
@@ -50,6 +54,9 @@ pub struct BoardQuery {
     /// A label id, or empty for any.
     #[serde(default)]
     pub label: String,
+    /// A project id, or empty for every project.
+    #[serde(default)]
+    pub project: String,
     /// `due` (default), `priority`, `title` or `updated`.
     #[serde(default)]
     pub sort: String,
@@ -78,6 +85,10 @@ pub struct BoardView {
     pub people: Vec<Person>,
     /// Every label, for the label filter.
     pub labels: Vec<LabelView>,
+    /// The projects to switch between (active ones; admins only).
+    pub projects: Vec<ProjectView>,
+    /// The project this board shows, or `None` for all of them.
+    pub project: Option<ProjectView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +143,9 @@ pub struct TaskView {
     pub labels: Vec<LabelView>,
     /// Every label, for the edit form (admins only).
     pub all_labels: Vec<LabelView>,
+    pub project: ProjectView,
+    /// The projects the task may move to (admins only).
+    pub projects: Vec<ProjectView>,
     /// The occurrence finishing this one created, if it repeats.
     pub next_occurrence: Option<String>,
 }

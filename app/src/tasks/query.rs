@@ -8,8 +8,8 @@ use super::build::{card, row};
 use super::model::{BoardQuery, Card, Column};
 use crate::ctx::{today, user_id, Ctx};
 use crate::error::AppError;
-use crate::labels::query::Labels;
 use crate::paging::{all_pages, cursor};
+use crate::projects::query::{project_id, Catalog};
 use crate::team::query::Directory;
 
 /// Cards per column page.
@@ -20,6 +20,7 @@ pub struct Filter {
     words: Vec<String>,
     assignee: Option<domain::UserId>,
     label: Option<domain::LabelId>,
+    pub project: Option<domain::ProjectId>,
     priority: Option<Priority>,
     due: DueFilter,
     sort: Sort,
@@ -63,6 +64,10 @@ impl Filter {
                     domain::LabelId::parse(raw).map_err(|_| AppError::invalid("Unknown label."))?,
                 ),
             },
+            project: match q.project.trim() {
+                "" => None,
+                raw => Some(project_id(raw)?),
+            },
             priority: match q.priority.trim() {
                 "" => None,
                 raw => Some(
@@ -105,7 +110,8 @@ impl Filter {
     }
 
     fn task_ok(&self, t: &Task) -> bool {
-        self.assignee.is_none_or(|a| t.is_assigned(a))
+        self.project.is_none_or(|p| t.project == p)
+            && self.assignee.is_none_or(|a| t.is_assigned(a))
             && self.priority.is_none_or(|p| t.priority == p)
             && self.due_ok(t.due, t.status)
             && self.text_ok(t.title.as_str(), t.description.as_ref().map(|d| d.as_str()))
@@ -114,7 +120,8 @@ impl Filter {
     /// Members' rows carry no description (it is not copied onto
     /// assignments), so their search looks at titles only.
     fn summary_ok(&self, t: &TaskSummary) -> bool {
-        self.label.is_none_or(|l| t.labels.contains(&l))
+        self.project.is_none_or(|p| t.project == p)
+            && self.label.is_none_or(|l| t.labels.contains(&l))
             && self.priority.is_none_or(|p| t.priority == p)
             && self.due_ok(t.due, t.status)
             && self.text_ok(t.title.as_str(), None)
@@ -168,27 +175,36 @@ where
 /// One page of one board column for the caller: every task for admins,
 /// their own assignments for members.
 /// A label filter on the admin board reads that label's copies of the
-/// column (one Query per page) instead of the whole column.
+/// column (one Query per page) instead of the whole column, and a project
+/// reads that project's copies; with both, the label's copies are read and
+/// kept when they are in the project (a label spans projects, and a task
+/// carries at most ten labels but is in one project, so the label's copies
+/// are the smaller read).
 pub async fn column(
     ctx: &Ctx,
-    (dir, labels): (&Directory, &Labels),
+    (dir, cat): (&Directory, &Catalog),
     status: Status,
     filter: &Filter,
     after: Option<String>,
 ) -> Result<Column, AppError> {
     let after = cursor(after)?;
     let store = ctx.store();
-    let with_labels = |mut c: Card, ids: &[domain::LabelId]| {
-        c.labels = labels.of(ids);
+    let named = |mut c: Card, ids: &[domain::LabelId], project: domain::ProjectId| {
+        c.labels = cat.labels.of(ids);
+        c.project = cat.projects.name(project);
         c
     };
     let (cards, next) = if ctx.is_admin() {
-        let (mut tasks, next) = match filter.label {
-            Some(l) => {
+        let (mut tasks, next) = match (filter.label, filter.project) {
+            (Some(l), _) => {
                 let fetch = |p| store.list_tasks_by_label(l, status, p);
                 scan(COLUMN_PAGE, after, fetch, |t| filter.task_ok(t)).await?
             }
-            None => {
+            (None, Some(project)) => {
+                let fetch = |p| store.list_tasks_by_project(project, status, p);
+                scan(COLUMN_PAGE, after, fetch, |t| filter.task_ok(t)).await?
+            }
+            (None, None) => {
                 let fetch = |p| store.list_tasks_by_status(status, p);
                 scan(COLUMN_PAGE, after, fetch, |t| filter.task_ok(t)).await?
             }
@@ -198,7 +214,7 @@ pub async fn column(
         }
         let cards = tasks
             .iter()
-            .map(|t| with_labels(card(t, dir, filter.today), &t.labels));
+            .map(|t| named(card(t, dir, filter.today), &t.labels, t.project));
         (cards.collect(), next)
     } else {
         let fetch = |p| store.list_tasks_for_user(ctx.me(), p);
@@ -206,7 +222,7 @@ pub async fn column(
         let (rows, next) = scan(COLUMN_PAGE, after, fetch, keep).await?;
         let cards = rows
             .iter()
-            .map(|t| with_labels(row(t, filter.today), &t.labels));
+            .map(|t| named(row(t, filter.today), &t.labels, t.project));
         (cards.collect(), next)
     };
     let mut cards: Vec<Card> = cards;
@@ -220,11 +236,19 @@ pub async fn column(
     })
 }
 
-/// Every task, column by column in board order: one query per 500 tasks.
-pub async fn all_tasks(store: &dyn Store) -> Result<Vec<(Status, Vec<Task>)>, AppError> {
+/// Every task (of `project`, or of all), column by column in board order:
+/// one query per 500 tasks.
+pub async fn all_tasks(
+    store: &dyn Store,
+    project: Option<domain::ProjectId>,
+) -> Result<Vec<(Status, Vec<Task>)>, AppError> {
     let mut out = Vec::with_capacity(Status::ALL.len());
     for s in Status::ALL {
-        out.push((*s, all_pages(|p| store.list_tasks_by_status(*s, p)).await?));
+        let tasks = match project {
+            Some(pid) => all_pages(|p| store.list_tasks_by_project(pid, *s, p)).await?,
+            None => all_pages(|p| store.list_tasks_by_status(*s, p)).await?,
+        };
+        out.push((*s, tasks));
     }
     Ok(out)
 }
