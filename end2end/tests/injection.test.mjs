@@ -2,7 +2,7 @@
 // context (`</title>`, `</textarea>`, `</script>`, `</style>`), SVG and
 // event-handler forms go into every user-controlled field that reaches a
 // page (task titles, descriptions, checklist items, comments, display
-// names); every page
+// names, label and project names); every page
 // that shows them is opened with JavaScript on and off, and no injected
 // script may run while the text shows literally.
 import { test, before, after } from "node:test";
@@ -19,6 +19,8 @@ const COMMENT = `</script><script>${mark("comment")}</script><svg/onload=${mark(
 const NAME = `</style><script>${mark("name")}</script>`;
 // A label name holds at most 40 characters: a breakout with a handler fits.
 const LABEL = "</title><img src=x onerror=__pwned=1>";
+// A project name holds at most 80 characters, and is a page's title.
+const PROJECT = `</title><script>${mark("project")}</script>`;
 const CHECK = [`</textarea><script>${mark("check")}</script>`, `<img src=x onerror="${mark("check-img")}">`];
 const ADMIN = { email: "ada@example.com", name: `Ada ${NAME}`.slice(0, 100), password: "Correct-Horse-9" };
 const MEMBER = { email: "mo@example.com", name: `Mo <img src=x onerror="${mark("member")}">`.slice(0, 100), password: "Member-Pass-42" };
@@ -48,8 +50,16 @@ test("hostile titles, descriptions, comments and names stay text on every page, 
   await admin.fill("#l-name", LABEL);
   await admin.click('[data-testid="label-create"] button[type="submit"]');
   await admin.waitForSelector('[data-testid="label"]');
+  await admin.goto(server.url + "/projects");
+  await waitHydrated(admin);
+  await admin.fill("#p-name", PROJECT);
+  await admin.click('[data-testid="project-create"] button[type="submit"]');
+  await admin.waitForSelector('[data-testid="project"][data-name^="</title>"]');
+  const projectBoard = await admin.locator('[data-testid="project"][data-name^="</title>"] a').getAttribute("href");
+  const projectId = new URL(projectBoard, server.url).searchParams.get("project");
   await admin.goto(server.url + "/tasks/new");
   await waitHydrated(admin);
+  await admin.selectOption("#n-project", projectId);
   await admin.locator('[data-testid="label-picker"] input').check();
   await admin.fill("#n-title", TITLE);
   await admin.fill("#n-desc", DESC);
@@ -82,7 +92,8 @@ test("hostile titles, descriptions, comments and names stay text on every page, 
     await signIn(server, m, MEMBER.email, MEMBER.password);
     for (const [page, path] of [
       [a, "/"], [a, new URL(taskUrl).pathname], [a, "/board"], [a, "/my"], [a, "/dashboard"], [a, "/team"],
-      [a, "/notifications"], [a, "/profile"], [a, "/labels"], [m, "/"], [m, new URL(taskUrl).pathname], [m, "/board"], [m, "/my"],
+      [a, "/notifications"], [a, "/profile"], [a, "/labels"], [a, "/projects"], [a, projectBoard],
+      [a, `/dashboard?project=${projectId}`], [m, "/"], [m, new URL(taskUrl).pathname], [m, "/board"], [m, "/my"],
       [m, "/notifications"], [m, "/profile"],
     ]) {
       await page.goto(server.url + path);
@@ -104,6 +115,11 @@ test("hostile titles, descriptions, comments and names stay text on every page, 
     );
     assert.match(await a.textContent('[data-testid="task-detail"]'), /<\/script><script>/);
     assert.equal((await a.textContent('[data-testid="task-labels"]')).trim(), LABEL, "the label name shows literally");
+    assert.equal((await a.textContent('[data-testid="task-project"] a')).trim(), PROJECT, "the project name shows literally");
+    await a.goto(server.url + projectBoard);
+    assert.equal(await a.title(), `${PROJECT} · Board · tasklane`, "the project name is the board's title, literally");
+    assert.equal((await a.textContent('[data-testid="board-title"]')).trim(), PROJECT);
+    await assertInert(a, "the project board again");
     await a.goto(server.url + "/team");
     assert.match(await a.textContent('[data-testid="team"]'), /<\/style><script>/);
     await assertInert(a, "/team again");

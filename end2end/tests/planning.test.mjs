@@ -179,5 +179,82 @@ test("labels: an admin defines them, puts them on a task, and the board filters 
   await admin.click('[data-testid="edit-form"] button[type="submit"]');
   await admin.waitForFunction(() => document.querySelectorAll('[data-testid="task-labels"] [data-testid="label-chip"]').length === 2);
   const csv = await (await admin.request.get(server.url + "/export/tasks.csv")).text();
-  assert.ok(csv.split("\n").some((l) => l.includes("Fix the crash") && l.endsWith("Bug; Customer")), csv);
+  assert.ok(csv.split("\n").some((l) => l.includes("Fix the crash") && l.includes(",Bug; Customer,General")), csv);
+});
+
+test("projects: an admin plans a labelled task with a checklist in one, and every view scopes to it", async () => {
+  await admin.goto(server.url + "/labels");
+  await waitHydrated(admin);
+  await admin.fill("#l-name", "Release");
+  await admin.selectOption("#l-color", "PURPLE");
+  await admin.click('[data-testid="label-create"] button[type="submit"]');
+  await admin.waitForSelector('[data-testid="label"][data-name="Release"]');
+
+  await admin.goto(server.url + "/projects");
+  await waitHydrated(admin);
+  await admin.fill("#p-name", "Launch");
+  await admin.click('[data-testid="project-create"] button[type="submit"]');
+  const row = admin.locator('[data-testid="project"][data-name="Launch"]');
+  await row.waitFor();
+  const href = await row.locator("a").getAttribute("href");
+  const launch = new URL(href, server.url).searchParams.get("project");
+
+  // A task planned in the project, with a label, a checklist and the member.
+  await admin.goto(server.url + "/tasks/new");
+  await waitHydrated(admin);
+  await admin.fill("#n-title", "Launch checklist");
+  await admin.selectOption("#n-project", { label: "Launch" });
+  await admin.fill("#n-checklist", "Press kit\nAnnounce");
+  await admin.locator('[data-testid="label-picker"] label', { hasText: "Release" }).locator("input").check();
+  await admin.getByLabel("Mo Member", { exact: false }).check();
+  await Promise.all([admin.waitForURL(/\/tasks\/[0-9a-f-]{36}$/), admin.click('[data-testid="create-form"] button[type="submit"]')]);
+  assert.equal((await admin.textContent('[data-testid="task-project"] a')).trim(), "Launch");
+
+  // The project's board, reached from the projects page, holds it alone; a
+  // quick-add there lands in the project too.
+  await admin.goto(server.url + "/projects");
+  await Promise.all([admin.waitForURL(/project=/), row.locator("a").click()]);
+  assert.equal((await admin.textContent('[data-testid="board-title"]')).trim(), "Launch");
+  await waitHydrated(admin);
+  await admin.fill("#quick-open", "Book the venue");
+  await admin.click('[data-testid="quick-add-OPEN"] button[type="submit"]');
+  await admin.waitForSelector('[data-testid="card"]:has-text("Book the venue")');
+  const titles = async () => (await admin.locator('[data-testid="card"] .card-title').allTextContents()).map((t) => t.trim()).sort();
+  assert.deepEqual(await titles(), ["Book the venue", "Launch checklist"]);
+  assert.equal(await admin.locator('[data-testid="card-project"]').count(), 0, "one project's board names no project per card");
+  // Filtered by a label inside the project: one Query of the label's copies.
+  await admin.selectOption("#f-label", { label: "Release" });
+  await Promise.all([admin.waitForURL(/label=/), admin.click('form[role="search"] button[type="submit"]')]);
+  assert.match(admin.url(), new RegExp(`project=${launch}`));
+  assert.deepEqual(await titles(), ["Launch checklist"]);
+  assert.match(await admin.locator('[data-testid="card"] [data-testid="card-progress"]').textContent(), /0\/2/);
+  // Across all projects, each card names its project.
+  await admin.goto(server.url + "/board");
+  const card = admin.locator('[data-testid="card"]', { hasText: "Launch checklist" });
+  assert.equal((await card.locator('[data-testid="card-project"]').textContent()).trim(), "Launch");
+
+  // The member's list groups their work by project.
+  await member.goto(server.url + "/my");
+  const group = member.locator('[data-testid="my-project"][aria-label="Launch"]');
+  assert.deepEqual((await group.locator('[data-testid="my-task"] a').allTextContents()).map((t) => t.trim()), ["Launch checklist"]);
+  assert.ok(await member.locator('[data-testid="my-project"][aria-label="General"]').count() === 1);
+
+  // The dashboard and the CSV per project.
+  await admin.goto(server.url + "/dashboard");
+  await admin.selectOption("#dash-project", { label: "Launch" });
+  await Promise.all([admin.waitForURL(/project=/), admin.click('[data-testid="dashboard-project"] button')]);
+  assert.equal((await admin.textContent('[data-testid="stat-total"] .num')).trim(), "2");
+  const csvHref = await admin.getAttribute('[data-testid="csv-link"]', "href");
+  const csv = await (await admin.request.get(server.url + csvHref)).text();
+  const lines = csv.trim().split("\n");
+  assert.equal(lines.length, 3, csv);
+  assert.ok(lines.slice(1).every((l) => l.endsWith(",Launch")), csv);
+
+  // Archiving waits until its work is done.
+  await admin.goto(server.url + "/projects");
+  await waitHydrated(admin);
+  await row.locator('button[aria-label^="Archive"]').click();
+  await admin.waitForSelector('[data-testid="form-error"]');
+  assert.match(await admin.textContent('[data-testid="form-error"]'), /2 open task/);
+  assert.equal(await row.getAttribute("data-archived"), "false");
 });

@@ -86,6 +86,7 @@ async fn run(durability: Durability) -> Result<(), Box<dyn std::error::Error>> {
         let t0 = Instant::now();
         store
             .create_task(NewTask {
+                project: Default::default(),
                 checklist: Default::default(),
                 recurrence: None,
                 labels: Vec::new(),

@@ -407,6 +407,7 @@ async fn assignment_flows_from_stream_to_sns_to_ses_exactly_once() {
     let task = w
         .store
         .create_task(NewTask {
+            project: Default::default(),
             checklist: Default::default(),
             recurrence: None,
             labels: Vec::new(),
@@ -592,6 +593,7 @@ async fn bounces_and_complaints_stop_email_to_that_person_only() {
     let task = w
         .store
         .create_task(NewTask {
+            project: Default::default(),
             checklist: Default::default(),
             recurrence: None,
             labels: Vec::new(),
@@ -642,6 +644,7 @@ async fn ses_failure_fails_the_handler_and_the_retry_delivers_once() {
     let task = w
         .store
         .create_task(NewTask {
+            project: Default::default(),
             checklist: Default::default(),
             recurrence: None,
             labels: Vec::new(),
@@ -707,6 +710,7 @@ async fn reminders_publish_once_per_task_per_day() {
     let now = OffsetDateTime::now_utc();
     let today = now.date();
     let mk = |name: &str, due: Option<time::Date>| NewTask {
+        project: Default::default(),
         checklist: Default::default(),
         recurrence: None,
         labels: Vec::new(),
@@ -928,6 +932,7 @@ fn due_of(i: usize, today: time::Date) -> (time::Date, EventKind) {
 
 fn load_task(i: usize, creator: UserId, due: time::Date) -> NewTask {
     NewTask {
+        project: Default::default(),
         checklist: Default::default(),
         recurrence: None,
         labels: Vec::new(),
@@ -1093,6 +1098,7 @@ async fn reminders_5000_due_tasks_each_get_one_reminder_of_their_kind() {
     ] {
         w.store
             .create_task(NewTask {
+                project: Default::default(),
                 checklist: Default::default(),
                 recurrence: None,
                 labels: Vec::new(),
@@ -1358,6 +1364,7 @@ async fn webhooks_lambda_fails_until_the_receiver_recovers_then_delivers_once() 
     let task = w
         .store
         .create_task(NewTask {
+            project: Default::default(),
             checklist: Default::default(),
             recurrence: None,
             labels: Vec::new(),

@@ -88,6 +88,7 @@ impl Env {
     async fn task(&self, title: &str, assignees: &[&UserProfile], by: &UserProfile) -> Task {
         self.store
             .create_task(NewTask {
+                project: Default::default(),
                 checklist: Default::default(),
                 recurrence: None,
                 labels: Vec::new(),

@@ -23,6 +23,7 @@ const CY: u128 = 4;
 
 fn task(assignees: &[u128]) -> Task {
     let new = NewTask {
+        project: Default::default(),
         checklist: Default::default(),
         recurrence: None,
         labels: Vec::new(),

@@ -1008,6 +1008,7 @@ impl World {
             (Status::Done, Some(-40)),
         ];
         let new_task = |k: usize, i: usize, user: UserId, admin: UserId| NewTask {
+            project: Default::default(),
             checklist: Default::default(),
             recurrence: None,
             labels: Vec::new(),

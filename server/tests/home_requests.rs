@@ -72,6 +72,7 @@ async fn the_home_page_costs_a_few_requests_whatever_the_data() {
         };
         dynamo
             .create_task(NewTask {
+                project: Default::default(),
                 checklist: Default::default(),
                 recurrence: None,
                 labels: Vec::new(),
@@ -89,6 +90,7 @@ async fn the_home_page_costs_a_few_requests_whatever_the_data() {
     for i in 0..12 {
         dynamo
             .create_task(NewTask {
+                project: Default::default(),
                 checklist: Default::default(),
                 recurrence: None,
                 labels: Vec::new(),
@@ -174,6 +176,7 @@ async fn the_dashboard_costs_the_same_few_requests_with_few_and_many_tasks() {
         async move {
             dynamo
                 .create_task(NewTask {
+                    project: Default::default(),
                     checklist: Default::default(),
                     recurrence: None,
                     labels: Vec::new(),
@@ -232,5 +235,157 @@ async fn the_dashboard_costs_the_same_few_requests_with_few_and_many_tasks() {
             sent.len(),
             sent.join(" + ")
         );
+    }
+}
+
+/// What each project action costs on DynamoDB (the issue's "requests per
+/// new action"), counted at the SDK: each read is one Query whatever the
+/// number of tasks, and a project's board page stays within the board's
+/// budget of 8 requests (the caller's profile included).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn project_actions_cost_a_few_requests_each() {
+    let endpoint = std::env::var("TASKLANE_MOTO_ENDPOINT")
+        .expect("TASKLANE_MOTO_ENDPOINT is not set: run through scripts/with-moto.sh");
+    let counter = RequestCounter::new();
+    let dynamo = Arc::new(DynamoStore::new(
+        DynamoStore::local_client(&endpoint, Some(counter.clone())),
+        format!("tasklane-proj-{}", uuid::Uuid::now_v7()),
+    ));
+    dynamo.create_table().await.unwrap();
+    let app = TestApp::spawn_on(Some(dynamo.clone())).await;
+    let (ada_jar, _) = person(&app, &dynamo, "ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (mo_jar, mo) = person(&app, &dynamo, "mo@example.com", "Mo", "Member-Pass-42").await;
+    let mut table = Vec::new();
+    let mut cost = |name: &'static str, sent: Vec<String>, want: &[&str]| {
+        let want: Vec<String> = sorted(want.iter().map(|s| s.to_string()).collect());
+        assert_eq!(sorted(sent.clone()), want, "{name}");
+        table.push((name, sent));
+    };
+
+    counter.take();
+    let res = app
+        .post(
+            "/api/projects/create",
+            Some(&ada_jar),
+            &[("name", "Launch".into())],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    cost(
+        "create a project",
+        counter.take(),
+        &["GetItem", "Query", "PutItem"],
+    );
+    let launch = dynamo
+        .list_projects()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| !p.id.is_default())
+        .unwrap();
+
+    let form = vec![
+        ("title", "Ship".to_owned()),
+        ("priority", "MEDIUM".to_owned()),
+        ("assignees[]", mo.to_string()),
+        ("project", launch.id.to_string()),
+    ];
+    counter.take();
+    let res = app.post("/api/tasks/create", Some(&ada_jar), &form).await;
+    assert_eq!(res.status(), 200);
+    cost(
+        "create a task in a project",
+        counter.take(),
+        &["GetItem", "Query", "Query", "TransactWriteItems"],
+    );
+
+    for (who, jar) in [("admin", &ada_jar), ("member", &mo_jar)] {
+        counter.take();
+        let res = app
+            .post(
+                "/api/tasks/board",
+                Some(jar),
+                &[("query[project]", launch.id.to_string())],
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let sent = counter.take();
+        assert!(sent.len() <= 8, "{who}: {sent:?}");
+        let name = if who == "admin" {
+            "board of a project (admin)"
+        } else {
+            "board of a project (member)"
+        };
+        let want = if who == "admin" {
+            vec![
+                "GetItem", "Query", "Query", "Query", "Query", "Query", "Query", "Query",
+            ]
+        } else {
+            vec![
+                "GetItem", "Query", "Query", "Query", "Query", "Query", "Query", "Query",
+            ]
+        };
+        cost(name, sent, &want);
+    }
+
+    counter.take();
+    let res = app
+        .post(
+            "/api/dashboard",
+            Some(&ada_jar),
+            &[("project", launch.id.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    cost(
+        "dashboard of a project",
+        counter.take(),
+        &["GetItem", "Query", "Query"],
+    );
+
+    counter.take();
+    let res = app.post("/api/projects/list", Some(&ada_jar), &[]).await;
+    assert_eq!(res.status(), 200);
+    cost(
+        "projects page",
+        counter.take(),
+        &["GetItem", "Query", "Query"],
+    );
+
+    counter.take();
+    let form = [
+        ("id", launch.id.to_string()),
+        ("version", launch.version.to_string()),
+        ("archived", "true".to_owned()),
+    ];
+    let res = app
+        .post("/api/projects/archive", Some(&ada_jar), &form)
+        .await;
+    assert_eq!(res.status(), 409, "its task is open");
+    cost(
+        "archive a project (refused: open work)",
+        counter.take(),
+        &["GetItem", "Query", "Query"],
+    );
+
+    counter.take();
+    let form = [
+        ("id", launch.id.to_string()),
+        ("version", launch.version.to_string()),
+        ("name", "Launch 2".to_owned()),
+    ];
+    let res = app
+        .post("/api/projects/rename", Some(&ada_jar), &form)
+        .await;
+    assert_eq!(res.status(), 200);
+    cost(
+        "rename a project",
+        counter.take(),
+        &["GetItem", "Query", "PutItem"],
+    );
+
+    println!("\n| project action on DynamoDB | requests |\n|---|---|");
+    for (name, sent) in table {
+        println!("| {name} | {} ({}) |", sent.len(), sent.join(" + "));
     }
 }

@@ -577,6 +577,7 @@ async fn pages_answer_with_their_errors_status() {
     let hidden = app
         .store
         .create_task(domain::NewTask {
+            project: Default::default(),
             checklist: Default::default(),
             recurrence: None,
             labels: Vec::new(),
@@ -1475,6 +1476,7 @@ async fn seed(
     let today = time::OffsetDateTime::now_utc().date();
     app.store
         .create_task(domain::NewTask {
+            project: Default::default(),
             checklist: Default::default(),
             recurrence: None,
             labels: Vec::new(),
@@ -2787,5 +2789,303 @@ async fn the_label_list_is_bounded() {
     assert_eq!(
         app.store.list_labels().await.unwrap().len(),
         domain::MAX_DEFINED_LABELS
+    );
+}
+
+/// Projects over HTTP, as an admin and a member use them: created and
+/// renamed by admins only (hostile names stay text), tasks created in one
+/// and moved between them, the board, dashboard and CSV per project and
+/// across all, archiving refused while work is open, and an archived
+/// project taking no new tasks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn projects_scope_the_board_dashboard_and_csv() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (member, mo) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    let hostile = "</title><script>alert(1)</script>";
+    for (name, status) in [
+        ("Launch", 200),
+        (hostile, 200),
+        ("", 400),
+        (&"x".repeat(81), 400),
+        ("two\nlines", 400),
+    ] {
+        let res = app
+            .post(
+                "/api/projects/create",
+                Some(&admin),
+                &[("name", name.into())],
+            )
+            .await;
+        assert_eq!(res.status(), status, "{name:?}");
+    }
+    let res = app
+        .post(
+            "/api/projects/create",
+            Some(&member),
+            &[("name", "Mine".into())],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    let projects = app.store.list_projects().await.unwrap();
+    assert_eq!(
+        projects.len(),
+        3,
+        "the default one and two new: {projects:?}"
+    );
+    let id_of = |name: &str| {
+        projects
+            .iter()
+            .find(|p| p.name.as_str() == name)
+            .unwrap()
+            .id
+            .to_string()
+    };
+    let (launch, odd) = (id_of("Launch"), id_of(hostile));
+
+    // Tasks go to the project their form names (the default one when it
+    // names none); an unknown or garbled project is a 400.
+    let create = |title: &str, project: &str| {
+        let form = vec![
+            ("title", title.to_owned()),
+            ("priority", "MEDIUM".to_owned()),
+            ("assignees[]", mo.to_string()),
+            ("project", project.to_owned()),
+        ];
+        let (app, admin) = (&app, admin.clone());
+        async move { app.post("/api/tasks/create", Some(&admin), &form).await }
+    };
+    for (title, project) in [("Ship", launch.as_str()), ("Tidy", ""), ("Odd", &odd)] {
+        assert_eq!(create(title, project).await.status(), 200, "{title}");
+    }
+    let unknown = "0190b2a4-0000-7000-8000-000000000000";
+    assert_eq!(create("Ghost", unknown).await.status(), 400);
+    assert_eq!(create("Garbage", "not-an-id").await.status(), 400);
+
+    let titles = |board: &serde_json::Value| {
+        let mut t: Vec<String> = board["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["cards"].as_array().unwrap().clone())
+            .map(|c| c["title"].as_str().unwrap().to_owned())
+            .collect();
+        t.sort();
+        t
+    };
+    let board = |jar: String, project: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .post(
+                    "/api/tasks/board",
+                    Some(&jar),
+                    &[("query[project]", project)],
+                )
+                .await;
+            assert_eq!(res.status(), 200);
+            res.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    // Per project for the admin (the project's index) and the member (their
+    // own rows), and across all.
+    for jar in [&admin, &member] {
+        let b = board(jar.clone(), launch.clone()).await;
+        assert_eq!(titles(&b), ["Ship"], "{b}");
+        assert_eq!(b["project"]["name"], "Launch");
+        let all = board(jar.clone(), String::new()).await;
+        assert_eq!(titles(&all), ["Odd", "Ship", "Tidy"]);
+    }
+    let b = board(admin.clone(), domain::ProjectId::DEFAULT.to_string()).await;
+    assert_eq!(titles(&b), ["Tidy"]);
+    let res = app
+        .post(
+            "/api/tasks/board",
+            Some(&admin),
+            &[("query[project]", "junk".into())],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let res = app
+        .post(
+            "/api/tasks/board",
+            Some(&admin),
+            &[("query[project]", unknown.into())],
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    // Members get no project switcher: the names are an admin's to list.
+    let b = board(member.clone(), String::new()).await;
+    assert_eq!(b["projects"], serde_json::json!([]));
+
+    // The hostile name is text on the board page, in its title too.
+    let html = app
+        .client
+        .get(app.url(&format!("/board?project={odd}")))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("<script>alert(1)"), "project name injected");
+    assert!(html.contains("&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
+
+    // Moving a task moves it between the project boards.
+    let ship = app
+        .store
+        .list_tasks_by_project(
+            domain::ProjectId::parse(&launch).unwrap(),
+            domain::Status::Open,
+            store::PageRequest::first(10),
+        )
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let res = app
+        .post(
+            "/api/tasks/update",
+            Some(&admin),
+            &[
+                ("id", ship.id.to_string()),
+                ("version", ship.version.to_string()),
+                ("title", "Ship".into()),
+                ("priority", "MEDIUM".into()),
+                ("project", odd.clone()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        titles(&board(admin.clone(), launch.clone()).await),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        titles(&board(admin.clone(), odd.clone()).await),
+        ["Odd", "Ship"]
+    );
+
+    // The dashboard counts one project, from its counters.
+    let dash: serde_json::Value = app
+        .post("/api/dashboard", Some(&admin), &[("project", odd.clone())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(dash["total"], 2, "{dash}");
+    assert_eq!(dash["project"]["id"], odd.as_str());
+    let dash: serde_json::Value = app
+        .post("/api/dashboard", Some(&admin), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(dash["total"], 3);
+    assert_eq!(dash["projects"].as_array().unwrap().len(), 3);
+
+    // The CSV names each task's project, and exports one project alone.
+    let csv = |query: String| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            let res = app
+                .client
+                .get(app.url(&format!("/export/tasks.csv{query}")))
+                .header("cookie", &admin)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    let (status, all) = csv(String::new()).await;
+    assert_eq!(status, 200);
+    let mut rows = csv::Reader::from_reader(all.as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let col = header.iter().position(|h| h == "project").unwrap();
+    let title = header.iter().position(|h| h == "title").unwrap();
+    let mut seen: Vec<(String, String)> = rows
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[title].to_owned(), r[col].to_owned())
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("Odd".to_owned(), hostile.to_owned()),
+            ("Ship".to_owned(), hostile.to_owned()),
+            ("Tidy".to_owned(), "General".to_owned()),
+        ]
+    );
+    let (status, one) = csv(format!("?project={}", domain::ProjectId::DEFAULT)).await;
+    assert_eq!(status, 200);
+    assert_eq!(one.lines().count(), 2, "{one}");
+    assert!(one.contains("Tidy"));
+    assert_eq!(csv("?project=junk".into()).await.0, 400);
+    assert_eq!(csv(format!("?project={unknown}")).await.0, 404);
+
+    // Archiving waits for the project's open work; then it takes no new
+    // tasks (and drops out of the pickers) until restored.
+    let version_of = |id: &str| {
+        let app = &app;
+        let id = id.to_owned();
+        async move {
+            let all = app.store.list_projects().await.unwrap();
+            let p = all.into_iter().find(|p| p.id.to_string() == id).unwrap();
+            p.version.to_string()
+        }
+    };
+    let archive = |id: String, version: String, archived: bool| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            let form = [
+                ("id", id),
+                ("version", version),
+                ("archived", archived.to_string()),
+            ];
+            app.post("/api/projects/archive", Some(&admin), &form).await
+        }
+    };
+    let res = archive(odd.clone(), version_of(&odd).await, true).await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("2 open task(s)"));
+    let res = archive(launch.clone(), version_of(&launch).await, true).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(create("Late", &launch).await.status(), 400);
+    let choices: serde_json::Value = app
+        .post("/api/projects/choices", Some(&admin), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(choices.as_array().unwrap().len(), 2, "{choices}");
+    let stale = "1".to_owned();
+    assert_eq!(archive(launch.clone(), stale, false).await.status(), 409);
+    let res = archive(launch.clone(), version_of(&launch).await, false).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(create("Late", &launch).await.status(), 200);
+    // Renaming is version-checked too, and the default project can be
+    // renamed (its first write) but never archived.
+    let default = domain::ProjectId::DEFAULT.to_string();
+    let rename = |version: String| {
+        let (app, admin, default) = (&app, admin.clone(), default.clone());
+        async move {
+            let form = [
+                ("id", default),
+                ("version", version),
+                ("name", "Home".into()),
+            ];
+            app.post("/api/projects/rename", Some(&admin), &form).await
+        }
+    };
+    assert_eq!(rename("0".into()).await.status(), 200);
+    assert_eq!(rename("0".into()).await.status(), 409);
+    assert_eq!(
+        archive(default.clone(), "1".into(), true).await.status(),
+        409
     );
 }

@@ -193,6 +193,90 @@ fn cases() -> Vec<Case> {
             no_leak: false,
         },
         Case {
+            name: "list projects",
+            get: false,
+            path: "/api/projects/list",
+            form: |_| vec![],
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
+            name: "projects a new task may go to",
+            get: false,
+            path: "/api/projects/choices",
+            form: |_| vec![],
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
+            name: "create a project",
+            get: false,
+            path: "/api/projects/create",
+            form: |_| vec![("name", v("Launch"))],
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
+            name: "rename a project that does not exist",
+            get: false,
+            path: "/api/projects/rename",
+            form: |_| {
+                vec![
+                    ("id", v("0190b2a4-0000-7000-8000-000000000000")),
+                    ("version", v("1")),
+                    ("name", v("Renamed")),
+                ]
+            },
+            expect: [Deny(401), Deny(403), Deny(403), Deny(404)],
+            no_leak: false,
+        },
+        Case {
+            name: "archive the default project",
+            get: false,
+            path: "/api/projects/archive",
+            form: |_| {
+                vec![
+                    ("id", domain::ProjectId::DEFAULT.to_string()),
+                    ("version", v("0")),
+                    ("archived", v("true")),
+                ]
+            },
+            expect: [Deny(401), Deny(403), Deny(403), Deny(409)],
+            no_leak: false,
+        },
+        Case {
+            name: "move a task to the default project",
+            get: false,
+            path: "/api/tasks/update",
+            form: |i| {
+                vec![
+                    ("id", i.task.clone()),
+                    ("version", v("1")),
+                    ("title", v("Renamed")),
+                    ("priority", v("LOW")),
+                    ("project", domain::ProjectId::DEFAULT.to_string()),
+                ]
+            },
+            expect: TASK_ADMIN,
+            no_leak: false,
+        },
+        Case {
+            name: "board of one project",
+            get: false,
+            path: "/api/tasks/board",
+            form: |_| vec![("query[project]", domain::ProjectId::DEFAULT.to_string())],
+            expect: SIGNED_IN,
+            no_leak: true,
+        },
+        Case {
+            name: "dashboard of one project",
+            get: false,
+            path: "/api/dashboard",
+            form: |_| vec![("project", domain::ProjectId::DEFAULT.to_string())],
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
             name: "move task",
             get: false,
             path: "/api/tasks/status",
@@ -497,6 +581,7 @@ async fn every_server_function_by_every_kind_of_caller() {
             let task = app
                 .store
                 .create_task(NewTask {
+                    project: Default::default(),
                     checklist: domain::Checklist::from_lines("One\nTwo", &Default::default())
                         .unwrap(),
                     recurrence: None,
@@ -642,6 +727,7 @@ async fn the_home_pages_unassigned_list_by_every_kind_of_caller() {
     let title = format!("{HIDDEN}: nobody's");
     app.store
         .create_task(NewTask {
+            project: Default::default(),
             checklist: Default::default(),
             recurrence: None,
             labels: Vec::new(),
