@@ -107,9 +107,11 @@ pub struct KeySource {
     inner: Inner,
 }
 
+/// Boxed: the remote source (client, cache, gate) is ten times the static
+/// map, and one `KeySource` lives for the process either way.
 enum Inner {
     Static(KeyMap),
-    Remote(Remote),
+    Remote(Box<Remote>),
 }
 
 /// hyper with rustls on ring and the system's roots: the very stack the AWS
@@ -177,14 +179,14 @@ impl KeySource {
             hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
                 .build(https);
         Ok(Self {
-            inner: Inner::Remote(Remote {
+            inner: Inner::Remote(Box::new(Remote {
                 url,
                 client,
                 clock,
                 keys: RwLock::new(Arc::new(KeyMap::new())),
                 fetch_gate: tokio::sync::Mutex::new(None),
                 fetches: AtomicU64::new(0),
-            }),
+            })),
         })
     }
 

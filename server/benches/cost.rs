@@ -398,6 +398,8 @@ fn item_size(m: &HashMap<String, AttributeValue>) -> usize {
 }
 
 type StreamImage = HashMap<String, StreamValue>;
+/// One measured write: its name, who makes it, the endpoint and its form.
+type Step<'a> = (&'a str, Who, &'a str, Vec<(&'a str, String)>);
 
 fn image_size(m: Option<&StreamImage>) -> usize {
     m.map_or(0, |m| {
@@ -1583,7 +1585,7 @@ impl World {
                 )
             });
             let task = domain::TaskId::parse(&id).expect("task id");
-            let steps: [(&str, Who, &str, Vec<(&str, String)>); 4] = [
+            let steps: [Step; 4] = [
                 (
                     "move status",
                     Who::Member,

@@ -134,7 +134,7 @@ mod tests {
             ],
             edge
         ));
-        assert!(check(&[("origin", "https://tasks.example.com")], None) == false);
+        assert!(!check(&[("origin", "https://tasks.example.com")], None));
         assert!(check(
             &[("origin", "https://h.example"), ("host", "h.example")],
             None
