@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the monthly AWS cost of tasklane for 10, 100 and 500 active users,
+# Prints the monthly AWS cost of tasklane for 10, 100 and 1,000 active users,
 # from the DynamoDB, SNS and SES requests each user action measurably makes
 # (server/benches/cost.rs, run against moto on loopback), with the
 # assumptions that turn them into a bill. Idempotent; a second run rebuilds
@@ -33,11 +33,10 @@ class _NoTableSnapshot:
 _models.copy = _NoTableSnapshot()
 PY
 
-# 1,000 people cannot be measured on moto yet: its GSI Query scans and sorts
-# the whole table for every page, so the admin dashboard (every task, 500 a
-# page) passes the router's 30 s timeout there (a few queries in AWS). The
-# bench then fails loudly; 500 is the largest team moto serves in time.
-export TASKLANE_COST_SCALES="${TASKLANE_COST_SCALES:-10,100,500}"
+# Seeding 1,000 people (10,000 tasks) on moto takes a few minutes; every page
+# the bench measures reads what it shows (the dashboard reads counters), so
+# the largest team prices in the same run as the small ones.
+export TASKLANE_COST_SCALES="${TASKLANE_COST_SCALES:-10,100,1000}"
 step "measuring each action on moto for teams of $TASKLANE_COST_SCALES and pricing the month (a few minutes)"
 (cd "$ROOT" && PYTHONPATH="$SHIM" bash scripts/with-moto.sh cargo "+$TC" bench -p server --bench cost)
 step "done"

@@ -1104,6 +1104,7 @@ impl World {
                     )));
                 }
                 batch.push(store::keys::task_item(&task));
+                batch.push(store::keys::project_copy_item(&task));
                 batch.push(store::keys::assignment_item(&task, user));
             }
             people += 1;
