@@ -103,14 +103,16 @@ test("an admin invites, and the invitation accepted makes a member", async () =>
 
 test("an admin re-sends and revokes; the revoked link stops working", async () => {
   const { page } = admin;
-  const email = "<i>bob</i>@example.com";
+  // Markup-looking text a browser's email field still accepts: unescaped,
+  // "&lt" would render as "<" (HTML's legacy entities need no ";").
+  const email = "bob&lt'x@example.com";
   await page.goto(server.url + "/team");
   await waitHydrated(page);
   await page.fill("#invite-email", email);
   await page.click('[data-testid="invite-form"] button[type="submit"]');
   const row = page.locator('[data-testid="pending-invitation"]').filter({ hasText: "bob" });
   await row.waitFor();
-  assert.equal(await page.locator("i", { hasText: "bob" }).count(), 0, "the address is text");
+  assert.match(await row.textContent(), /bob&lt'x@example\.com/, "the address is text, not an entity");
   const first = await eventually(() => invitationMail(email), "the first invitation");
   await row.locator('[data-testid="resend-invitation"]').click();
   const second = await eventually(async () => {
