@@ -284,7 +284,8 @@ mod from {
                 | ProviderError::RefreshRaced => AppError::Unauthenticated(message),
                 ProviderError::NotConfirmed
                 | ProviderError::PasswordResetRequired
-                | ProviderError::Deactivated => AppError::Forbidden(message),
+                | ProviderError::Deactivated
+                | ProviderError::NotInvited(_) => AppError::Forbidden(message),
                 ProviderError::TooManyAttempts | ProviderError::RateLimited => {
                     AppError::RateLimited(message)
                 }

@@ -30,6 +30,7 @@ pub mod export;
 #[cfg(feature = "ssr")]
 pub(crate) mod format;
 pub mod home;
+pub mod invites;
 pub mod islands;
 pub mod labels;
 pub mod notifications;
@@ -103,6 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::Home ssr=SsrMode::Async />
                     <Route path=path!("/about") view=pages::About />
                     <Route path=path!("/signup") view=pages::SignUpPage />
+                    <Route path=path!("/invite/:token") view=pages::InvitePage ssr=SsrMode::Async />
                     <Route path=path!("/confirm") view=pages::ConfirmPage />
                     <Route path=path!("/signin") view=pages::SignInPage />
                     <Route path=path!("/forgot") view=pages::ForgotPage />

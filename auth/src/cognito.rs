@@ -193,6 +193,10 @@ pub fn auth_state(
         secure_cookies: true,
         limits: crate::limits::Limits::default(),
         bootstrap: crate::bootstrap::Bootstrap::disabled(),
+        // A deployed pool is reachable by anyone: invitation only, as the
+        // pre-sign-up trigger enforces.
+        signup: domain::SignupMode::Invite,
+        invite_key: None,
     })
 }
 

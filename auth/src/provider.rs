@@ -68,6 +68,10 @@ pub enum ProviderError {
     WeakPassword(&'static str),
     #[error("session expired")]
     SessionExpired,
+    /// Sign-up is by invitation and this address has no live invitation
+    /// (see `domain::admit`).
+    #[error("not invited: {0}")]
+    NotInvited(domain::Refusal),
     /// Another request of the same browser rotated this refresh token a
     /// moment ago: not theft, and not a reason to clear the new cookies.
     #[error("refresh token rotated by a concurrent request")]
@@ -102,6 +106,7 @@ impl ProviderError {
             ProviderError::SessionExpired | ProviderError::RefreshRaced => {
                 "Your session has expired. Please sign in again.".into()
             }
+            ProviderError::NotInvited(why) => refusal_message(*why).into(),
             ProviderError::Internal(_) => {
                 "Something went wrong on our side. Please try again.".into()
             }
@@ -116,7 +121,8 @@ impl ProviderError {
             | ProviderError::RefreshRaced => 401,
             ProviderError::NotConfirmed
             | ProviderError::PasswordResetRequired
-            | ProviderError::Deactivated => 403,
+            | ProviderError::Deactivated
+            | ProviderError::NotInvited(_) => 403,
             ProviderError::TooManyAttempts | ProviderError::RateLimited => 429,
             ProviderError::InvalidCode | ProviderError::WeakPassword(_) => 400,
             ProviderError::Internal(_) => 500,
@@ -127,6 +133,18 @@ impl ProviderError {
 impl From<StoreError> for ProviderError {
     fn from(e: StoreError) -> Self {
         ProviderError::Internal(e.to_string())
+    }
+}
+
+/// What a refused sign-up reads, wherever it was refused.
+pub fn refusal_message(why: domain::Refusal) -> &'static str {
+    match why {
+        domain::Refusal::NotInvited => {
+            "Sign-up is by invitation only. Ask an admin of this team to invite you."
+        }
+        domain::Refusal::Expired => {
+            "Your invitation has expired. Ask the admin who invited you to send a new one."
+        }
     }
 }
 
@@ -222,6 +240,7 @@ pub struct LocalProvider {
     issuer: Arc<LocalIssuer>,
     codes: Arc<dyn CodeSender>,
     clock: Arc<dyn Clock>,
+    signup: domain::SignupMode,
 }
 
 impl LocalProvider {
@@ -246,7 +265,30 @@ impl LocalProvider {
             issuer,
             codes,
             clock,
+            signup: domain::SignupMode::Open,
         }
+    }
+
+    /// Who may sign up (default `open`): with `invite`, confirming a
+    /// sign-up checks `domain::admit` again, so an invitation revoked or
+    /// expired between sign-up and confirmation lets nobody in.
+    pub fn with_signup(mut self, mode: domain::SignupMode) -> Self {
+        self.signup = mode;
+        self
+    }
+
+    /// The address's invitation, if it has one.
+    async fn invitation(&self, email: &Email) -> Result<Option<domain::Invitation>, ProviderError> {
+        match self.store.get_invitation(email).await {
+            Ok(i) => Ok(Some(i)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn now_instant(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::from_unix_timestamp(self.now())
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
     }
 
     fn now(&self) -> i64 {
@@ -403,15 +445,47 @@ impl LocalProvider {
             display_name: cred.display_name.clone(),
             role: if first { Role::Admin } else { Role::Member },
         };
-        match self.store.create_profile(profile).await {
+        // An invited person joins as a member and uses up the invitation in
+        // the same transaction (so one link makes one account).
+        let invitation = match first {
+            true => None,
+            false => self
+                .invitation(&cred.email)
+                .await?
+                .filter(|i| i.is_live(self.now_instant())),
+        };
+        let created = match &invitation {
+            Some(inv) => match self.store.accept_invitation(inv, profile.clone()).await {
+                // Revoked or re-sent since it was read: the profile still
+                // comes first (the admission check already passed).
+                Err(StoreError::NotFound | StoreError::Conflict) => {
+                    self.store.create_profile(profile).await
+                }
+                other => other,
+            },
+            None => self.store.create_profile(profile).await,
+        };
+        match created {
             Ok(p) => {
-                tracing::info!(user = %p.id, role = %p.role, "account confirmed");
+                tracing::info!(user = %p.id, role = %p.role, invited = invitation.is_some(), "account confirmed");
                 Ok(())
             }
             // Never reset a role.
             Err(StoreError::AlreadyExists) => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// With sign-up by invitation: refuses an address without a live
+    /// invitation once an admin exists (`domain::admit`).
+    async fn check_admission(&self, email: &Email) -> Result<(), ProviderError> {
+        if self.signup == domain::SignupMode::Open {
+            return Ok(());
+        }
+        let admin = self.store.has_active_admin().await?;
+        let invitation = self.invitation(email).await?;
+        domain::admit(self.signup, admin, invitation.as_ref(), self.now_instant())
+            .map_err(ProviderError::NotInvited)
     }
 
     /// The profile that tokens may be minted for: it exists and is active.
@@ -575,6 +649,7 @@ impl AuthProvider for LocalProvider {
         let counted = self
             .spend_guess(email, CodePurpose::ConfirmSignUp, code)
             .await?;
+        self.check_admission(email).await?;
         let confirmed = Credential {
             confirmed: true,
             code: None,

@@ -27,6 +27,11 @@ pub struct AuthState {
     pub limits: Limits,
     /// Who may become the first admin; see [`crate::bootstrap`].
     pub bootstrap: crate::bootstrap::Bootstrap,
+    /// Who may sign up (`TASKLANE_SIGNUP`); see `domain::admit`.
+    pub signup: domain::SignupMode,
+    /// Makes and checks invitation links; `None` where none is configured
+    /// (then inviting answers that invitations are not set up).
+    pub invite_key: Option<store::InviteKey>,
 }
 
 /// The signed-in caller, as their profile says at this request.

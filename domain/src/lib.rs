@@ -17,6 +17,7 @@ mod checklist;
 pub mod due;
 mod edit;
 mod ids;
+pub mod invite;
 pub mod mention;
 #[macro_use]
 mod model;
@@ -34,6 +35,7 @@ pub use edit::TaskEdit;
 pub use ids::{
     CommentId, LabelId, NotificationId, ParseIdError, ProjectId, TaskId, UserId, WebhookId,
 };
+pub use invite::{admit, Invitation, Refusal, SignupMode, INVITE_TTL};
 pub use labels::{check_labels, Label, LabelColor, Swatch, MAX_DEFINED_LABELS, MAX_LABELS};
 pub use model::{
     Activity, ActivityChange, CalendarFeed, Comment, DueDate, EventKind, EventPrefs,

@@ -17,4 +17,4 @@ pub mod webhook;
 
 pub use classify::{classify, ClassifyError, Detail, Event};
 pub use recipients::{recipients, Delivery, TaskContext};
-pub use render::{render_email, EmailMessage, RenderContext};
+pub use render::{invitation_link, render_email, render_invitation, EmailMessage, RenderContext};

@@ -140,3 +140,66 @@ pub fn render_email(event: &Event, ctx: &RenderContext<'_>) -> EmailMessage {
         html,
     }
 }
+
+#[derive(Template)]
+#[template(path = "invitation.txt", escape = "none")]
+struct InvitationText<'a> {
+    inviter: &'a str,
+    email: &'a str,
+    link: &'a str,
+    expires: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "invitation.html")]
+struct InvitationHtml<'a> {
+    inviter: &'a str,
+    email: &'a str,
+    link: &'a str,
+    expires: &'a str,
+}
+
+/// The link in an invitation email: `base_url` without a trailing slash,
+/// and the token derived from the invitation's nonce with the install's
+/// key (see `store::InviteKey`).
+pub fn invitation_link(base_url: &str, key: &store::InviteKey, inv: &domain::Invitation) -> String {
+    format!(
+        "{}/invite/{}",
+        base_url.trim_end_matches('/'),
+        key.token(&inv.nonce)
+    )
+}
+
+/// The invitation email (the HTML part auto-escaped: the inviter's name
+/// and the address are other people's text).
+pub fn render_invitation(inv: &domain::Invitation, link: &str) -> EmailMessage {
+    let t = inv.expires_at;
+    let expires = format!(
+        "{} {:02}:{:02} UTC",
+        human_date(t.date()),
+        t.hour(),
+        t.minute()
+    );
+    let (inviter, email) = (inv.inviter_name.as_str(), inv.email.as_str());
+    let text = InvitationText {
+        inviter,
+        email,
+        link,
+        expires: &expires,
+    }
+    .render()
+    .unwrap_or_else(|_| format!("{inviter} invited you to tasklane: {link} (until {expires})\n"));
+    let html = InvitationHtml {
+        inviter,
+        email,
+        link,
+        expires: &expires,
+    }
+    .render()
+    .unwrap_or_default();
+    EmailMessage {
+        subject: format!("{inviter} invited you to tasklane").replace(['\r', '\n'], " "),
+        text,
+        html,
+    }
+}

@@ -44,6 +44,12 @@ pub struct Config {
     )]
     pub mail_from: String,
 
+    /// Who may sign up: `open` (anyone) or `invite` (only people an admin
+    /// invited, once an admin exists). Default: `invite` when the public URL
+    /// is not a loopback address, `open` when it is.
+    #[arg(long, env = "TASKLANE_SIGNUP")]
+    pub signup: Option<domain::SignupMode>,
+
     /// Log format: `text` for people, `json` for log pipelines.
     #[arg(long, env = "TASKLANE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

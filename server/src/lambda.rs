@@ -49,6 +49,10 @@ pub mod env {
     /// Optional: `text` for people; anything else, or unset, is JSON,
     /// which CloudWatch Logs Insights queries.
     pub const LOG_FORMAT: &str = "TASKLANE_LOG_FORMAT";
+    /// Optional, default `invite`: who may sign up (`open` or `invite`,
+    /// see `domain::admit`); Terraform passes the pre-sign-up trigger the
+    /// same value, so the form and Cognito agree.
+    pub const SIGNUP: &str = "TASKLANE_SIGNUP";
 }
 
 /// What Terraform must set on the function.
@@ -66,6 +70,7 @@ pub const OPTIONAL_ENV: &[&str] = &[
     env::SITE_ROOT,
     env::HASH_FILES,
     env::LOG_FORMAT,
+    env::SIGNUP,
     auth::cognito::env::ISSUER,
     auth::cognito::env::JWKS_URL,
 ];
@@ -153,6 +158,8 @@ pub struct LambdaConfig {
     pub site_root: PathBuf,
     pub hash_files: bool,
     pub log_format: LogFormat,
+    /// [`env::SIGNUP`].
+    pub signup: domain::SignupMode,
 }
 
 impl LambdaConfig {
@@ -220,7 +227,15 @@ impl LambdaConfig {
             Some(v) if v.eq_ignore_ascii_case("text") => LogFormat::Text,
             _ => LogFormat::Json,
         };
+        let signup = match optional(env::SIGNUP) {
+            None => domain::SignupMode::Invite,
+            Some(v) => v.parse().map_err(|reason| ConfigError::Invalid {
+                var: env::SIGNUP,
+                reason,
+            })?,
+        };
         Ok(LambdaConfig {
+            signup,
             table,
             cognito,
             secure_cookies,
@@ -379,6 +394,7 @@ pub fn auth_state(
     );
     let mut auth = auth::cognito::auth_state(client, &config.cognito)?;
     auth.secure_cookies = config.secure_cookies;
+    auth.signup = config.signup;
     Ok(auth)
 }
 
@@ -510,6 +526,11 @@ mod tests {
         let mut pairs = BASE.to_vec();
         pairs.push(("LEPTOS_HASH_FILES", "yes"));
         assert!(LambdaConfig::from_lookup(lookup(&pairs)).is_err());
+        let mut pairs = BASE.to_vec();
+        pairs.push(("TASKLANE_SIGNUP", "closed"));
+        assert!(LambdaConfig::from_lookup(lookup(&pairs)).is_err());
+        let c = LambdaConfig::from_lookup(lookup(BASE)).unwrap();
+        assert_eq!(c.signup, domain::SignupMode::Invite, "the default");
     }
 
     #[test]
@@ -520,6 +541,7 @@ mod tests {
             ("LEPTOS_SITE_ROOT", "/var/task/site"),
             ("LEPTOS_HASH_FILES", "false"),
             ("TASKLANE_LOG_FORMAT", "text"),
+            ("TASKLANE_SIGNUP", "open"),
             ("TASKLANE_JWT_ISSUER", "https://issuer.example.com"),
             ("TASKLANE_JWKS_URL", "https://issuer.example.com/jwks.json"),
         ]);
@@ -527,6 +549,7 @@ mod tests {
         let c = LambdaConfig::from_lookup(lookup(&pairs)).unwrap();
         assert!(!c.hash_files);
         assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.signup, domain::SignupMode::Open);
         assert_eq!(c.cognito.issuer, "https://issuer.example.com");
     }
 

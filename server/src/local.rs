@@ -98,6 +98,7 @@ pub async fn open(
     smtp_url: Option<&str>,
     mail_from: &str,
     secure_cookies: bool,
+    signup: Option<domain::SignupMode>,
 ) -> Result<Local, LocalError> {
     private_dir(data_dir).map_err(|e| LocalError::DataDir(e.to_string()))?;
     let store = Arc::new(SqliteStore::open(data_dir.join("tasklane.db")).await?);
@@ -133,11 +134,21 @@ pub async fn open(
         }
     };
 
-    let provider = Arc::new(LocalProvider::new(
-        store.clone(),
-        issuer.clone(),
-        Arc::new(MailerCodes(mailer.clone())),
-    ));
+    let signup = domain::SignupMode::resolve(signup, !url_is_loopback(base_url));
+    tracing::info!(%signup, "sign-up mode (TASKLANE_SIGNUP)");
+    let dir = data_dir.to_owned();
+    let invite_key = tokio::task::spawn_blocking(move || store::InviteKey::load_or_create(&dir))
+        .await
+        .map_err(|e| LocalError::Issuer(e.to_string()))?
+        .map_err(|e| LocalError::Issuer(e.to_string()))?;
+    let provider = Arc::new(
+        LocalProvider::new(
+            store.clone(),
+            issuer.clone(),
+            Arc::new(MailerCodes(mailer.clone())),
+        )
+        .with_signup(signup),
+    );
     let bootstrap = Bootstrap::local(url_is_loopback(base_url));
     if let Some(token) = bootstrap.token() {
         // Only the operator reads this log: the link lets them become the
@@ -153,13 +164,12 @@ pub async fn open(
         secure_cookies,
         limits: Limits::default(),
         bootstrap,
+        signup,
+        invite_key: Some(invite_key.clone()),
     });
-    let worker = Worker::new(
-        store.clone(),
-        store.clone(),
-        mailer,
-        WorkerConfig::new(base_url),
-    );
+    let mut worker_config = WorkerConfig::new(base_url);
+    worker_config.invite_key = Some(invite_key);
+    let worker = Worker::new(store.clone(), store.clone(), mailer, worker_config);
     Ok(Local {
         store,
         auth,

@@ -45,6 +45,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         config.smtp_url.as_deref(),
         &config.mail_from,
         secure_cookies,
+        config.signup,
     )
     .await?;
     tracing::info!(dir = %config.data_dir.display(), "embedded default: SQLite, built-in sign-in");

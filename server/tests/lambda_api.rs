@@ -881,6 +881,12 @@ mod deployment_contract {
                 optional: post_confirmation::OPTIONAL_ENV,
             },
             Function {
+                name: "pre-sign-up",
+                permissions: post_confirmation::pre_sign_up::PERMISSIONS,
+                required: post_confirmation::pre_sign_up::REQUIRED_ENV,
+                optional: post_confirmation::pre_sign_up::OPTIONAL_ENV,
+            },
+            Function {
                 name: "stream-processor",
                 permissions: notifier_permissions::STREAM_PROCESSOR,
                 required: notifier_env::STREAM_PROCESSOR_REQUIRED,

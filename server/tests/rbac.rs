@@ -65,7 +65,12 @@ struct Ids {
     profile_version: u64,
     other_version: u64,
     webhook: String,
+    invite_version: String,
+    invite_token: String,
 }
+
+/// The address each cell's fresh invitation is for.
+const INVITEE: &str = "rbac-invitee@example.com";
 
 type Form = Vec<(&'static str, String)>;
 
@@ -543,6 +548,46 @@ fn cases() -> Vec<Case> {
             no_leak: false,
         },
         Case {
+            name: "list invitations",
+            get: false,
+            path: "/api/invites/list",
+            form: |_| vec![],
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
+            name: "invite",
+            get: false,
+            path: "/api/invites/create",
+            form: |_| vec![("email", v("rbac-new@example.com"))],
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
+            name: "re-send invitation",
+            get: false,
+            path: "/api/invites/resend",
+            form: |i| vec![("email", v(INVITEE)), ("version", i.invite_version.clone())],
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
+            name: "revoke invitation",
+            get: false,
+            path: "/api/invites/revoke",
+            form: |_| vec![("email", v(INVITEE))],
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
+            name: "invitation link",
+            get: false,
+            path: "/api/invites/show",
+            form: |i| vec![("token", i.invite_token.clone())],
+            expect: ANYONE,
+            no_leak: false,
+        },
+        Case {
             name: "who am I",
             get: false,
             path: "/api/auth/me",
@@ -618,7 +663,33 @@ async fn every_server_function_by_every_kind_of_caller() {
                 })
                 .await
                 .unwrap();
+            // And a fresh invitation, so re-send and revoke have one.
+            for i in app.store.list_invitations().await.unwrap() {
+                app.store.revoke_invitation(&i.email).await.unwrap();
+            }
+            let nonce = store::InviteKey::new_nonce();
+            let key = &app.invite_key;
+            let now = time::OffsetDateTime::now_utc();
+            let invitation = app
+                .store
+                .save_invitation(
+                    domain::Invitation {
+                        email: domain::Email::parse(INVITEE).unwrap(),
+                        invited_by: admin,
+                        inviter_name: "Ada".into(),
+                        sent_at: now,
+                        expires_at: now + domain::INVITE_TTL,
+                        token_hash: key.lookup_hash(&key.token(&nonce)),
+                        nonce: nonce.clone(),
+                        version: 0,
+                    },
+                    None,
+                )
+                .await
+                .unwrap();
             let ids = Ids {
+                invite_version: invitation.version.to_string(),
+                invite_token: key.token(&nonce),
                 webhook: webhook.id.to_string(),
                 task: task.id.to_string(),
                 assigned,
@@ -676,6 +747,24 @@ async fn every_server_function_by_every_kind_of_caller() {
                 }
             } else {
                 app.store.delete_webhook(webhook.id).await.unwrap();
+            }
+            if case.path.starts_with("/api/invites/") {
+                // Allowed writes took effect; refused ones changed nothing.
+                let pending = app.store.list_invitations().await.unwrap();
+                let emails: Vec<&str> = pending.iter().map(|i| i.email.as_str()).collect();
+                let expected: &[&str] = match (case.path, want) {
+                    ("/api/invites/create", Allow) => &[INVITEE, "rbac-new@example.com"],
+                    ("/api/invites/revoke", Allow) => &[],
+                    _ => &[INVITEE],
+                };
+                assert_eq!(emails, expected, "{} as {who:?}", case.name);
+                let resent = pending.iter().any(|i| i.version == 2);
+                assert_eq!(
+                    resent,
+                    case.path == "/api/invites/resend" && want == Allow,
+                    "{} as {who:?}: re-sent",
+                    case.name
+                );
             }
             if want != Allow && case.path == "/api/tasks/update" && status != 404 {
                 let now = app.store.get_task(task.id, 1).await.unwrap().task;

@@ -59,7 +59,8 @@ macro_rules! conformance_suite {
             projects_are_created_renamed_and_archived,
             tasks_by_project_follow_moves_status_and_deletes,
             credentials_and_session_families,
-            webhooks_listed_recorded_and_deleted
+            webhooks_listed_recorded_and_deleted,
+            invitations_are_sent_found_by_token_and_consumed_once
         );
     };
     (@each $make:expr; $($name:ident),+) => {
@@ -2150,4 +2151,121 @@ pub async fn webhooks_listed_recorded_and_deleted(s: Arc<dyn Store>) {
         Err(StoreError::NotFound)
     ));
     assert_eq!(s.list_webhooks().await.unwrap(), vec![b]);
+}
+
+fn invitation(email: &str, key: &crate::InviteKey, by: UserId) -> domain::Invitation {
+    let nonce = crate::InviteKey::new_nonce();
+    let now = crate::now();
+    domain::Invitation {
+        email: Email::parse(email).unwrap(),
+        invited_by: by,
+        inviter_name: "Grace <b>\"admin\"</b>".into(),
+        sent_at: now,
+        expires_at: now + domain::INVITE_TTL,
+        token_hash: key.lookup_hash(&key.token(&nonce)),
+        nonce,
+        version: 0,
+    }
+}
+
+pub async fn invitations_are_sent_found_by_token_and_consumed_once(s: Arc<dyn Store>) {
+    let key = crate::InviteKey::generate();
+    let admin = user();
+    assert!(!s.has_active_admin().await.unwrap());
+    s.create_profile(profile("grace@example.com", Role::Admin))
+        .await
+        .unwrap();
+    assert!(s.has_active_admin().await.unwrap());
+    assert!(s.list_invitations().await.unwrap().is_empty());
+
+    // New: one per address; a second "new" one is refused, not overwritten.
+    let a = s
+        .save_invitation(invitation("Ada@Example.com", &key, admin), None)
+        .await
+        .unwrap();
+    assert_eq!((a.version, a.email.as_str()), (1, "ada@example.com"));
+    assert!(matches!(
+        s.save_invitation(invitation("ada@example.com", &key, admin), None)
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let b = s
+        .save_invitation(invitation("bob@example.com", &key, admin), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.list_invitations().await.unwrap(),
+        vec![a.clone(), b.clone()]
+    );
+    assert_eq!(s.get_invitation(&a.email).await.unwrap(), a);
+    assert_eq!(s.invitation_by_token(&a.token_hash).await.unwrap(), a);
+    assert!(matches!(
+        s.invitation_by_token(&key.lookup_hash("not-a-token")).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Re-sending replaces the token: the old link finds nothing.
+    let resent = s
+        .save_invitation(invitation("ada@example.com", &key, admin), Some(&a))
+        .await
+        .unwrap();
+    assert_eq!(resent.version, 2);
+    assert!(matches!(
+        s.invitation_by_token(&a.token_hash).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        s.invitation_by_token(&resent.token_hash).await.unwrap(),
+        resent
+    );
+    // A stale re-send (from the list as it was) is a conflict.
+    assert!(matches!(
+        s.save_invitation(invitation("ada@example.com", &key, admin), Some(&a))
+            .await,
+        Err(StoreError::Conflict)
+    ));
+
+    // Accepting consumes exactly the invitation read, once.
+    let new = NewProfile {
+        role: Role::Member,
+        ..profile("ada@example.com", Role::Member)
+    };
+    assert!(matches!(
+        s.accept_invitation(&a, new.clone()).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        s.get_profile(new.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let p = s.accept_invitation(&resent, new.clone()).await.unwrap();
+    assert_eq!(
+        (p.role, p.email.as_str()),
+        (Role::Member, "ada@example.com")
+    );
+    assert_eq!(s.get_profile(new.id).await.unwrap(), p);
+    assert!(matches!(
+        s.get_invitation(&resent.email).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.invitation_by_token(&resent.token_hash).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.accept_invitation(&resent, new).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Revoking: once; the link stops working.
+    s.revoke_invitation(&b.email).await.unwrap();
+    assert!(matches!(
+        s.revoke_invitation(&b.email).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.invitation_by_token(&b.token_hash).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(s.list_invitations().await.unwrap().is_empty());
 }

@@ -1391,6 +1391,136 @@ pub(crate) async fn record_webhook_delivery<B: Backend>(
     }
 }
 
+pub(crate) async fn has_active_admin<B: Backend>(b: &B) -> Result<bool> {
+    let (pk, sk) = keys::ADMIN_COUNT;
+    Ok(b.get(pk, sk)
+        .await?
+        .and_then(|i| i.data.get("count").and_then(|c| c.as_i64()))
+        .is_some_and(|n| n > 0))
+}
+
+pub(crate) async fn save_invitation<B: Backend>(
+    b: &B,
+    mut next: domain::Invitation,
+    current: Option<&domain::Invitation>,
+) -> Result<domain::Invitation> {
+    next.version = current.map_or(1, |c| c.version + 1);
+    let cond = current.map_or(Cond::NotExists, |c| Cond::Version(c.version));
+    let op = Op::Put {
+        item: keys::invite_item(&next),
+        cond,
+    };
+    match b.write(vec![op]).await {
+        Ok(()) => Ok(next),
+        // Someone else invited, re-sent, revoked or accepted first.
+        Err(WriteError::Condition(_)) => Err(StoreError::Conflict),
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+pub(crate) async fn get_invitation<B: Backend>(
+    b: &B,
+    email: &domain::Email,
+) -> Result<domain::Invitation> {
+    let (pk, sk) = keys::invite_key(email);
+    match b.get(&pk, &sk).await? {
+        Some(item) => item.entity(),
+        None => Err(StoreError::NotFound),
+    }
+}
+
+pub(crate) async fn invitation_by_token<B: Backend>(
+    b: &B,
+    token_hash: &str,
+) -> Result<domain::Invitation> {
+    let (items, _) = b
+        .query(Query {
+            index: Index::Gsi1,
+            pk: keys::invite_token_pk(token_hash),
+            sk: SkCond::Any,
+            forward: true,
+            limit: 1,
+            start: None,
+        })
+        .await?;
+    match items.first() {
+        Some(item) => item.entity(),
+        None => Err(StoreError::NotFound),
+    }
+}
+
+pub(crate) async fn list_invitations<B: Backend>(b: &B) -> Result<Vec<domain::Invitation>> {
+    let mut all = Vec::new();
+    let mut start = None;
+    loop {
+        let (items, last) = b
+            .query(Query {
+                index: Index::Table,
+                pk: keys::INVITES_PK.into(),
+                sk: SkCond::BeginsWith(keys::INVITE_PREFIX.into()),
+                forward: true,
+                limit: PageRequest::MAX_LIMIT,
+                start,
+            })
+            .await?;
+        all.extend(decode_all::<domain::Invitation>(&items)?);
+        match last {
+            Some(k) => start = Some(k),
+            None => return Ok(all),
+        }
+    }
+}
+
+pub(crate) async fn revoke_invitation<B: Backend>(b: &B, email: &domain::Email) -> Result<()> {
+    let (pk, sk) = keys::invite_key(email);
+    match b
+        .write(vec![Op::Delete {
+            pk,
+            sk,
+            cond: Cond::Exists,
+        }])
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(WriteError::Condition(_)) => Err(StoreError::NotFound),
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
+pub(crate) async fn accept_invitation<B: Backend>(
+    b: &B,
+    inv: &domain::Invitation,
+    new: NewProfile,
+) -> Result<UserProfile> {
+    let p = UserProfile::create(new, now());
+    let (pk, sk) = keys::invite_key(&inv.email);
+    let mut ops = vec![
+        Op::Delete {
+            pk: pk.clone(),
+            sk: sk.clone(),
+            cond: Cond::Version(inv.version),
+        },
+        Op::Put {
+            item: keys::profile_item(&p),
+            cond: Cond::NotExists,
+        },
+    ];
+    ops.extend(admin_delta(false, p.is_active_admin()));
+    match b.write(ops).await {
+        Ok(()) => Ok(p),
+        Err(WriteError::Condition(Some(1))) => Err(StoreError::AlreadyExists),
+        Err(WriteError::Condition(Some(0))) => Err(gone_or_conflict(b, &pk, &sk).await),
+        Err(WriteError::Condition(_)) => {
+            if b.get(&keys::user_pk(p.id), keys::PROFILE).await?.is_some() {
+                Err(StoreError::AlreadyExists)
+            } else {
+                Err(gone_or_conflict(b, &pk, &sk).await)
+            }
+        }
+        Err(WriteError::Store(e)) => Err(e),
+    }
+}
+
 /// Implements [`crate::Store`] for a [`Backend`] by delegating to the
 /// functions above.
 macro_rules! impl_store {
@@ -1674,6 +1804,41 @@ macro_rules! impl_store {
             }
             async fn claim_marker(&self, key: &str, holder: &str) -> $crate::Result<bool> {
                 $crate::engine::claim_marker(self, key, holder).await
+            }
+            async fn has_active_admin(&self) -> $crate::Result<bool> {
+                $crate::engine::has_active_admin(self).await
+            }
+            async fn save_invitation(
+                &self,
+                next: domain::Invitation,
+                current: Option<&domain::Invitation>,
+            ) -> $crate::Result<domain::Invitation> {
+                $crate::engine::save_invitation(self, next, current).await
+            }
+            async fn get_invitation(
+                &self,
+                email: &domain::Email,
+            ) -> $crate::Result<domain::Invitation> {
+                $crate::engine::get_invitation(self, email).await
+            }
+            async fn invitation_by_token(
+                &self,
+                token_hash: &str,
+            ) -> $crate::Result<domain::Invitation> {
+                $crate::engine::invitation_by_token(self, token_hash).await
+            }
+            async fn list_invitations(&self) -> $crate::Result<Vec<domain::Invitation>> {
+                $crate::engine::list_invitations(self).await
+            }
+            async fn revoke_invitation(&self, email: &domain::Email) -> $crate::Result<()> {
+                $crate::engine::revoke_invitation(self, email).await
+            }
+            async fn accept_invitation(
+                &self,
+                invitation: &domain::Invitation,
+                profile: domain::NewProfile,
+            ) -> $crate::Result<domain::UserProfile> {
+                $crate::engine::accept_invitation(self, invitation, profile).await
             }
             async fn create_webhook(
                 &self,

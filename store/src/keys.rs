@@ -15,6 +15,7 @@
 //! | calendar feed token | `FEED#sha256(token)` | `FEED` | | | |
 //! | admin count | `META` | `ADMIN_COUNT` | | | |
 //! | webhook (with its last delivery) | `WEBHOOKS` | `WEBHOOK#id` | | | |
+//! | invitation | `INVITES` | `INVITE#email` | `INVITE_TOKEN#hash` / `INVITE` | | |
 //! | task counter | `COUNTER` | `TASKS#STATUS#s`, `TASKS#OPEN#UNASSIGNED`, `TASKS#OPEN#USER#uid`, `TASKS#PROJECT#pid#STATUS#s` | `USERS` / `COUNTER#` + SK | | |
 //!
 //! Task counters are adjusted in the transaction of every task write, so
@@ -250,6 +251,31 @@ pub fn webhook_item(w: &domain::Webhook) -> Item {
     let (pk, sk) = webhook_key(w.id);
     Item::new(pk, sk, json(w), 1)
 }
+/// Pending invitations: one small partition, listed in one Query (per 500)
+/// by the Team page, one item per (normalised) address so inviting again
+/// replaces the link. The link's token is found through GSI1 by its keyed
+/// hash, also one Query; the token itself is never stored.
+pub const INVITES_PK: &str = "INVITES";
+pub const INVITE_PREFIX: &str = "INVITE#";
+pub const INVITE_TOKEN_PREFIX: &str = "INVITE_TOKEN#";
+pub fn invite_key(email: &domain::Email) -> (String, String) {
+    (INVITES_PK.to_owned(), format!("{INVITE_PREFIX}{email}"))
+}
+pub fn invite_token_pk(token_hash: &str) -> String {
+    format!("{INVITE_TOKEN_PREFIX}{token_hash}")
+}
+pub fn invite_item(i: &domain::Invitation) -> Item {
+    let (pk, sk) = invite_key(&i.email);
+    let mut item = Item::new(pk, sk, json(i), i.version);
+    item.gsi1pk = Some(invite_token_pk(&i.token_hash));
+    item.gsi1sk = Some("INVITE".into());
+    item
+}
+/// Whether an item is an invitation (for the mail senders).
+pub fn is_invite(pk: &str, sk: &str) -> bool {
+    pk == INVITES_PK && sk.starts_with(INVITE_PREFIX)
+}
+
 pub fn marker_key(key: &str) -> (String, String) {
     (format!("MARKER#{key}"), "MARKER".to_owned())
 }

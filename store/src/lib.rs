@@ -23,6 +23,7 @@ pub mod credentials;
 mod cursor;
 mod dynamo;
 mod engine;
+pub mod invite_key;
 pub mod keys;
 pub mod permissions;
 mod sqlite;
@@ -41,6 +42,7 @@ pub use cursor::Cursor;
 pub use dynamo::{
     http_client, item_from_attrs, item_to_attrs, lambda_sdk_config, DynamoStore, RequestCounter,
 };
+pub use invite_key::InviteKey;
 pub use keys::Item;
 pub use permissions::{PermissionGuard, Permissions, STORE_ACTIONS};
 pub use sqlite::{Change, ChangeEvent, Durability, SqliteStore};
@@ -442,6 +444,37 @@ pub trait Store: credentials::Credentials + Send + Sync {
         hook: &domain::Webhook,
         delivery: domain::WebhookDelivery,
     ) -> Result<domain::Webhook>;
+
+    // --- invitations -------------------------------------------------------
+    /// Whether at least one active admin exists (one GetItem of the admin
+    /// count): the "admin exists" input of `domain::admit`.
+    async fn has_active_admin(&self) -> Result<bool>;
+    /// Stores an invitation (one PutItem): a new one if `current` is `None`
+    /// (`Conflict` if the address already has one), else a replacement of
+    /// `current` as read (`Conflict` if it changed or went meanwhile). The
+    /// version is set here. Replacing changes the token: the old link dies.
+    async fn save_invitation(
+        &self,
+        next: domain::Invitation,
+        current: Option<&domain::Invitation>,
+    ) -> Result<domain::Invitation>;
+    /// The invitation of this (normalised) address: one GetItem.
+    async fn get_invitation(&self, email: &domain::Email) -> Result<domain::Invitation>;
+    /// The invitation whose token has this keyed hash: one Query of GSI1.
+    async fn invitation_by_token(&self, token_hash: &str) -> Result<domain::Invitation>;
+    /// Every pending invitation (expired ones included), by address: one
+    /// Query per 500.
+    async fn list_invitations(&self) -> Result<Vec<domain::Invitation>>;
+    /// Withdraws an invitation (one DeleteItem); `NotFound` if none.
+    async fn revoke_invitation(&self, email: &domain::Email) -> Result<()>;
+    /// Consumes `invitation` (as read: `NotFound` if it was revoked or used
+    /// meanwhile, `Conflict` if it was re-sent) and creates the profile, in
+    /// one transaction; `AlreadyExists` if the profile exists.
+    async fn accept_invitation(
+        &self,
+        invitation: &domain::Invitation,
+        profile: NewProfile,
+    ) -> Result<UserProfile>;
 }
 
 /// The local equivalent of DynamoDB Streams: changes in commit order, each

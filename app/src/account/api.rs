@@ -35,6 +35,7 @@ pub async fn sign_up(
     let name = domain::DisplayName::parse(&display_name)?;
     let origin = crate::session::bootstrap_origin(&at.parts);
     let bootstrap = at.auth.bootstrap.allows(origin, setup.as_deref());
+    crate::invites::query::admit(&server()?.store, at.auth.signup, &at.email).await?;
     let provider = at.auth.provider.as_ref();
     at.no_faster(provider.sign_up(&at.email, &password, &name, bootstrap))
         .await?;

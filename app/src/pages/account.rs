@@ -221,3 +221,44 @@ pub fn AccountNav() -> impl IntoView {
         </Suspense>
     }
 }
+
+/// The invitation link: who invited whom, until when, and the sign-up form
+/// for that address. Signing up goes through the ordinary sign-up and
+/// confirmation; confirming uses up the invitation and makes a member.
+#[component]
+pub fn InvitePage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
+    let action = ServerAction::<SignUp>::new();
+    let err = Signal::derive(move || action_error(action.value().get()));
+    let data = Resource::new(move || token.get(), crate::invites::invitation);
+    view! {
+        <Title text="Your invitation" />
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(inv) => view! {
+                        <section class="card narrow" aria-labelledby="invite-title" data-testid="invitation">
+                            <h1 id="invite-title">"Join the team"</h1>
+                            <p><strong data-testid="inviter">{inv.inviter.clone()}</strong>" invited "
+                                <strong data-testid="invitee">{inv.email.clone()}</strong>" to tasklane. This invitation expires on "
+                                <span data-testid="expires">{inv.expires_at.clone()}</span>"."</p>
+                            <form method="post" action=SignUp::url() class="stack" data-testid="invite-signup">
+                                <input type="hidden" name="email" value=inv.email.clone() />
+                                <label for="iv-name">"Display name"</label>
+                                <input id="iv-name" type="text" name="display_name" required maxlength="80" autocomplete="name" />
+                                <label for="iv-password">"Password"</label>
+                                <input id="iv-password" type="password" name="password" required minlength="12" autocomplete="new-password" aria-describedby="iv-pw-help" />
+                                <small id="iv-pw-help" class="muted">"At least 12 characters, with upper- and lower-case letters, a digit and a symbol."</small>
+                                <FormAlert message=err />
+                                <button type="submit">"Accept and sign up"</button>
+                            </form>
+                            <p class="muted small">"We will email a code to that address to confirm it."</p>
+                        </section>
+                    }.into_any(),
+                    Err(e) => view! { <super::common::LoadError error=e here="/" /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -9,7 +9,9 @@ mod projects;
 mod task;
 mod webhooks;
 
-pub use account::{AccountNav, ConfirmPage, ForgotPage, ResetPage, SignInPage, SignUpPage};
+pub use account::{
+    AccountNav, ConfirmPage, ForgotPage, InvitePage, ResetPage, SignInPage, SignUpPage,
+};
 pub use board::BoardPage;
 #[cfg(feature = "ssr")]
 pub use common::encode;

@@ -10,6 +10,7 @@ use leptos::server_fn::ServerFn;
 
 use super::common::{action_error, query_string, FormAlert, LoadError, Saved};
 use crate::dashboard::{dashboard, DashboardStats};
+use crate::invites::{invitations, Invite, ResendInvitation, RevokeInvitation};
 use crate::islands::LiveForms;
 use crate::notifications::{notifications, MarkRead};
 use crate::profile::{
@@ -96,6 +97,76 @@ pub fn TeamPage() -> impl IntoView {
             })}
         </Transition>
         </LiveForms>
+        <Invitations />
+    }
+}
+
+/// The Team page's invitations: invite by email, and the pending ones with
+/// their expiry, to re-send or revoke.
+#[component]
+fn Invitations() -> impl IntoView {
+    let create = ServerAction::<Invite>::new();
+    let resend = ServerAction::<ResendInvitation>::new();
+    let revoke = ServerAction::<RevokeInvitation>::new();
+    let err = Signal::derive(move || {
+        action_error(create.value().get())
+            .or_else(|| action_error(resend.value().get()))
+            .or_else(|| action_error(revoke.value().get()))
+    });
+    let data = Resource::new(|| (), |_| invitations());
+    view! {
+        <section class="card" aria-labelledby="invites-title" data-testid="invitations">
+            <h2 id="invites-title">"Invitations"</h2>
+            <LiveForms>
+            <FormAlert message=err />
+            <form method="post" action=Invite::url() class="inline" data-testid="invite-form">
+                <label for="invite-email">"Email"</label>
+                <input id="invite-email" type="email" name="email" required maxlength="254" autocomplete="off" />
+                <button type="submit">"Invite"</button>
+            </form>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(p) => view! {
+                            <p class="muted small" data-testid="signup-mode" data-mode=p.signup.clone()>
+                                {if p.signup == "invite" {
+                                    "Sign-up is by invitation: only invited addresses can join. Each link works for 7 days."
+                                } else {
+                                    "Sign-up is open: anyone who reaches this server can join; an invitation sends them the link. Each link works for 7 days."
+                                }}
+                            </p>
+                            {if p.invitations.is_empty() {
+                                view! { <p class="muted" data-testid="no-invitations">"No pending invitations."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="rows" role="list" data-testid="pending-invitations">
+                                        {p.invitations.into_iter().map(|i| view! {
+                                            <li class="row-item" data-testid="pending-invitation" data-email=i.email.clone() data-expired=i.expired.to_string()>
+                                                <span><strong>{i.email.clone()}</strong>
+                                                    <br /><span class="muted small">{format!("Invited by {} on {}; ", i.inviter, i.sent_at)}
+                                                    {if i.expired { "expired on " } else { "expires " }}{i.expires_at.clone()}</span></span>
+                                                {i.expired.then(|| view! { <span class="badge warn" data-testid="invitation-expired">"Expired"</span> })}
+                                                <form method="post" action=ResendInvitation::url() class="inline">
+                                                    <input type="hidden" name="email" value=i.email.clone() />
+                                                    <input type="hidden" name="version" value=i.version.to_string() />
+                                                    <button type="submit" class="secondary small" data-testid="resend-invitation">"Re-send"</button>
+                                                </form>
+                                                <form method="post" action=RevokeInvitation::url() class="inline">
+                                                    <input type="hidden" name="email" value=i.email.clone() />
+                                                    <button type="submit" class="secondary small" data-testid="revoke-invitation">"Revoke"</button>
+                                                </form>
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                        }.into_any(),
+                        Err(e) => view! { <LoadError error=e here="/team" /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            </LiveForms>
+        </section>
     }
 }
 

@@ -52,6 +52,8 @@
 //!
 //! The event goes back to Cognito unchanged, as Cognito requires.
 
+pub mod pre_sign_up;
+
 use std::sync::Arc;
 
 use aws_config::SdkConfig;

@@ -684,3 +684,124 @@ async fn concurrent_confirmations_make_exactly_one_admin() {
     assert_eq!(w.first_admin_holder().await, Some(bid.to_string()));
     assert_eq!(w.admin_count().await, 1);
 }
+
+/// The pre-sign-up trigger applies `domain::admit` with the function's
+/// own permissions (GetItem only): open before any admin, then only live
+/// invitations; AdminCreateUser and `open` mode pass; the refusal reads as
+/// the app's does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pre_sign_up_refuses_the_uninvited_as_the_app_does() {
+    use post_confirmation::pre_sign_up::{self, PreSignUpDeps, PreSignUpError, PreSignUpEvent};
+    let w = World::new(None).await;
+    let deps = |signup| PreSignUpDeps {
+        store: Arc::new(DynamoStore::new(
+            pre_sign_up::PERMISSIONS.dynamodb(&w.conf),
+            w.store.table_name(),
+        )),
+        signup,
+    };
+    let invite = deps(domain::SignupMode::Invite);
+    let event = |email: &str, source: &str| -> PreSignUpEvent {
+        serde_json::from_value(json!({
+            "version": "1",
+            "triggerSource": source,
+            "region": REGION,
+            "userPoolId": w.pool_id,
+            "userName": email,
+            "callerContext": {"awsSdkVersion": "x", "clientId": "c"},
+            "request": {"userAttributes": {"email": email}},
+            "response": {"autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false}
+        }))
+        .unwrap()
+    };
+    // No admin yet: anyone (the first admin is made separately).
+    let e = event("first@example.com", "PreSignUp_SignUp");
+    assert_eq!(pre_sign_up::handle(e.clone(), &invite).await.unwrap(), e);
+    w.store
+        .create_profile(domain::NewProfile {
+            id: UserId::from_uuid(uuid::Uuid::now_v7()),
+            email: Email::parse("ada@example.com").unwrap(),
+            display_name: DisplayName::parse("Ada").unwrap(),
+            role: Role::Admin,
+        })
+        .await
+        .unwrap();
+    // Now: the uninvited are refused with the app's sentence.
+    let err = pre_sign_up::handle(event("eve@example.com", "PreSignUp_SignUp"), &invite)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PreSignUpError::Refused(_)), "{err}");
+    assert!(err.to_string().contains("invitation only"), "{err}");
+    assert!(matches!(
+        pre_sign_up::handle(event("not an email", "PreSignUp_SignUp"), &invite).await,
+        Err(PreSignUpError::BadEmail)
+    ));
+    // An operator's AdminCreateUser and `open` mode are not checked.
+    let admin_made = event("ops@example.com", "PreSignUp_AdminCreateUser");
+    assert!(pre_sign_up::handle(admin_made, &invite).await.is_ok());
+    let open = deps(domain::SignupMode::Open);
+    assert!(
+        pre_sign_up::handle(event("eve@example.com", "PreSignUp_SignUp"), &open)
+            .await
+            .is_ok()
+    );
+
+    // Invited (the address normalised): admitted; expired: refused.
+    let key = store::InviteKey::generate();
+    let invitation = |email: &str, expires_in: time::Duration| {
+        let nonce = store::InviteKey::new_nonce();
+        let now = time::OffsetDateTime::now_utc();
+        domain::Invitation {
+            email: Email::parse(email).unwrap(),
+            invited_by: UserId::from_uuid(uuid::Uuid::now_v7()),
+            inviter_name: "Ada".into(),
+            sent_at: now,
+            expires_at: now + expires_in,
+            token_hash: key.lookup_hash(&key.token(&nonce)),
+            nonce,
+            version: 0,
+        }
+    };
+    w.store
+        .save_invitation(invitation("eve@example.com", domain::INVITE_TTL), None)
+        .await
+        .unwrap();
+    let e = event("Eve@Example.com", "PreSignUp_SignUp");
+    assert_eq!(pre_sign_up::handle(e.clone(), &invite).await.unwrap(), e);
+    w.store
+        .save_invitation(
+            invitation("late@example.com", time::Duration::seconds(-1)),
+            None,
+        )
+        .await
+        .unwrap();
+    let err = pre_sign_up::handle(event("late@example.com", "PreSignUp_SignUp"), &invite)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+}
+
+#[test]
+fn pre_sign_up_configuration() {
+    use post_confirmation::pre_sign_up::Config;
+    let cfg = |pairs: &'static [(&'static str, &'static str)]| {
+        Config::from_lookup(|n| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| v.to_string())
+        })
+    };
+    assert_eq!(
+        cfg(&[("TASKLANE_TABLE", "t")]).unwrap().signup,
+        domain::SignupMode::Invite
+    );
+    assert_eq!(
+        cfg(&[("TASKLANE_TABLE", "t"), ("TASKLANE_SIGNUP", "open")])
+            .unwrap()
+            .signup,
+        domain::SignupMode::Open
+    );
+    assert!(cfg(&[("TASKLANE_TABLE", "t"), ("TASKLANE_SIGNUP", "closed")]).is_err());
+    assert!(cfg(&[]).is_err());
+}

@@ -108,6 +108,9 @@ pub struct WorkerConfig {
     pub marker_ttl: time::Duration,
     /// The longest one webhook delivery may take.
     pub webhook_timeout: Duration,
+    /// Rebuilds invitation links from stored invitations; without it an
+    /// invitation change is logged and acknowledged unsent.
+    pub invite_key: Option<store::InviteKey>,
 }
 
 impl WorkerConfig {
@@ -120,6 +123,7 @@ impl WorkerConfig {
             retry_max: Duration::from_secs(300),
             marker_ttl: time::Duration::days(30),
             webhook_timeout: crate::webhook::DEFAULT_TIMEOUT,
+            invite_key: None,
         }
     }
 }
@@ -354,6 +358,9 @@ impl Worker {
             .lock_retries()
             .get(&change.seq)
             .map_or(1, |r| r.attempts + 1);
+        if store::keys::is_invite(&change.pk, &change.sk) {
+            return self.invitation(change).await;
+        }
         let events = match classify(change.old_image.as_ref(), change.new_image.as_ref()) {
             Ok(events) => events,
             Err(e) => {
@@ -385,6 +392,43 @@ impl Worker {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+
+    /// An invitation written with a new link (created or re-sent) gets its
+    /// email, once per link (the marker is keyed by the nonce); revocations,
+    /// acceptances and anything else say nothing.
+    async fn invitation(&self, change: &Change) -> Result<(), WorkerError> {
+        let Some(new) = change.new_image.as_ref() else {
+            return Ok(());
+        };
+        let inv: domain::Invitation = match new.entity() {
+            Ok(i) => i,
+            Err(e) => {
+                tracing::error!(seq = change.seq, error = %e, "invitation image does not decode; acknowledging it unsent");
+                return Ok(());
+            }
+        };
+        let old_nonce = change
+            .old_image
+            .as_ref()
+            .and_then(|o| o.entity::<domain::Invitation>().ok())
+            .map(|o| o.nonce);
+        if old_nonce.as_deref() == Some(inv.nonce.as_str()) {
+            return Ok(());
+        }
+        let Some(key) = &self.config.invite_key else {
+            tracing::error!(seq = change.seq, "no invite key: invitation email not sent");
+            return Ok(());
+        };
+        let marker = format!("invite#{}#{}", inv.email, inv.nonce);
+        if !self.not_yet_done(&marker).await? {
+            return Ok(());
+        }
+        let link = crate::render::invitation_link(&self.config.base_url, key, &inv);
+        let msg = crate::render::render_invitation(&inv, &link);
+        self.mailer.send(&inv.email, &msg).await?;
+        tracing::info!(to = %inv.email, "invitation sent");
+        self.record(&marker).await
     }
 
     /// The task and everyone who commented on it, as the AWS path reads

@@ -17,6 +17,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The running server's store, for test set-up that is not under test.
     pub store: Arc<store::SqliteStore>,
+    /// The notification worker, not running: tests tick it with `run_once`.
+    pub worker: Arc<notifier::local::Worker>,
+    /// The install's invitation key (`invite.key` in the data directory).
+    pub invite_key: store::InviteKey,
     _site: TempDir,
 }
 
@@ -38,6 +42,14 @@ impl TestApp {
     /// stay on the embedded store: how a test measures what pages cost on
     /// DynamoDB. Profiles must then be copied to `pages` after sign-up.
     pub async fn spawn_on(pages: Option<Arc<dyn Store>>) -> Self {
+        Self::spawn_with(pages, None).await
+    }
+
+    /// The server with an explicit sign-up mode (`TASKLANE_SIGNUP`).
+    pub async fn spawn_with(
+        pages: Option<Arc<dyn Store>>,
+        signup: Option<domain::SignupMode>,
+    ) -> Self {
         let dir =
             std::env::temp_dir().join(format!("tasklane-http-{}-{}", std::process::id(), unique()));
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
@@ -61,10 +73,16 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base_url = format!("http://{addr}");
-        let local =
-            server::local::open(&dir.join("data"), &base_url, None, "t <t@localhost>", false)
-                .await
-                .unwrap();
+        let local = server::local::open(
+            &dir.join("data"),
+            &base_url,
+            None,
+            "t <t@localhost>",
+            false,
+            signup,
+        )
+        .await
+        .unwrap();
         let state = AppState {
             leptos,
             ctx: ServerContext {
@@ -89,6 +107,8 @@ impl TestApp {
             addr,
             client,
             store: local.store.clone(),
+            worker: Arc::new(local.worker),
+            invite_key: store::InviteKey::load_or_create(&dir.join("data")).unwrap(),
             _site: TempDir(dir),
         }
     }

@@ -78,6 +78,7 @@ resource "aws_cognito_user_pool" "this" {
   }
 
   lambda_config {
+    pre_sign_up       = var.pre_sign_up_function_arn
     post_confirmation = var.post_confirmation_function_arn
   }
 }
@@ -119,6 +120,14 @@ resource "aws_lambda_permission" "post_confirmation" {
   statement_id  = "AllowCognitoPostConfirmation"
   action        = "lambda:InvokeFunction"
   function_name = var.post_confirmation_function_name
+  principal     = "cognito-idp.amazonaws.com"
+  source_arn    = aws_cognito_user_pool.this.arn
+}
+
+resource "aws_lambda_permission" "pre_sign_up" {
+  statement_id  = "AllowCognitoPreSignUp"
+  action        = "lambda:InvokeFunction"
+  function_name = var.pre_sign_up_function_name
   principal     = "cognito-idp.amazonaws.com"
   source_arn    = aws_cognito_user_pool.this.arn
 }

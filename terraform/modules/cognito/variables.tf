@@ -10,6 +10,15 @@ variable "post_confirmation_function_name" {
   type = string
 }
 
+variable "pre_sign_up_function_arn" {
+  description = "Refuses sign-ups domain::admit refuses (sign-up by invitation)."
+  type        = string
+}
+
+variable "pre_sign_up_function_name" {
+  type = string
+}
+
 variable "deletion_protection" {
   type    = bool
   default = true

@@ -65,6 +65,7 @@ locals {
   platform = {
     "api"               = data.aws_iam_policy_document.platform_api.json
     "post-confirmation" = data.aws_iam_policy_document.platform_post_confirmation.json
+    "pre-sign-up"       = data.aws_iam_policy_document.platform_pre_sign_up.json
     "stream-processor"  = data.aws_iam_policy_document.platform_stream_processor.json
     "email-formatter"   = data.aws_iam_policy_document.platform_email_formatter.json
     "webhooks"          = data.aws_iam_policy_document.platform_webhooks.json
@@ -181,6 +182,33 @@ data "aws_iam_policy_document" "platform_post_confirmation" {
     actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
     # wildcard: ":*" is the log streams inside this function's own log group.
     resources = ["${var.log_group_arns["post-confirmation"]}:*"]
+  }
+
+  statement {
+    sid     = "PlatformXRay"
+    actions = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    # wildcard: X-Ray trace APIs have no resource-level permissions.
+    resources = ["*"]
+  }
+}
+
+data "aws_iam_policy_document" "platform_pre_sign_up" {
+  statement {
+    sid       = "PlatformTableKey"
+    actions   = ["kms:Decrypt", "kms:DescribeKey"]
+    resources = [var.table_kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = [local.dynamodb_via]
+    }
+  }
+
+  statement {
+    sid     = "PlatformLogs"
+    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    # wildcard: ":*" is the log streams inside this function's own log group.
+    resources = ["${var.log_group_arns["pre-sign-up"]}:*"]
   }
 
   statement {

@@ -110,6 +110,7 @@ module "iam" {
   log_group_arns = {
     "api"               = module.fn_api.log_group_arn
     "post-confirmation" = module.fn_post_confirmation.log_group_arn
+    "pre-sign-up"       = module.fn_pre_sign_up.log_group_arn
     "stream-processor"  = module.fn_stream_processor.log_group_arn
     "email-formatter"   = module.fn_email_formatter.log_group_arn
     "webhooks"          = module.fn_webhooks.log_group_arn
@@ -144,6 +145,7 @@ module "fn_api" {
     TASKLANE_COGNITO_CLIENT_ID    = module.cognito.client_id
     TASKLANE_PUBLIC_URL           = local.public_url
     TASKLANE_ORIGIN_SECRET        = random_password.origin_secret.result
+    TASKLANE_SIGNUP               = var.signup
   })
 }
 
@@ -165,6 +167,25 @@ module "fn_post_confirmation" {
     { TASKLANE_TABLE = module.dynamodb.table_name },
     var.first_admin_email == "" ? {} : { TASKLANE_FIRST_ADMIN_EMAIL = var.first_admin_email },
   )
+}
+
+# Refuses Cognito sign-ups that domain::admit refuses (sign-up by
+# invitation once an admin exists), the same rule as the app's form.
+module "fn_pre_sign_up" {
+  source             = "../lambda"
+  key                = "pre-sign-up"
+  function_name      = "${local.name}-pre-sign-up"
+  description        = "Cognito pre-sign-up: invitation-only sign-up"
+  zip_path           = local.zip["pre-sign-up"]
+  role_arn           = module.iam.role_arns["pre-sign-up"]
+  kms_key_arn        = aws_kms_key.app.arn
+  memory_size        = 128
+  timeout            = 5
+  log_retention_days = var.log_retention_days
+  environment = merge(local.log_format, {
+    TASKLANE_TABLE  = module.dynamodb.table_name
+    TASKLANE_SIGNUP = var.signup
+  })
 }
 
 module "fn_stream_processor" {
@@ -263,6 +284,8 @@ module "cognito" {
   name                            = local.name
   post_confirmation_function_arn  = module.fn_post_confirmation.function_arn
   post_confirmation_function_name = module.fn_post_confirmation.function_name
+  pre_sign_up_function_arn        = module.fn_pre_sign_up.function_arn
+  pre_sign_up_function_name       = module.fn_pre_sign_up.function_name
   deletion_protection             = var.deletion_protection
   threat_protection               = var.cognito_threat_protection
   ses_identity_arn                = module.notifications.ses_identity_arn
@@ -301,6 +324,7 @@ module "monitoring" {
   function_names = {
     "api"               = module.fn_api.function_name
     "post-confirmation" = module.fn_post_confirmation.function_name
+    "pre-sign-up"       = module.fn_pre_sign_up.function_name
     "stream-processor"  = module.fn_stream_processor.function_name
     "email-formatter"   = module.fn_email_formatter.function_name
     "webhooks"          = module.fn_webhooks.function_name

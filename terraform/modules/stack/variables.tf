@@ -56,6 +56,17 @@ variable "first_admin_email" {
   }
 }
 
+variable "signup" {
+  description = "Who may sign up: \"invite\" (once an admin exists, only invited addresses; the app and the pre-sign-up trigger enforce it) or \"open\". Default \"open\" until invitations can be sent on AWS (terraform/README.md)."
+  type        = string
+  default     = "open"
+
+  validation {
+    condition     = contains(["invite", "open"], var.signup)
+    error_message = "signup must be \"invite\" or \"open\"."
+  }
+}
+
 variable "cognito_threat_protection" {
   description = "Cognito Plus plan with threat protection ENFORCED (billed per monthly active user)."
   type        = bool
