@@ -1359,14 +1359,18 @@ pub(crate) async fn list_webhooks<B: Backend>(b: &B) -> Result<Vec<domain::Webho
 
 pub(crate) async fn delete_webhook<B: Backend>(b: &B, id: domain::WebhookId) -> Result<()> {
     let (pk, sk) = keys::webhook_key(id);
-    match b
-        .write(vec![Op::Delete {
-            pk,
-            sk,
-            cond: Cond::Exists,
-        }])
-        .await
-    {
+    delete_existing(b, pk, sk).await
+}
+
+/// Deletes an unversioned item; a second delete (or one of an item that
+/// never was) is NotFound, so the caller can say so instead of "done".
+async fn delete_existing<B: Backend>(b: &B, pk: String, sk: String) -> Result<()> {
+    let op = Op::Delete {
+        pk,
+        sk,
+        cond: Cond::Exists,
+    };
+    match b.write(vec![op]).await {
         Ok(()) => Ok(()),
         Err(WriteError::Condition(_)) => Err(StoreError::NotFound),
         Err(WriteError::Store(e)) => Err(e),
@@ -1473,18 +1477,7 @@ pub(crate) async fn list_invitations<B: Backend>(b: &B) -> Result<Vec<domain::In
 
 pub(crate) async fn revoke_invitation<B: Backend>(b: &B, email: &domain::Email) -> Result<()> {
     let (pk, sk) = keys::invite_key(email);
-    match b
-        .write(vec![Op::Delete {
-            pk,
-            sk,
-            cond: Cond::Exists,
-        }])
-        .await
-    {
-        Ok(()) => Ok(()),
-        Err(WriteError::Condition(_)) => Err(StoreError::NotFound),
-        Err(WriteError::Store(e)) => Err(e),
-    }
+    delete_existing(b, pk, sk).await
 }
 
 pub(crate) async fn accept_invitation<B: Backend>(
