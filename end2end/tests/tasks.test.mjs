@@ -291,8 +291,9 @@ test("CSV export has every task with assignees, for admins only", async () => {
   assert.equal(res.status(), 200);
   assert.match(res.headers()["content-type"], /^text\/csv/);
   const lines = (await res.text()).trim().split("\n");
-  assert.equal(lines[0], "id,title,description,status,priority,due,assignees,assignee_emails,created_by,created_at,updated_at,version,checklist_done,checklist,repeat,labels");
+  assert.equal(lines[0], "id,title,description,status,priority,due,assignees,assignee_emails,created_by,created_at,updated_at,version,checklist_done,checklist,repeat,labels,project");
   assert.equal(lines.length, 5);
+  assert.ok(lines.slice(1).every((l) => l.endsWith(",General")), "every task is in the default project");
   assert.ok(lines.some((l) => l.includes("Write the user docs") && l.includes("Mo Member; Olu Other")));
   const denied = await member.page.request.get(server.url + "/export/tasks.csv");
   assert.equal(denied.status(), 403);
