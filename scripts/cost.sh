@@ -33,11 +33,11 @@ class _NoTableSnapshot:
 _models.copy = _NoTableSnapshot()
 PY
 
-# 1,000 people measure in about ten minutes: the pages read what they show
-# (the dashboard reads counters), and the reminders run's downstream, 3-4 s
+# 1,000 people measure in about 13 minutes (15 for all three sizes): the
+# pages and writes in minutes, and the reminders run's downstream, 3-4 s
 # a reminder on moto at that table size, is measured on a sample and scaled
 # (server/benches/cost.rs, REMINDER_SAMPLE).
 export TASKLANE_COST_SCALES="${TASKLANE_COST_SCALES:-10,100,1000}"
-step "measuring each action on moto for teams of $TASKLANE_COST_SCALES and pricing the month (a few minutes)"
+step "measuring each action on moto for teams of $TASKLANE_COST_SCALES and pricing the month (about 15 minutes)"
 (cd "$ROOT" && PYTHONPATH="$SHIM" bash scripts/with-moto.sh cargo "+$TC" bench -p server --bench cost)
 step "done"
