@@ -76,6 +76,7 @@ use tower::ServiceExt as _;
 /// What CloudFront adds to every request it forwards (as Terraform sets it);
 /// the API refuses requests without it.
 const ORIGIN_SECRET: &str = "cost-bench-origin-secret-0123456789abcdef";
+const INVITE_KEY: &str = "cost-bench-invite-key-0123456789abcdef0123456789";
 
 // --- prices ---------------------------------------------------------------
 // us-east-1, on-demand list prices as published on each service's pricing
@@ -803,6 +804,7 @@ impl World {
                 "https://tasks.example.com".to_owned(),
             ),
             ("TASKLANE_ORIGIN_SECRET", ORIGIN_SECRET.to_owned()),
+            ("TASKLANE_INVITE_KEY", INVITE_KEY.to_owned()),
             ("AWS_REGION", "us-east-1".to_owned()),
             ("LEPTOS_HASH_FILES", "false".to_owned()),
             ("LEPTOS_SITE_ROOT", site_root.to_string_lossy().into_owned()),
@@ -938,6 +940,7 @@ impl World {
             ),
             mail_from,
             public_url: "https://tasks.example.com".to_owned(),
+            invite_key: store::InviteKey::from_text(INVITE_KEY).expect("invite key"),
             configuration_set,
         };
         // The reminders function shares the stream processor's meter slot:
@@ -1268,7 +1271,7 @@ impl World {
     /// own writes back through the stream processor.
     async fn settle(
         &mut self,
-        mut records: Vec<aws_sdk_dynamodbstreams::types::Record>,
+        records: Vec<aws_sdk_dynamodbstreams::types::Record>,
         cost: &mut ActionCost,
     ) {
         let envelopes = self.drain_queue().await;

@@ -148,6 +148,7 @@ async fn main() {
             "https://d111111abcdef8.cloudfront.net".into(),
         ),
         ("TASKLANE_ORIGIN_SECRET", emulator::ORIGIN_SECRET.into()),
+        ("TASKLANE_INVITE_KEY", emulator::INVITE_KEY.into()),
         (
             "TASKLANE_JWKS_URL",
             format!("{moto}/{pool_id}/.well-known/jwks.json"),

@@ -53,6 +53,11 @@ pub mod env {
     /// see `domain::admit`); Terraform passes the pre-sign-up trigger the
     /// same value, so the form and Cognito agree.
     pub const SIGNUP: &str = "TASKLANE_SIGNUP";
+    /// The install's invitation key (`store::InviteKey`): the API turns a
+    /// new invitation's nonce into the stored lookup hash, and a presented
+    /// link into that hash, with it. The email formatter holds the same
+    /// key to build the link. A Terraform `random_password`.
+    pub const INVITE_KEY: &str = "TASKLANE_INVITE_KEY";
 }
 
 /// What Terraform must set on the function.
@@ -62,6 +67,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     auth::cognito::env::CLIENT_ID,
     env::PUBLIC_URL,
     env::ORIGIN_SECRET,
+    env::INVITE_KEY,
 ];
 
 /// What Terraform may set on the function. Variables the Lambda runtime
@@ -160,6 +166,8 @@ pub struct LambdaConfig {
     pub log_format: LogFormat,
     /// [`env::SIGNUP`].
     pub signup: domain::SignupMode,
+    /// [`env::INVITE_KEY`].
+    pub invite_key: store::InviteKey,
 }
 
 impl LambdaConfig {
@@ -234,8 +242,15 @@ impl LambdaConfig {
                 reason,
             })?,
         };
+        let invite_key = store::InviteKey::from_text(&required(env::INVITE_KEY)?).map_err(|e| {
+            ConfigError::Invalid {
+                var: env::INVITE_KEY,
+                reason: e.to_string(),
+            }
+        })?;
         Ok(LambdaConfig {
             signup,
+            invite_key,
             table,
             cognito,
             secure_cookies,
@@ -395,6 +410,7 @@ pub fn auth_state(
     let mut auth = auth::cognito::auth_state(client, &config.cognito)?;
     auth.secure_cookies = config.secure_cookies;
     auth.signup = config.signup;
+    auth.invite_key = Some(config.invite_key.clone());
     Ok(auth)
 }
 
@@ -487,6 +503,10 @@ mod tests {
             "TASKLANE_ORIGIN_SECRET",
             "0123456789abcdef0123456789abcdef0123456789abcdef",
         ),
+        (
+            "TASKLANE_INVITE_KEY",
+            "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
+        ),
         ("AWS_REGION", "eu-west-1"),
     ];
 
@@ -526,6 +546,10 @@ mod tests {
         let mut pairs = BASE.to_vec();
         pairs.push(("LEPTOS_HASH_FILES", "yes"));
         assert!(LambdaConfig::from_lookup(lookup(&pairs)).is_err());
+        let mut pairs = BASE.to_vec();
+        pairs[5] = ("TASKLANE_INVITE_KEY", "too-short-to-be-a-key");
+        let err = LambdaConfig::from_lookup(lookup(&pairs)).unwrap_err();
+        assert!(err.to_string().contains("TASKLANE_INVITE_KEY"), "{err}");
         let mut pairs = BASE.to_vec();
         pairs.push(("TASKLANE_SIGNUP", "closed"));
         assert!(LambdaConfig::from_lookup(lookup(&pairs)).is_err());

@@ -16,7 +16,7 @@ use std::{
 
 use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::{json, Value};
-use support::emulator::{http_event, lambda_env, Emulator, Outcome, ORIGIN_SECRET};
+use support::emulator::{http_event, lambda_env, Emulator, Outcome, INVITE_KEY, ORIGIN_SECRET};
 
 fn moto() -> String {
     std::env::var("TASKLANE_MOTO_ENDPOINT").unwrap_or_else(|_| {
@@ -246,6 +246,7 @@ fn function_env(s: &Setup, site: &Site) -> Vec<(String, String)> {
             "https://d111111abcdef8.cloudfront.net".into(),
         ),
         ("TASKLANE_ORIGIN_SECRET".into(), ORIGIN_SECRET.into()),
+        ("TASKLANE_INVITE_KEY".into(), INVITE_KEY.into()),
         (
             "TASKLANE_JWKS_URL".into(),
             format!("{}/{}/.well-known/jwks.json", moto(), s.pool_id),
@@ -570,6 +571,36 @@ async fn an_admin_manages_people_through_the_function() {
     assert_eq!(text(&res), "null", "{res}");
     change("active", "active", "true").await;
     assert!(enabled().await, "reactivated in the pool");
+
+    // Invitations work on the function: the link it stores is made with
+    // the deployment's key (the one the email formatter also holds), and
+    // the invitation page opens from that link.
+    let invitee = format!("invitee-{}@example.com", unique());
+    let res = call(
+        &f,
+        http_event("POST", "/api/invites/create", "$default")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .cookie(&format!("__Host-tl_access={token}"))
+            .body(&format!("email={invitee}"))
+            .build(),
+    )
+    .await;
+    assert_eq!(res["statusCode"], 200, "invite: {res}");
+    let inv = store::Store::get_invitation(&store, &domain::Email::parse(&invitee).unwrap())
+        .await
+        .expect("the invitation is stored");
+    let key = store::InviteKey::from_text(INVITE_KEY).unwrap();
+    let link_token = key.token(&inv.nonce);
+    assert_eq!(inv.token_hash, key.lookup_hash(&link_token));
+    let page = call(
+        &f,
+        http_event("GET", &format!("/invite/{link_token}"), "$default").build(),
+    )
+    .await;
+    assert_eq!(page["statusCode"], 200, "{page}");
+    assert!(text(&page).contains(&invitee), "the page names the invited address");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

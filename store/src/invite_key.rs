@@ -15,7 +15,7 @@ use sha2::Sha256;
 /// The smallest key accepted from the environment, in bytes.
 pub const MIN_KEY_BYTES: usize = 32;
 
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct InviteKey(Vec<u8>);
 
 impl std::fmt::Debug for InviteKey {

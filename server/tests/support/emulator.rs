@@ -290,6 +290,9 @@ async fn init_error(State(shared): State<Shared>, headers: HeaderMap, body: Byte
 /// (the function's `TASKLANE_ORIGIN_SECRET`).
 pub const ORIGIN_SECRET: &str = "emulated-origin-secret-0123456789abcdef";
 
+/// The emulated function's `TASKLANE_INVITE_KEY`.
+pub const INVITE_KEY: &str = "emulated-invite-key-0123456789abcdef0123456789";
+
 /// An event as API Gateway delivers it for a request CloudFront forwarded:
 /// with the origin secret and the viewer's address.
 pub fn http_event(method: &str, raw_path: &str, stage: &str) -> HttpEvent {
