@@ -90,6 +90,8 @@ struct World {
     subscription_arn: String,
     mail_from: String,
     configuration_set: String,
+    /// The deployment's invitation key (the API's and the formatter's).
+    invite_key: store::InviteKey,
 }
 
 impl World {
@@ -150,6 +152,7 @@ impl World {
             subscription_arn,
             mail_from,
             configuration_set,
+            invite_key: store::InviteKey::generate(),
         }
     }
 
@@ -178,6 +181,7 @@ impl World {
             mail_from: mail_from.to_owned(),
             public_url: "https://tasks.example.com".to_owned(),
             configuration_set: self.configuration_set.clone(),
+            invite_key: self.invite_key.clone(),
         }
     }
 
@@ -348,8 +352,26 @@ fn attr_json(v: &StreamValue) -> Value {
 }
 
 /// Emails moto recorded as sent (`/moto-api/data.json` → ses → Message):
-/// (to, subject, source). A plain HTTP/1.0 GET on loopback.
+/// (to, subject, source).
 fn sent_mail() -> Vec<(String, String, String)> {
+    sent_mail_with_bodies()
+        .into_iter()
+        .map(|(to, subject, source, _)| (to, subject, source))
+        .collect()
+}
+
+/// The bodies (moto keeps the HTML part) of the emails sent to `addr`.
+fn bodies_to(addr: &str) -> Vec<String> {
+    sent_mail_with_bodies()
+        .into_iter()
+        .filter(|m| m.0 == addr)
+        .map(|m| m.3)
+        .collect()
+}
+
+/// (to, subject, source, body) per recipient of every email moto recorded.
+/// A plain HTTP/1.0 GET on loopback.
+fn sent_mail_with_bodies() -> Vec<(String, String, String, String)> {
     let ep = endpoint();
     let host = ep
         .strip_prefix("http://")
@@ -373,6 +395,7 @@ fn sent_mail() -> Vec<(String, String, String)> {
                 .flat_map(|m| {
                     let subject = m["subject"].as_str().unwrap_or_default().to_owned();
                     let source = m["source"].as_str().unwrap_or_default().to_owned();
+                    let body = m["body"].as_str().unwrap_or_default().to_owned();
                     m["destinations"]["ToAddresses"]
                         .as_array()
                         .cloned()
@@ -383,6 +406,7 @@ fn sent_mail() -> Vec<(String, String, String)> {
                                 to.as_str().unwrap_or_default().to_owned(),
                                 subject.clone(),
                                 source.clone(),
+                                body.clone(),
                             )
                         })
                 })
@@ -518,6 +542,115 @@ async fn assignment_flows_from_stream_to_sns_to_ses_exactly_once() {
         .await
         .expect("notifications");
     assert_eq!(notes.items.len(), 1, "replay must not renotify");
+}
+
+/// An invitation as the API writes it (`app::invites`): a fresh nonce, the
+/// lookup hash of its link's token.
+fn invitation(key: &store::InviteKey, email: &str, by: UserId) -> domain::Invitation {
+    let nonce = store::InviteKey::new_nonce();
+    let now = time::OffsetDateTime::now_utc();
+    domain::Invitation {
+        email: Email::parse(email).expect("email"),
+        invited_by: by,
+        inviter_name: "Ada Admin".to_owned(),
+        sent_at: now,
+        expires_at: now + domain::INVITE_TTL,
+        token_hash: key.lookup_hash(&key.token(&nonce)),
+        nonce,
+        version: 0,
+    }
+}
+
+/// Invitations on AWS: the stream processor asks for the email with the
+/// address and nonce only (no link, no key on the topic); the formatter
+/// mails the link built with the deployment's key, once per link. An
+/// invitation re-sent before its first email was formatted is mailed once,
+/// with the live link; a revoked one is not mailed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitations_are_mailed_from_the_stream_once_with_the_live_link() {
+    let w = World::new().await;
+    let (admin, _) = w.user("Ada Admin", Role::Admin).await;
+    let (kept, gone) = (
+        format!("kept-{}@example.com", unique()),
+        format!("gone-{}@example.com", unique()),
+    );
+    let first = w
+        .store
+        .save_invitation(invitation(&w.invite_key, &kept, admin), None)
+        .await
+        .expect("invite");
+    let mut resent = invitation(&w.invite_key, &kept, admin);
+    resent.sent_at = first.sent_at;
+    let resent = w
+        .store
+        .save_invitation(resent, Some(&first))
+        .await
+        .expect("re-send");
+    assert_ne!(first.nonce, resent.nonce);
+    w.store
+        .save_invitation(invitation(&w.invite_key, &gone, admin), None)
+        .await
+        .expect("invite");
+    w.store
+        .revoke_invitation(&Email::parse(&gone).unwrap())
+        .await
+        .expect("revoke");
+
+    let batch = w.stream_batch().await;
+    let out = handle_stream_batch(&w.stream_deps(), batch.clone()).await;
+    assert!(out.batch_item_failures.is_empty(), "{out:?}");
+    let envelopes = w.drain_queue().await;
+    // Three writes with a new link (invite, re-send, invite); the
+    // revocation asks for nothing.
+    assert_eq!(envelopes.len(), 3, "{envelopes:#?}");
+    for e in &envelopes {
+        assert_eq!(e["MessageAttributes"]["type"]["Value"], "INVITATION");
+        let body = e["Message"].as_str().expect("message");
+        for nonce in [&first.nonce, &resent.nonce] {
+            assert!(
+                !body.contains(&w.invite_key.token(nonce)),
+                "no link on the topic: {body}"
+            );
+        }
+    }
+    let replay = handle_stream_batch(&w.stream_deps(), batch).await;
+    assert!(replay.batch_item_failures.is_empty());
+    assert!(w.drain_queue().await.is_empty(), "replay must not republish");
+
+    let deps = w.email_deps(&w.mail_from);
+    for e in &envelopes {
+        handle_sns(&deps, w.sns_event(e)).await.expect("formatter");
+        // Replays (SNS retries, a DLQ redrive) mail nothing more.
+        handle_sns(&deps, w.sns_event(e)).await.expect("replay");
+    }
+    let to_kept = mail_to(&kept);
+    assert_eq!(
+        to_kept,
+        vec![(
+            kept.clone(),
+            "Ada Admin invited you to tasklane".to_owned(),
+            w.mail_from.clone()
+        )],
+        "one email, for the live link only"
+    );
+    let body = &bodies_to(&kept)[0];
+    let live = format!(
+        "https://tasks.example.com/invite/{}",
+        w.invite_key.token(&resent.nonce)
+    );
+    assert!(body.contains(&live), "the live link: {body}");
+    assert!(
+        !body.contains(&w.invite_key.token(&first.nonce)),
+        "never the dead one"
+    );
+    // The link works: its token finds the invitation.
+    let found = w
+        .store
+        .invitation_by_token(&w.invite_key.lookup_hash(&w.invite_key.token(&resent.nonce)))
+        .await
+        .expect("the link finds the invitation");
+    assert_eq!(found.email.as_str(), kept);
+    assert!(mail_to(&gone).is_empty(), "a revoked invitation is not mailed");
 }
 
 /// SES's reports arrive on the same function through SNS: a permanent

@@ -23,7 +23,7 @@ use domain::{Email, Role, SuppressionReason, UserId, UserProfile};
 use store::{DynamoStore, PageRequest, Store, StoreError};
 use time::Duration;
 
-use super::{once, AwsError, Once};
+use super::{once, AwsError, InvitationMessage, Once};
 use crate::classify::{Detail, Event};
 use crate::recipients::{mentioned_users, recipients, subject_user, Delivery, TaskContext};
 use crate::render::{render_email, EmailMessage, RenderContext};
@@ -43,6 +43,8 @@ pub struct EmailDeps {
     pub public_url: String,
     /// The SES configuration set every message is sent with.
     pub configuration_set: String,
+    /// Builds invitation links (`env::INVITE_KEY`).
+    pub invite_key: store::InviteKey,
 }
 
 /// The email formatter's settings, read only through its declared
@@ -53,6 +55,7 @@ pub struct EmailConfig {
     pub mail_from: String,
     pub public_url: String,
     pub configuration_set: String,
+    pub invite_key: store::InviteKey,
 }
 
 impl EmailConfig {
@@ -86,7 +89,14 @@ impl EmailConfig {
                 reason: format!("{public_url:?} is not an http(s) URL"),
             });
         }
+        let invite_key = store::InviteKey::from_text(&required(env::INVITE_KEY)?).map_err(|e| {
+            AwsError::InvalidEnv {
+                name: env::INVITE_KEY,
+                reason: e.to_string(),
+            }
+        })?;
         Ok(EmailConfig {
+            invite_key,
             table: required(env::TABLE)?,
             mail_from,
             public_url: public_url.trim_end_matches('/').to_owned(),
@@ -258,6 +268,10 @@ async fn handle_record(
         let n: SesNotification = serde_json::from_value(raw).map_err(malformed)?;
         return handle_ses_notification(deps, &record.sns.message_id, n).await;
     }
+    if InvitationMessage::is_one(&raw) {
+        let m: InvitationMessage = serde_json::from_value(raw).map_err(malformed)?;
+        return send_invitation(deps, &m, tally).await;
+    }
     let mut event: Event = serde_json::from_value(raw).map_err(malformed)?;
     let store = &deps.store;
 
@@ -392,6 +406,50 @@ async fn handle_record(
     }
 }
 
+/// Mails an invitation's link, once per link, if the invitation is still
+/// pending with the message's nonce and unexpired: a revoked, accepted,
+/// re-sent or expired one is skipped (its newer message, if any, mails
+/// the live link). The invitee has no profile yet, so there are no
+/// preferences or suppression to honour; SES's own suppression list
+/// still applies.
+async fn send_invitation(
+    deps: &EmailDeps,
+    m: &InvitationMessage,
+    tally: &mut EmailTally,
+) -> Result<(), AwsError> {
+    let inv = match deps.store.get_invitation(&m.invitation.email).await {
+        Ok(inv) => inv,
+        Err(StoreError::NotFound) => {
+            tracing::info!("invitation revoked or accepted before its email; not sent");
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if inv.nonce != m.invitation.nonce || !inv.is_live(time::OffsetDateTime::now_utc()) {
+        tracing::info!("invitation re-sent or expired before its email; not sent");
+        return Ok(());
+    }
+    let link = crate::render::invitation_link(&deps.public_url, &deps.invite_key, &inv);
+    let msg = crate::render::render_invitation(&inv, &link);
+    let key = m.marker_key();
+    let sent = once(&deps.store, &key, DELIVERY_MARKER_TTL, || {
+        send_raw(deps, &key, "invitee", inv.email.as_str(), &msg)
+    })
+    .await;
+    match sent {
+        Ok(Once::Done) => {
+            tally.sent += 1;
+            tracing::info!("invitation sent");
+            Ok(())
+        }
+        Ok(Once::AlreadyDone) => Ok(()),
+        Err(e) => {
+            tally.failed += 1;
+            Err(e)
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Channel {
     Email,
@@ -443,9 +501,20 @@ async fn send(
     to: &str,
     msg: &EmailMessage,
 ) -> Result<(), AwsError> {
+    send_raw(deps, &event.dedupe_key, &user.to_string(), to, msg).await
+}
+
+/// The SendEmail itself; `dedupe_key` and `user` only name the failure.
+async fn send_raw(
+    deps: &EmailDeps,
+    dedupe_key: &str,
+    user: &str,
+    to: &str,
+    msg: &EmailMessage,
+) -> Result<(), AwsError> {
     let fail = |reason: String| AwsError::Send {
-        dedupe_key: event.dedupe_key.clone(),
-        user: user.to_string(),
+        dedupe_key: dedupe_key.to_owned(),
+        user: user.to_owned(),
         reason,
     };
     let content = |data: &str| {
@@ -493,6 +562,10 @@ mod tests {
         ("TASKLANE_MAIL_FROM", "Tasklane <noreply@example.com>"),
         ("TASKLANE_PUBLIC_URL", "https://tasks.example.com/"),
         ("TASKLANE_SES_CONFIGURATION_SET", "tasklane-dev"),
+        (
+            "TASKLANE_INVITE_KEY",
+            "0123456789abcdef0123456789abcdef0123456789abcdef",
+        ),
         ("TASKLANE_LOG_FORMAT", "json"),
     ];
 

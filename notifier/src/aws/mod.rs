@@ -74,13 +74,16 @@ pub mod env {
     /// `text` for human-readable logs; anything else (or unset) is JSON,
     /// which CloudWatch Logs Insights can query.
     pub const LOG_FORMAT: &str = "TASKLANE_LOG_FORMAT";
+    /// The install's invitation key (`store::InviteKey`), shared with the
+    /// API function: the formatter builds invitation links with it.
+    pub const INVITE_KEY: &str = "TASKLANE_INVITE_KEY";
     /// Reminders in flight at once (1 to 64; 16 when unset).
     pub const REMINDERS_CONCURRENCY: &str = "TASKLANE_REMINDERS_CONCURRENCY";
 
     pub const STREAM_PROCESSOR_REQUIRED: &[&str] = &[TABLE, TOPIC_ARN];
     pub const STREAM_PROCESSOR_OPTIONAL: &[&str] = &[LOG_FORMAT];
     pub const EMAIL_FORMATTER_REQUIRED: &[&str] =
-        &[TABLE, MAIL_FROM, PUBLIC_URL, SES_CONFIGURATION_SET];
+        &[TABLE, MAIL_FROM, PUBLIC_URL, SES_CONFIGURATION_SET, INVITE_KEY];
     pub const EMAIL_FORMATTER_OPTIONAL: &[&str] = &[LOG_FORMAT];
     pub const WEBHOOKS_REQUIRED: &[&str] = &[TABLE, PUBLIC_URL];
     pub const WEBHOOKS_OPTIONAL: &[&str] = &[LOG_FORMAT];
@@ -102,8 +105,8 @@ pub mod permissions {
         &["dynamodb:Query", "dynamodb:PutItem", "sns:Publish"],
     );
 
-    /// Task (Query) and recipient profiles (GetItem), markers and in-app
-    /// notifications (Query, PutItem), the email itself.
+    /// Task (Query), recipient profiles and invitations (GetItem),
+    /// markers and in-app notifications (Query, PutItem), the email itself.
     pub const EMAIL_FORMATTER: Permissions = Permissions::new(
         "lambda-email-formatter",
         &[
@@ -260,14 +263,34 @@ impl Publisher {
     /// = the event kind's wire name, so further subscribers (webhooks,
     /// Slack) can filter by kind without parsing the body.
     pub async fn publish(&self, event: &Event) -> Result<String, AwsError> {
-        let fail = |reason: String| AwsError::Publish {
+        let body = serde_json::to_string(event).map_err(|e| AwsError::Publish {
             dedupe_key: event.dedupe_key.clone(),
+            reason: e.to_string(),
+        })?;
+        self.send(body, event.kind.as_str(), &event.dedupe_key)
+            .await
+    }
+
+    /// Asks for an invitation's email, with `type` [`INVITATION_TYPE`]
+    /// (the webhooks subscription filters it out: an address is not an
+    /// event about a task).
+    pub async fn publish_invitation(&self, m: &InvitationMessage) -> Result<String, AwsError> {
+        let key = m.marker_key();
+        let body = serde_json::to_string(m).map_err(|e| AwsError::Publish {
+            dedupe_key: key.clone(),
+            reason: e.to_string(),
+        })?;
+        self.send(body, INVITATION_TYPE, &key).await
+    }
+
+    async fn send(&self, body: String, kind: &str, dedupe_key: &str) -> Result<String, AwsError> {
+        let fail = |reason: String| AwsError::Publish {
+            dedupe_key: dedupe_key.to_owned(),
             reason,
         };
-        let body = serde_json::to_string(event).map_err(|e| fail(e.to_string()))?;
         let kind = MessageAttributeValue::builder()
             .data_type("String")
-            .string_value(event.kind.as_str())
+            .string_value(kind)
             .build()
             .map_err(|e| fail(e.to_string()))?;
         let out = self
@@ -280,6 +303,39 @@ impl Publisher {
             .await
             .map_err(|e| fail(aws_sdk_sns::error::DisplayErrorContext(e).to_string()))?;
         Ok(out.message_id().unwrap_or_default().to_owned())
+    }
+}
+
+/// The `type` attribute of [`InvitationMessage`]s.
+pub const INVITATION_TYPE: &str = "INVITATION";
+
+/// What the stream processor publishes when an invitation gets a new link
+/// (sent or re-sent): the address and the link's nonce, not the link. The
+/// email formatter re-reads the invitation and mails only if it is still
+/// pending with this nonce, so a revoked or re-sent invitation is never
+/// mailed from a stale message, and it builds the link with the invite
+/// key, which neither the stream processor nor the topic ever holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InvitationMessage {
+    pub invitation: InvitationRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InvitationRef {
+    pub email: domain::Email,
+    pub nonce: String,
+}
+
+impl InvitationMessage {
+    /// Whether an SNS message body is one of these.
+    pub fn is_one(message: &serde_json::Value) -> bool {
+        message.get("invitation").is_some()
+    }
+
+    /// The delivery marker: the same key the local worker uses, one email
+    /// per link.
+    pub fn marker_key(&self) -> String {
+        format!("invite#{}#{}", self.invitation.email, self.invitation.nonce)
     }
 }
 

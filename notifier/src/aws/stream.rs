@@ -22,7 +22,7 @@ use domain::TaskId;
 use store::{DynamoStore, Item, Store, StoreError};
 use time::Duration;
 
-use super::{once, AwsError, Once, Publisher};
+use super::{once, AwsError, InvitationMessage, InvitationRef, Once, Publisher};
 use crate::classify::{classify, Event};
 
 /// How long a processed record is remembered. Stream records live 24 h,
@@ -101,6 +101,14 @@ async fn handle_records(deps: &StreamDeps, records: &[EventRecord]) -> DynamoDbE
 /// published (0 for uninteresting records and for replays).
 async fn process_record(deps: &StreamDeps, record: &EventRecord) -> Result<usize, AwsError> {
     let (old, new) = record_images(record)?;
+    if let Some(m) = invitation_to_mail(record, old.as_ref(), new.as_ref())? {
+        let key = format!("stream#{}", record.event_id);
+        let outcome = once(&deps.store, &key, RECORD_MARKER_TTL, || async {
+            deps.publisher.publish_invitation(&m).await.map(|_| ())
+        })
+        .await?;
+        return Ok(usize::from(outcome == Once::Done));
+    }
     let mut events = classify(old.as_ref(), new.as_ref())?;
     if events.is_empty() {
         // Markers, notifications, assignment copies, profiles: no I/O.
@@ -122,6 +130,37 @@ async fn process_record(deps: &StreamDeps, record: &EventRecord) -> Result<usize
         tracing::info!(event_id = %record.event_id, "stream record already processed");
     }
     Ok(published)
+}
+
+/// An invitation written with a new link (sent, or re-sent with a fresh
+/// nonce) asks for its email; a revocation, an acceptance (both removes)
+/// or a rewrite with the same nonce asks for nothing. The rule is the
+/// local worker's.
+fn invitation_to_mail(
+    record: &EventRecord,
+    old: Option<&Item>,
+    new: Option<&Item>,
+) -> Result<Option<InvitationMessage>, AwsError> {
+    let Some(new) = new.filter(|n| store::keys::is_invite(&n.pk, &n.sk)) else {
+        return Ok(None);
+    };
+    let bad = |e: StoreError| AwsError::Record {
+        event_id: record.event_id.clone(),
+        reason: e.to_string(),
+    };
+    let inv: domain::Invitation = new.entity().map_err(bad)?;
+    let old_nonce = old
+        .and_then(|o| o.entity::<domain::Invitation>().ok())
+        .map(|o| o.nonce);
+    if old_nonce.as_deref() == Some(inv.nonce.as_str()) {
+        return Ok(None);
+    }
+    Ok(Some(InvitationMessage {
+        invitation: InvitationRef {
+            email: inv.email,
+            nonce: inv.nonce,
+        },
+    }))
 }
 
 /// Comment events do not carry the task title (comment items lack it);

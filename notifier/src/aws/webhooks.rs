@@ -97,7 +97,12 @@ async fn handle_record(deps: &WebhookDeps, record: &SnsRecord) -> Result<u32, Aw
         reason: e.to_string(),
     };
     let raw: serde_json::Value = serde_json::from_str(&record.sns.message).map_err(malformed)?;
-    if raw.get("eventType").is_some() || raw.get("notificationType").is_some() {
+    // SES reports, and invitation emails (the subscription's filter policy
+    // keeps those away already; an address is no webhook's business).
+    if raw.get("eventType").is_some()
+        || raw.get("notificationType").is_some()
+        || super::InvitationMessage::is_one(&raw)
+    {
         return Ok(0);
     }
     let event: Event = serde_json::from_value(raw).map_err(malformed)?;

@@ -23,6 +23,7 @@ async fn main() -> Result<(), Error> {
         mail_from: config.mail_from,
         public_url: config.public_url,
         configuration_set: config.configuration_set,
+        invite_key: config.invite_key,
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SnsEvent>| {
         let deps = Arc::clone(&deps);
