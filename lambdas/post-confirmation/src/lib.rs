@@ -37,8 +37,10 @@
 //! 3. [`Store::create_profile`] with the role won in 2 (ADMIN) or MEMBER:
 //!    a PutItem with `attribute_not_exists`, in one transaction with the
 //!    active-admin counter's +1 (UpdateItem) for an ADMIN, so the counter
-//!    moves exactly once however often this runs. `AlreadyExists` (a
-//!    concurrent retry got there first) reads the profile back.
+//!    moves exactly once however often this runs. When the address has an
+//!    invitation (one GetItem), the same transaction deletes it
+//!    (`Store::accept_invitation`). `AlreadyExists` (a concurrent retry
+//!    got there first) reads the profile back.
 //! 4. AdminAddUserToGroup with the profile's role (ADMIN or MEMBER),
 //!    idempotent in Cognito.
 //!
@@ -59,7 +61,7 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsPostConfirmation;
 use aws_sdk_cognitoidentityprovider::error::DisplayErrorContext;
-use domain::{DisplayName, Email, NewProfile, Role, UserId};
+use domain::{DisplayName, Email, NewProfile, Role, UserId, UserProfile};
 use store::{Store, StoreError};
 
 /// The event Cognito sends, and gets back.
@@ -74,8 +76,11 @@ pub const FIRST_ADMIN_MARKER: &str = "bootstrap-first-admin";
 /// refused before it is sent, and its IAM role is generated from it.
 ///
 /// - `dynamodb:GetItem`: the profile (step 1, and after `AlreadyExists`),
-///   the marker's holder when the claim is refused;
+///   the marker's holder when the claim is refused, the address's
+///   invitation;
 /// - `dynamodb:PutItem`: the claim and the profile;
+/// - `dynamodb:DeleteItem`: the accepted invitation, in the profile's
+///   transaction;
 /// - `dynamodb:UpdateItem`: the active-admin counter, in the first
 ///   admin's profile transaction;
 /// - `cognito-idp:AdminAddUserToGroup`: the role's group.
@@ -84,6 +89,7 @@ pub const PERMISSIONS: store::Permissions = store::Permissions::new(
     &[
         "dynamodb:GetItem",
         "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
         "dynamodb:UpdateItem",
         "cognito-idp:AdminAddUserToGroup",
     ],
@@ -270,7 +276,7 @@ pub async fn provision(
             {
                 new.role = Role::Admin;
             }
-            match deps.store.create_profile(new).await {
+            match create_profile(deps.store.as_ref(), new).await {
                 Ok(p) => Provisioned::Created(p.role),
                 Err(StoreError::AlreadyExists) => {
                     Provisioned::Existing(deps.store.get_profile(user).await?.role)
@@ -295,6 +301,32 @@ pub async fn provision(
         })?;
     tracing::info!(%user, ?outcome, "account provisioned");
     Ok(outcome)
+}
+
+/// Creates the profile and, when the address was invited, consumes the
+/// invitation in the same transaction (`Store::accept_invitation`), as the
+/// local sign-up does: an accepted invitation leaves the Team page's
+/// pending list and its link stops working at the moment the account
+/// exists, never one without the other.
+///
+/// The pre-sign-up trigger already admitted the address, so an invitation
+/// revoked between sign-up and confirmation does not undo the account: the
+/// profile is created without it. A re-send in that window changes the
+/// version; the invitation is read again. `AlreadyExists` is returned as
+/// is (a concurrent retry made the profile).
+async fn create_profile(store: &dyn Store, new: NewProfile) -> Result<UserProfile, StoreError> {
+    for _ in 0..3 {
+        let invitation = match store.get_invitation(&new.email).await {
+            Ok(i) => i,
+            Err(StoreError::NotFound) => return store.create_profile(new).await,
+            Err(e) => return Err(e),
+        };
+        match store.accept_invitation(&invitation, new.clone()).await {
+            Err(StoreError::NotFound | StoreError::Conflict) => continue,
+            other => return other,
+        }
+    }
+    Err(StoreError::Conflict)
 }
 
 /// Whether this confirmation may claim the first-admin marker: the

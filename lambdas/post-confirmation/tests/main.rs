@@ -781,6 +781,64 @@ async fn pre_sign_up_refuses_the_uninvited_as_the_app_does() {
     assert!(err.to_string().contains("expired"), "{err}");
 }
 
+/// An invited address's confirmation consumes the invitation in the
+/// profile's transaction (as the local sign-up does): the Team page stops
+/// listing it and its link stops working the moment the account exists.
+/// A retry changes nothing, and nobody else's invitation is touched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirming_an_invited_address_consumes_its_invitation() {
+    let w = World::new(None).await;
+    let key = store::InviteKey::generate();
+    let invite = |email: &Email| {
+        let nonce = store::InviteKey::new_nonce();
+        let now = time::OffsetDateTime::now_utc();
+        domain::Invitation {
+            email: email.clone(),
+            invited_by: UserId::from_uuid(uuid::Uuid::now_v7()),
+            inviter_name: "Ada".into(),
+            sent_at: now,
+            expires_at: now + domain::INVITE_TTL,
+            token_hash: key.lookup_hash(&key.token(&nonce)),
+            nonce,
+            version: 0,
+        }
+    };
+    let (eve, other) = (address("eve"), address("other"));
+    let invitation = w.store.save_invitation(invite(&eve), None).await.unwrap();
+    w.store.save_invitation(invite(&other), None).await.unwrap();
+
+    let (id, event) = w.confirmed_user(&eve, "Eve").await;
+    assert_eq!(
+        provision(&parse(&event), &w.deps).await.expect("provision"),
+        Provisioned::Created(Role::Member)
+    );
+    let profile = w.store.get_profile(id).await.expect("profile");
+    assert_eq!(profile.email, eve);
+    assert_eq!(w.groups(&eve).await, vec!["MEMBER".to_owned()]);
+    assert!(matches!(
+        w.store.get_invitation(&eve).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        matches!(
+            w.store.invitation_by_token(&invitation.token_hash).await,
+            Err(StoreError::NotFound)
+        ),
+        "the link is dead"
+    );
+    assert_eq!(
+        provision(&parse(&event), &w.deps).await.expect("retry"),
+        Provisioned::Existing(Role::Member)
+    );
+    assert_eq!(w.store.get_profile(id).await.unwrap(), profile);
+    let pending = w.store.list_invitations().await.unwrap();
+    assert_eq!(
+        pending.iter().map(|i| &i.email).collect::<Vec<_>>(),
+        vec![&other],
+        "only the accepted invitation went"
+    );
+}
+
 #[test]
 fn pre_sign_up_configuration() {
     use post_confirmation::pre_sign_up::Config;
