@@ -184,6 +184,10 @@ resource "aws_sns_topic_subscription" "webhooks" {
   topic_arn = aws_sns_topic.events.arn
   protocol  = "lambda"
   endpoint  = var.webhooks_function_arn
+  # Invitation emails (type INVITATION) are no webhook's business.
+  filter_policy = jsonencode({
+    type = [{ "anything-but" = ["INVITATION"] }]
+  })
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.webhooks_dlq.arn
   })

@@ -126,6 +126,14 @@ resource "random_password" "origin_secret" {
   special = false
 }
 
+# The install's invitation key (store::InviteKey): the API makes and looks
+# up invitation links with it, the email formatter builds the link it mails.
+# The table holds only the key's hashes, so a backup yields no working link.
+resource "random_password" "invite_key" {
+  length  = 64
+  special = false
+}
+
 module "fn_api" {
   source               = "../lambda"
   key                  = "api"
@@ -145,6 +153,7 @@ module "fn_api" {
     TASKLANE_COGNITO_CLIENT_ID    = module.cognito.client_id
     TASKLANE_PUBLIC_URL           = local.public_url
     TASKLANE_ORIGIN_SECRET        = random_password.origin_secret.result
+    TASKLANE_INVITE_KEY           = random_password.invite_key.result
     TASKLANE_SIGNUP               = var.signup
   })
 }
@@ -221,6 +230,7 @@ module "fn_email_formatter" {
     TASKLANE_MAIL_FROM             = var.mail_from
     TASKLANE_PUBLIC_URL            = local.public_url
     TASKLANE_SES_CONFIGURATION_SET = module.notifications.ses_configuration_set_name
+    TASKLANE_INVITE_KEY            = random_password.invite_key.result
   })
 }
 

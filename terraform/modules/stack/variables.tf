@@ -57,9 +57,9 @@ variable "first_admin_email" {
 }
 
 variable "signup" {
-  description = "Who may sign up: \"invite\" (once an admin exists, only invited addresses; the app and the pre-sign-up trigger enforce it) or \"open\". Default \"open\" until invitations can be sent on AWS (terraform/README.md)."
+  description = "Who may sign up: \"invite\" (once an admin exists, only invited addresses; the app and the pre-sign-up trigger enforce it) or \"open\" (anyone who can reach the sign-up page)."
   type        = string
-  default     = "open"
+  default     = "invite"
 
   validation {
     condition     = contains(["invite", "open"], var.signup)
