@@ -615,7 +615,10 @@ async fn invitations_are_mailed_from_the_stream_once_with_the_live_link() {
     }
     let replay = handle_stream_batch(&w.stream_deps(), batch).await;
     assert!(replay.batch_item_failures.is_empty());
-    assert!(w.drain_queue().await.is_empty(), "replay must not republish");
+    assert!(
+        w.drain_queue().await.is_empty(),
+        "replay must not republish"
+    );
 
     let deps = w.email_deps(&w.mail_from);
     for e in &envelopes {
@@ -650,7 +653,10 @@ async fn invitations_are_mailed_from_the_stream_once_with_the_live_link() {
         .await
         .expect("the link finds the invitation");
     assert_eq!(found.email.as_str(), kept);
-    assert!(mail_to(&gone).is_empty(), "a revoked invitation is not mailed");
+    assert!(
+        mail_to(&gone).is_empty(),
+        "a revoked invitation is not mailed"
+    );
 }
 
 /// SES's reports arrive on the same function through SNS: a permanent

@@ -600,7 +600,10 @@ async fn an_admin_manages_people_through_the_function() {
     )
     .await;
     assert_eq!(page["statusCode"], 200, "{page}");
-    assert!(text(&page).contains(&invitee), "the page names the invited address");
+    assert!(
+        text(&page).contains(&invitee),
+        "the page names the invited address"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -82,8 +82,13 @@ pub mod env {
 
     pub const STREAM_PROCESSOR_REQUIRED: &[&str] = &[TABLE, TOPIC_ARN];
     pub const STREAM_PROCESSOR_OPTIONAL: &[&str] = &[LOG_FORMAT];
-    pub const EMAIL_FORMATTER_REQUIRED: &[&str] =
-        &[TABLE, MAIL_FROM, PUBLIC_URL, SES_CONFIGURATION_SET, INVITE_KEY];
+    pub const EMAIL_FORMATTER_REQUIRED: &[&str] = &[
+        TABLE,
+        MAIL_FROM,
+        PUBLIC_URL,
+        SES_CONFIGURATION_SET,
+        INVITE_KEY,
+    ];
     pub const EMAIL_FORMATTER_OPTIONAL: &[&str] = &[LOG_FORMAT];
     pub const WEBHOOKS_REQUIRED: &[&str] = &[TABLE, PUBLIC_URL];
     pub const WEBHOOKS_OPTIONAL: &[&str] = &[LOG_FORMAT];
