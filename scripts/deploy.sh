@@ -27,7 +27,7 @@
 # depends on anyway) keeps one code path for the infrastructure.
 #
 # Needs: the aws CLI with credentials, terraform >= 1.9 (CI uses 1.11), curl, and what
-# scripts/package-lambdas.sh needs (scripts/setup.sh run).
+# scripts/package-lambdas.sh needs (it runs scripts/setup.sh itself).
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 

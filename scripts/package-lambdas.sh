@@ -24,6 +24,9 @@ LAMBDA_TARGET_DIR="$TASKLANE_HOME/target-aarch64"
 TC=$(site_toolchain)
 
 # --- tools ------------------------------------------------------------------------
+# The host tools and the wasm32 target the site build needs (idempotent,
+# seconds when already there); a fresh machine has neither.
+bash "$ROOT/scripts/setup.sh" run
 [ -x "$VENV/bin/pip" ] || { step "creating the virtualenv $VENV"; python3 -m venv "$VENV"; }
 want=$(grep -E '^cargo-lambda==' "$ROOT/scripts/requirements-lambda.txt" | cut -d= -f3)
 # `pip show` fails when the package is absent; under pipefail that must not
