@@ -24,6 +24,10 @@ pub struct Ctx {
     pub actor: Actor,
     pub store: Arc<dyn Store>,
     server: ServerContext,
+    /// The directory's version a read of this request already returned
+    /// (the catalog's or the overview's), so the directory costs nothing
+    /// more when the cached copy is current.
+    directory_version: std::sync::OnceLock<u64>,
 }
 
 impl Ctx {
@@ -40,6 +44,7 @@ impl Ctx {
             session,
             store: server.store.clone(),
             server,
+            directory_version: Default::default(),
         }))
     }
 
@@ -72,18 +77,40 @@ impl Ctx {
         &self.server.auth
     }
 
-    /// Everyone, by id, for names on this request's views.
-    pub async fn directory(&self) -> Result<Directory, AppError> {
-        Directory::load(self.store()).await
+    /// Everyone, by id, for names on this request's views: the cached
+    /// directory, after one GetItem of its version unless a read of this
+    /// request already returned it.
+    pub async fn directory(&self) -> Result<Arc<Directory>, AppError> {
+        let version = match self.directory_version.get() {
+            Some(v) => *v,
+            None => self.store().directory_version().await?,
+        };
+        self.server.directory.at(self.store(), version).await
+    }
+
+    /// Records the directory's version a read returned (the first one
+    /// counts: later reads in the same request are no fresher for it).
+    pub fn saw_directory_version(&self, version: u64) {
+        let _ = self.directory_version.set(version);
     }
 
     /// Every label and project, in one read.
     pub async fn catalog(&self) -> Result<crate::projects::query::Catalog, AppError> {
-        let (labels, projects) = self.store().catalog().await?;
+        let cat = self.store().catalog().await?;
+        self.saw_directory_version(cat.directory_version);
         Ok(crate::projects::query::Catalog {
-            labels: crate::labels::query::Labels::new(&labels),
-            projects: crate::projects::query::Projects::new(projects),
+            labels: crate::labels::query::Labels::new(&cat.labels),
+            projects: crate::projects::query::Projects::new(cat.projects),
         })
+    }
+
+    /// The catalog and the directory, for pages that show both: the
+    /// catalog's Query also tells whether the cached directory is current.
+    pub async fn catalog_and_directory(
+        &self,
+    ) -> Result<(crate::projects::query::Catalog, Arc<Directory>), AppError> {
+        let cat = self.catalog().await?;
+        Ok((cat, self.directory().await?))
     }
 
     /// The labels a task form ticked, each one defined, and the project it

@@ -81,7 +81,7 @@ fn project_param(query: Option<&str>) -> Result<Option<domain::ProjectId>, AppEr
 
 async fn csv_body(project: Option<domain::ProjectId>) -> Result<String, AppError> {
     let ctx = Ctx::allowed(domain::Action::ExportCsv).await?;
-    let (dir, cat) = (ctx.directory().await?, ctx.catalog().await?);
+    let (cat, dir) = ctx.catalog_and_directory().await?;
     if project.is_some_and(|p| cat.projects.get(p).is_none()) {
         return Err(AppError::NotFound("Project not found.".into()));
     }

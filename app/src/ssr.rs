@@ -14,6 +14,8 @@ pub struct ServerContext {
     /// The site's public origin (`https://tasks.example.com`), for links
     /// that leave the site, such as calendar feed URLs.
     pub public_origin: std::sync::Arc<str>,
+    /// People's names, roles and addresses as last read (see the type).
+    pub directory: Arc<crate::team::query::DirectoryCache>,
 }
 
 /// What every request's reactive context starts with: the shared state and

@@ -841,6 +841,7 @@ impl World {
                 auth,
                 storage_label: "dynamodb",
                 public_origin: Arc::from(""),
+                directory: Default::default(),
             },
             site: Arc::new(server::assets::Site::new(site_root)),
             jwks_json: None,

@@ -388,6 +388,7 @@ pub async fn build_state(config: &LambdaConfig) -> Result<AppState, InitError> {
             auth,
             storage_label: "dynamodb",
             public_origin: Arc::from(config.public_origin.as_deref().unwrap_or_default()),
+            directory: Default::default(),
         },
         site: Arc::new(Site::new(&config.site_root)),
         jwks_json: None,

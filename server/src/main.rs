@@ -65,6 +65,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             auth: local.auth.clone(),
             storage_label: "sqlite",
             public_origin: Arc::from(server::csrf::origin_of(&base_url).unwrap_or_default()),
+            directory: Default::default(),
         },
         site: Arc::new(Site::new(&config.site_root)),
         jwks_json: Some(local.jwks_json.clone()),

@@ -11,7 +11,9 @@ mod support;
 
 use std::sync::Arc;
 
-use domain::{NewProfile, NewTask, Priority, TaskTitle, UserId};
+use domain::{
+    DisplayName, Email, NewProfile, NewTask, Priority, ProfilePatch, Role, TaskTitle, UserId,
+};
 use store::{DynamoStore, RequestCounter, Store};
 use support::TestApp;
 
@@ -153,10 +155,10 @@ async fn the_home_page_costs_a_few_requests_whatever_the_data() {
     }
 }
 
-/// The dashboard reads the counters (with the people) and the open tasks
-/// due by the end of "due soon", so its requests do not grow with the
-/// tasks: the same count with a handful and with more than a page (500)
-/// in one column.
+/// The dashboard reads the counters and the open tasks due by the end of
+/// "due soon", and the people from the directory cache, so its requests do
+/// not grow with the tasks: the same count with a handful and with more
+/// than a page (500) in one column.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_costs_the_same_few_requests_with_few_and_many_tasks() {
     let endpoint = std::env::var("TASKLANE_MOTO_ENDPOINT")
@@ -197,6 +199,17 @@ async fn the_dashboard_costs_the_same_few_requests_with_few_and_many_tasks() {
     add(domain::Status::Open, None, vec![]).await;
     add(domain::Status::Done, Some(-5), vec![ada]).await;
 
+    // The first view lists the people into this server's directory cache
+    // (once per change to the directory); every later one takes them from
+    // the cache the overview's own Query validates.
+    counter.take();
+    let res = app.post("/api/dashboard", Some(&ada_jar), &[]).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        sorted(counter.take()),
+        vec!["GetItem", "Query", "Query", "Query"],
+        "cold: the caller's profile, counters, urgent tasks, the people"
+    );
     let mut figures = Vec::new();
     for round in ["few", "many"] {
         if round == "many" {
@@ -206,6 +219,11 @@ async fn the_dashboard_costs_the_same_few_requests_with_few_and_many_tasks() {
                 add(domain::Status::Done, Some(-30), vec![]).await;
             }
         }
+        // Seeding "many" takes moto longer than the cache's age limit
+        // (`DirectoryCache::MAX_AGE`), so one view first: the figure is a
+        // view with the people cached, as nearly every view is.
+        let res = app.post("/api/dashboard", Some(&ada_jar), &[]).await;
+        assert_eq!(res.status(), 200);
         counter.take();
         let res = app.post("/api/dashboard", Some(&ada_jar), &[]).await;
         assert_eq!(res.status(), 200);
@@ -215,7 +233,7 @@ async fn the_dashboard_costs_the_same_few_requests_with_few_and_many_tasks() {
         assert_eq!(
             sent,
             vec!["GetItem".to_owned(), "Query".to_owned(), "Query".to_owned()],
-            "{round}: the caller's profile, people and counters, urgent tasks"
+            "{round}: the caller's profile, counters, urgent tasks"
         );
         assert_eq!((&d["overdue"], &d["due_this_week"]), (&1.into(), &1.into()));
         assert_eq!(d["unassigned_open"], 1);
@@ -296,6 +314,8 @@ async fn project_actions_cost_a_few_requests_each() {
     cost(
         "create a task in a project",
         counter.take(),
+        // The profile, the catalog (labels, projects and the directory's
+        // version) and, this server's first need of names, the people.
         &["GetItem", "Query", "Query", "TransactWriteItems"],
     );
 
@@ -310,8 +330,9 @@ async fn project_actions_cost_a_few_requests_each() {
             .await;
         assert_eq!(res.status(), 200);
         let sent = counter.take();
-        // The caller's profile, then the catalog, the directory and one
-        // page per column: the same for both roles.
+        // The caller's profile, then the catalog (whose directory version
+        // says the cached people are current) and one page per column: the
+        // same for both roles.
         cost(
             if who == "admin" {
                 "board of a project (admin)"
@@ -320,7 +341,7 @@ async fn project_actions_cost_a_few_requests_each() {
             },
             sent,
             &[
-                "GetItem", "Query", "Query", "Query", "Query", "Query", "Query", "Query",
+                "GetItem", "Query", "Query", "Query", "Query", "Query", "Query",
             ],
         );
     }
@@ -384,5 +405,148 @@ async fn project_actions_cost_a_few_requests_each() {
     println!("\n| project action on DynamoDB | requests |\n|---|---|");
     for (name, sent) in table {
         println!("| {name} | {} ({}) |", sent.len(), sent.join(" + "));
+    }
+}
+
+/// A board reads the people (names on cards, the assignee filter) from the
+/// directory cache, which the catalog's Query validates, so a board costs
+/// the same with 2 people as with 2,000 and stays within 8 requests. A change written elsewhere (another server
+/// or Lambda instance) shows on the next board, which lists the people
+/// again, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_board_costs_the_same_with_two_and_two_thousand_people() {
+    let endpoint = std::env::var("TASKLANE_MOTO_ENDPOINT")
+        .expect("TASKLANE_MOTO_ENDPOINT is not set: run through scripts/with-moto.sh");
+    let counter = RequestCounter::new();
+    let dynamo = Arc::new(DynamoStore::new(
+        DynamoStore::local_client(&endpoint, Some(counter.clone())),
+        format!("tasklane-people-{}", uuid::Uuid::now_v7()),
+    ));
+    dynamo.create_table().await.unwrap();
+    let app = TestApp::spawn_on(Some(dynamo.clone())).await;
+    let (ada_jar, ada) = person(&app, &dynamo, "ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (_, mo) = person(&app, &dynamo, "mo@example.com", "Mo", "Member-Pass-42").await;
+    dynamo
+        .create_task(NewTask {
+            project: Default::default(),
+            checklist: Default::default(),
+            recurrence: None,
+            labels: Vec::new(),
+            status: domain::Status::Open,
+            title: TaskTitle::parse("Named").unwrap(),
+            description: None,
+            priority: Priority::Low,
+            due: None,
+            assignees: vec![mo],
+            created_by: ada,
+        })
+        .await
+        .unwrap();
+    let board = || async {
+        let res = app.post("/api/tasks/board", Some(&ada_jar), &[]).await;
+        assert_eq!(res.status(), 200);
+        res.json::<serde_json::Value>().await.unwrap()
+    };
+    let queries = |n: usize| -> Vec<String> {
+        let mut v = vec!["GetItem".to_owned()];
+        v.extend(std::iter::repeat_n("Query".to_owned(), n));
+        v
+    };
+
+    let new_person = |i: usize| NewProfile {
+        id: UserId::from_uuid(uuid::Uuid::now_v7()),
+        email: Email::parse(&format!("p{i:04}@example.com")).unwrap(),
+        display_name: DisplayName::parse(&format!("Person {i}")).unwrap(),
+        role: Role::Member,
+    };
+    let mut figures = Vec::new();
+    for people in [2usize, 2_000] {
+        if people > 2 {
+            // Everyone but the last as the store lays profiles out, with
+            // BatchWriteItem: moto copies the whole table for every
+            // transaction, which makes 2,000 sign-ups quadratic. The last
+            // signs up through the store, which moves the directory's
+            // version as every sign-up does.
+            let now = time::OffsetDateTime::now_utc();
+            let items: Vec<_> = (2..people - 1)
+                .map(|i| {
+                    store::keys::profile_item(&domain::UserProfile::create(new_person(i), now))
+                })
+                .collect();
+            for chunk in items.chunks(25) {
+                let puts = chunk
+                    .iter()
+                    .map(|item| {
+                        let put = aws_sdk_dynamodb::types::PutRequest::builder()
+                            .set_item(Some(store::item_to_attrs(item).unwrap()))
+                            .build()
+                            .unwrap();
+                        aws_sdk_dynamodb::types::WriteRequest::builder()
+                            .put_request(put)
+                            .build()
+                    })
+                    .collect();
+                let out = dynamo
+                    .client()
+                    .batch_write_item()
+                    .request_items(dynamo.table_name(), puts)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(out.unprocessed_items().is_none_or(|u| u.is_empty()));
+            }
+            dynamo.create_profile(new_person(people - 1)).await.unwrap();
+        }
+        counter.take();
+        board().await;
+        let cold = sorted(counter.take());
+        let view = board().await;
+        let warm = sorted(counter.take());
+        assert_eq!(view["people"].as_array().unwrap().len(), people);
+        // The profile, the catalog and one page per column (5).
+        assert_eq!(warm, queries(6), "{people} people, warm");
+        // After a change, the people too: pages of up to 1 MB, which is
+        // about 2,000 profiles (moto does not cut pages at 1 MB).
+        let listing = cold.len() - warm.len();
+        assert!((1..=2).contains(&listing), "{people} people: {cold:?}");
+        assert_eq!(cold[..7], warm[..], "{people} people, after a change");
+        figures.push((people, warm, cold));
+    }
+    assert!(figures[0].1.len() <= 8);
+    let cold_after_change = figures[1].2.clone();
+
+    // Renamed by another instance: the next board shows the new name.
+    let current = dynamo.get_profile(mo).await.unwrap();
+    let renamed = ProfilePatch {
+        display_name: Some(DisplayName::parse("Mo Renamed").unwrap()),
+        prefs: None,
+    };
+    dynamo.update_profile(&current, &renamed).await.unwrap();
+    counter.take();
+    let view = board().await;
+    assert_eq!(
+        sorted(counter.take()),
+        cold_after_change,
+        "one listing after the rename"
+    );
+    let names: Vec<&serde_json::Value> = view["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["cards"].as_array().unwrap())
+        .flat_map(|card| card["assignees"].as_array().unwrap())
+        .collect();
+    assert_eq!(names, vec!["Mo Renamed"], "{view}");
+    board().await;
+    assert_eq!(sorted(counter.take()), queries(6), "then the cache again");
+
+    println!("\n| admin board on DynamoDB | warm | after a directory change |\n|---|---|---|");
+    for (people, warm, cold) in figures {
+        println!(
+            "| {people} people | {} ({}) | {} |",
+            warm.len(),
+            warm.join(" + "),
+            cold.len()
+        );
     }
 }

@@ -60,7 +60,8 @@ macro_rules! conformance_suite {
             tasks_by_project_follow_moves_status_and_deletes,
             credentials_and_session_families,
             webhooks_listed_recorded_and_deleted,
-            invitations_are_sent_found_by_token_and_consumed_once
+            invitations_are_sent_found_by_token_and_consumed_once,
+            directory_version_counts_what_the_directory_shows
         );
     };
     (@each $make:expr; $($name:ident),+) => {
@@ -1805,18 +1806,17 @@ pub async fn projects_are_created_renamed_and_archived(s: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    let (labels, projects) = s.catalog().await.unwrap();
-    assert_eq!(labels, vec![bug]);
-    assert_eq!(projects, listed);
-    assert_eq!(s.list_labels().await.unwrap(), labels);
+    let cat = s.catalog().await.unwrap();
+    assert_eq!(cat.labels, vec![bug]);
+    assert_eq!(cat.projects, listed);
+    assert_eq!(s.list_labels().await.unwrap(), cat.labels);
     assert_eq!(s.list_projects().await.unwrap(), listed);
     // The dashboard's read names the projects too, and the people listing
     // in the same index partition still lists only people.
-    let (people, _, projects) = s.overview().await.unwrap();
-    assert!(people.is_empty());
+    let overview = s.overview().await.unwrap();
     let mut sorted = listed.clone();
     sorted.sort_by_key(|p| p.id);
-    let mut got = projects.clone();
+    let mut got = overview.projects.clone();
     got.sort_by_key(|p| p.id);
     assert_eq!(got, sorted);
     assert!(collect(5, |p| s.list_users(p)).await.is_empty());
@@ -2268,4 +2268,127 @@ pub async fn invitations_are_sent_found_by_token_and_consumed_once(s: Arc<dyn St
         Err(StoreError::NotFound)
     ));
     assert!(s.list_invitations().await.unwrap().is_empty());
+}
+
+/// The directory's version moves exactly when how someone appears in it
+/// changes (a new profile, an accepted invitation, a name, role or active
+/// change), in the write's own transaction, and the catalog's and the
+/// overview's reads carry the same number, so a page can trust a cached
+/// directory after either. Concurrent sign-ups each count once.
+pub async fn directory_version_counts_what_the_directory_shows(s: Arc<dyn Store>) {
+    async fn versions(s: &Arc<dyn Store>) -> u64 {
+        let v = s.directory_version().await.unwrap();
+        assert_eq!(s.catalog().await.unwrap().directory_version, v, "catalog");
+        assert_eq!(s.overview().await.unwrap().directory_version, v, "overview");
+        v
+    }
+    assert_eq!(versions(&s).await, 0, "nobody yet");
+
+    let a = s
+        .create_profile(profile("a@example.com", Role::Admin))
+        .await
+        .unwrap();
+    assert_eq!(versions(&s).await, 1, "a new profile");
+    assert!(matches!(
+        s.create_profile(NewProfile {
+            id: a.id,
+            ..profile("a@example.com", Role::Member)
+        })
+        .await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(versions(&s).await, 1, "a refused creation writes nothing");
+
+    // Preferences, sessions, calendar feeds and mail suppression do not
+    // change the directory: cached copies stay current.
+    let mut prefs = a.prefs;
+    prefs.set(
+        EventKind::Commented,
+        domain::EventPrefs {
+            email: false,
+            in_app: false,
+        },
+    );
+    let only_prefs = ProfilePatch {
+        display_name: None,
+        prefs: Some(prefs),
+    };
+    let a = s.update_profile(&a, &only_prefs).await.unwrap();
+    let a = s.end_sessions(&a).await.unwrap();
+    let feed = domain::CalendarFeed {
+        token_hash: "dir-feed".into(),
+        all_tasks: true,
+        created_at: time::OffsetDateTime::UNIX_EPOCH,
+    };
+    let a = s.set_calendar_feed(&a, Some(feed)).await.unwrap();
+    let a = s
+        .suppress_mail(&a, domain::SuppressionReason::Complaint)
+        .await
+        .unwrap();
+    assert_eq!(versions(&s).await, 1, "nothing the directory shows changed");
+
+    let renamed = ProfilePatch {
+        display_name: Some(DisplayName::parse("Ada A.").unwrap()),
+        prefs: None,
+    };
+    let stale = a.clone();
+    let a = s.update_profile(&a, &renamed).await.unwrap();
+    assert_eq!(versions(&s).await, 2, "a new name");
+    let a = s.update_profile(&a, &renamed).await.unwrap();
+    assert_eq!(versions(&s).await, 2, "the same name again changes nothing");
+    // Refused writes leave the version alone: a stale version, and the
+    // last admin's demotion.
+    assert!(matches!(
+        s.update_profile(&stale, &renamed).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        s.update_role(&a, Role::Member).await,
+        Err(StoreError::LastAdmin)
+    ));
+    assert_eq!(versions(&s).await, 2, "refused writes");
+
+    let b = s
+        .create_profile(profile("b@example.com", Role::Member))
+        .await
+        .unwrap();
+    assert_eq!(versions(&s).await, 3, "another profile");
+    let b = s.update_role(&b, Role::Admin).await.unwrap();
+    assert_eq!(versions(&s).await, 4, "a promotion");
+    s.set_active(&b, false).await.unwrap();
+    assert_eq!(versions(&s).await, 5, "a deactivation");
+
+    // An accepted invitation creates a profile: counted in its transaction.
+    let key = crate::InviteKey::generate();
+    let inv = s
+        .save_invitation(invitation("c@example.com", &key, a.id), None)
+        .await
+        .unwrap();
+    let before = versions(&s).await;
+    s.accept_invitation(&inv, profile("c@example.com", Role::Member))
+        .await
+        .unwrap();
+    assert_eq!(versions(&s).await, before + 1, "an accepted invitation");
+
+    // Sign-ups at the same moment all count (DynamoDB cancels colliding
+    // transactions; the store retries them).
+    let before = versions(&s).await;
+    let joins = (0..8).map(|i| {
+        let s = s.clone();
+        tokio::spawn(async move {
+            s.create_profile(profile(&format!("crowd{i}@example.com"), Role::Member))
+                .await
+                .unwrap()
+        })
+    });
+    for j in joins {
+        j.await.unwrap();
+    }
+    assert_eq!(versions(&s).await, before + 8, "eight concurrent sign-ups");
+    // Everyone, as the listing pages show them, in one read.
+    let listed = collect(100, |p| s.list_users(p)).await;
+    assert_eq!(listed.len(), 11);
+    let mut all = s.everyone().await.unwrap();
+    all.sort_by(|a, b| a.email.as_str().cmp(b.email.as_str()));
+    assert_eq!(all, listed);
 }

@@ -668,25 +668,70 @@ pub(crate) async fn list_projects<B: Backend>(b: &B) -> Result<Vec<domain::Proje
     Ok(with_default(decode_all(&items)?))
 }
 
-/// Every label and every project (the default one always present), in one
-/// Query of the partition they share.
-pub(crate) async fn catalog<B: Backend>(
-    b: &B,
-) -> Result<(Vec<domain::Label>, Vec<domain::Project>)> {
+/// Every label and every project (the default one always present) and
+/// the directory's version, in one Query of the partition they share.
+pub(crate) async fn catalog<B: Backend>(b: &B) -> Result<crate::Catalog> {
     let (items, _) = b
         .query(Query {
             index: Index::Table,
             pk: keys::LABELS_PK.into(),
             sk: SkCond::Any,
             forward: true,
-            limit: (domain::MAX_DEFINED_LABELS + domain::MAX_PROJECTS + 1) as u32,
+            limit: (domain::MAX_DEFINED_LABELS + domain::MAX_PROJECTS + 2) as u32,
             start: None,
         })
         .await?;
-    let (labels, projects): (Vec<Item>, Vec<Item>) = items
-        .into_iter()
-        .partition(|i| i.sk.starts_with(keys::LABEL_PREFIX));
-    Ok((decode_all(&labels)?, with_default(decode_all(&projects)?)))
+    let (mut labels, mut projects, mut directory_version) = (Vec::new(), Vec::new(), 0);
+    for item in &items {
+        if item.sk == keys::DIRECTORY_VERSION_SK {
+            directory_version = count_of(item);
+        } else if item.sk.starts_with(keys::LABEL_PREFIX) {
+            labels.push(item.entity()?);
+        } else if item.sk.starts_with(keys::PROJECT_PREFIX) {
+            projects.push(item.entity()?);
+        }
+    }
+    Ok(crate::Catalog {
+        labels,
+        projects: with_default(projects),
+        directory_version,
+    })
+}
+
+pub(crate) async fn directory_version<B: Backend>(b: &B) -> Result<u64> {
+    Ok(b.get(keys::LABELS_PK, keys::DIRECTORY_VERSION_SK)
+        .await?
+        .map_or(0, |i| count_of(&i)))
+}
+
+/// A counter item's count (0 when unreadable: counters only grow from 0).
+fn count_of(item: &Item) -> u64 {
+    let n = item.data.get("count").and_then(|c| c.as_i64());
+    n.unwrap_or(0).max(0) as u64
+}
+
+/// Increases the directory's version, in the transaction of a write that
+/// changes how someone appears in it. Last in its transaction, so the
+/// indexes of the write's own conditions stay what its error mapping
+/// expects; it has no condition of its own.
+fn directory_bump() -> Op {
+    Op::Adjust {
+        pk: keys::LABELS_PK.into(),
+        sk: keys::DIRECTORY_VERSION_SK.into(),
+        delta: 1,
+        min_result: None,
+        gsi1: Some(keys::directory_version_gsi1()),
+    }
+}
+
+/// Whether `next` appears differently from `cur` in the directory (what
+/// `app`'s pickers, names and mention handles read): a session ended or a
+/// calendar feed set leaves cached directories current.
+fn directory_changes(cur: &UserProfile, next: &UserProfile) -> bool {
+    cur.display_name != next.display_name
+        || cur.email != next.email
+        || cur.role != next.role
+        || cur.active != next.active
 }
 
 fn with_default(mut projects: Vec<domain::Project>) -> Vec<domain::Project> {
@@ -946,6 +991,7 @@ pub(crate) async fn create_profile<B: Backend>(b: &B, new: NewProfile) -> Result
         cond: Cond::NotExists,
     }];
     ops.extend(admin_delta(false, p.is_active_admin()));
+    ops.push(directory_bump());
     match b.write(ops).await {
         Ok(()) => Ok(p),
         Err(WriteError::Condition(_)) => Err(StoreError::AlreadyExists),
@@ -966,11 +1012,14 @@ pub(crate) async fn update_profile<B: Backend>(
     patch: &ProfilePatch,
 ) -> Result<UserProfile> {
     let next = cur.patched(patch, now());
-    let op = Op::Put {
+    let mut ops = vec![Op::Put {
         item: keys::profile_item(&next),
         cond: Cond::Version(cur.version),
-    };
-    write_guarded(b, vec![op], &keys::user_pk(cur.id), keys::PROFILE).await?;
+    }];
+    if directory_changes(cur, &next) {
+        ops.push(directory_bump());
+    }
+    write_guarded(b, ops, &keys::user_pk(cur.id), keys::PROFILE).await?;
     Ok(next)
 }
 
@@ -1048,6 +1097,9 @@ async fn guarded_profile_write<B: Backend>(
         cond: Cond::Version(cur.version),
     }];
     ops.extend(admin_delta(cur.is_active_admin(), next.is_active_admin()));
+    if directory_changes(cur, &next) {
+        ops.push(directory_bump());
+    }
     match b.write(ops).await {
         Ok(()) => Ok(next),
         Err(WriteError::Condition(Some(1))) => Err(StoreError::LastAdmin),
@@ -1080,31 +1132,53 @@ pub(crate) async fn list_users<B: Backend>(b: &B, page: PageRequest) -> Result<P
     .await
 }
 
-/// Everyone and every task counter: the `USERS` partition of GSI1 to its
-/// end, one Query per 500 people whatever the number of tasks.
+/// Everyone and every task counter.
 pub(crate) async fn people_and_counters<B: Backend>(
     b: &B,
 ) -> Result<(Vec<UserProfile>, TaskCounters)> {
-    let (people, counters, _) = overview(b).await?;
-    Ok((people, counters))
+    Ok((everyone(b).await?, overview(b).await?.counters))
 }
 
-/// Everyone, every task counter and every project: the whole `USERS`
-/// partition of GSI1, one Query per 500 items.
-pub(crate) async fn overview<B: Backend>(
-    b: &B,
-) -> Result<(Vec<UserProfile>, TaskCounters, Vec<domain::Project>)> {
-    let (mut people, mut counts) = (Vec::new(), std::collections::BTreeMap::new());
-    let mut projects = Vec::new();
-    let mut start = None;
+/// Every profile, in pages as large as DynamoDB returns (1 MB, about two
+/// thousand profiles) rather than the 500 a listing page holds: a cache
+/// refresh of a large team is a Query or two, not one per 500 people.
+pub(crate) async fn everyone<B: Backend>(b: &B) -> Result<Vec<UserProfile>> {
+    let (mut people, mut start) = (Vec::new(), None);
     loop {
         let (items, last) = b
             .query(Query {
                 index: Index::Gsi1,
                 pk: keys::USERS.to_owned(),
-                sk: SkCond::Any,
+                sk: SkCond::BeginsWith(keys::PROFILE_GSI1_PREFIX.into()),
                 forward: true,
-                limit: PageRequest::MAX_LIMIT,
+                limit: OVERVIEW_PAGE,
+                start,
+            })
+            .await?;
+        people.extend(decode_all::<UserProfile>(&items)?);
+        match last {
+            Some(k) => start = Some(k),
+            None => return Ok(people),
+        }
+    }
+}
+
+/// Every task counter, every project and the directory's version: the part
+/// of the `USERS` partition of GSI1 that sorts before the profiles
+/// (`CATALOG#…`, `COUNTER#…`), so no profile is read. Its size follows the
+/// counters (a few per status and project, one per person with open work:
+/// about 60 bytes each, so a 1 MB page holds thousands): one Query.
+pub(crate) async fn overview<B: Backend>(b: &B) -> Result<crate::Overview> {
+    let (mut counts, mut projects) = (std::collections::BTreeMap::new(), Vec::new());
+    let (mut directory_version, mut start) = (0, None);
+    loop {
+        let (items, last) = b
+            .query(Query {
+                index: Index::Gsi1,
+                pk: keys::USERS.to_owned(),
+                sk: SkCond::Lt(keys::PROFILE_GSI1_PREFIX.to_owned()),
+                forward: true,
+                limit: OVERVIEW_PAGE,
                 start,
             })
             .await?;
@@ -1112,21 +1186,28 @@ pub(crate) async fn overview<B: Backend>(
             if item.pk == keys::COUNTER_PK {
                 let n = item.data.get("count").and_then(|c| c.as_i64());
                 counts.insert(item.sk.clone(), n.unwrap_or(0));
+            } else if item.sk == keys::DIRECTORY_VERSION_SK {
+                directory_version = count_of(item);
             } else if item.pk == keys::PROJECTS_PK {
                 projects.push(item.entity()?);
-            } else {
-                people.push(item.entity()?);
             }
         }
         match last {
             Some(k) => start = Some(k),
             None => {
-                let counters = TaskCounters::from_counts(counts);
-                return Ok((people, counters, with_default(projects)));
+                return Ok(crate::Overview {
+                    counters: TaskCounters::from_counts(counts),
+                    projects: with_default(projects),
+                    directory_version,
+                })
             }
         }
     }
 }
+
+/// The page size in items of the overview and of [`everyone`]: DynamoDB's
+/// 1 MB page is the real bound, so a team of thousands is a Query or two.
+const OVERVIEW_PAGE: u32 = 10_000;
 
 /// Brings what is derived from the tasks up to date, for a table that held
 /// tasks before counters or projects existed (or to repair one): writes
@@ -1499,6 +1580,7 @@ pub(crate) async fn accept_invitation<B: Backend>(
         },
     ];
     ops.extend(admin_delta(false, p.is_active_admin()));
+    ops.push(directory_bump());
     match b.write(ops).await {
         Ok(()) => Ok(p),
         Err(WriteError::Condition(Some(1))) => Err(StoreError::AlreadyExists),
@@ -1709,6 +1791,9 @@ macro_rules! impl_store {
             ) -> $crate::Result<$crate::Page<domain::UserProfile>> {
                 $crate::engine::list_users(self, page).await
             }
+            async fn everyone(&self) -> $crate::Result<Vec<domain::UserProfile>> {
+                $crate::engine::everyone(self).await
+            }
             async fn people_and_counters(
                 &self,
             ) -> $crate::Result<(Vec<domain::UserProfile>, $crate::TaskCounters)> {
@@ -1736,17 +1821,14 @@ macro_rules! impl_store {
             ) -> $crate::Result<domain::Project> {
                 $crate::engine::update_project(self, current, name, archived).await
             }
-            async fn overview(
-                &self,
-            ) -> $crate::Result<(
-                Vec<domain::UserProfile>,
-                $crate::TaskCounters,
-                Vec<domain::Project>,
-            )> {
+            async fn overview(&self) -> $crate::Result<$crate::Overview> {
                 $crate::engine::overview(self).await
             }
-            async fn catalog(&self) -> $crate::Result<(Vec<domain::Label>, Vec<domain::Project>)> {
+            async fn catalog(&self) -> $crate::Result<$crate::Catalog> {
                 $crate::engine::catalog(self).await
+            }
+            async fn directory_version(&self) -> $crate::Result<u64> {
+                $crate::engine::directory_version(self).await
             }
             async fn list_projects(&self) -> $crate::Result<Vec<domain::Project>> {
                 $crate::engine::list_projects(self).await

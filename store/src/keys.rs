@@ -177,6 +177,14 @@ pub const PROJECTS_PK: &str = LABELS_PK;
 pub const PROJECT_PREFIX: &str = "PROJECT#";
 pub const PROJECT_COUNTER_PREFIX: &str = "TASKS#PROJECT#";
 pub const LABEL_PREFIX: &str = "LABEL#";
+/// The directory's version (`Store::directory_version`), a counter in the
+/// catalog's partition so the catalog's Query returns it.
+pub const DIRECTORY_VERSION_SK: &str = "DIRECTORY";
+/// Also in the people index before the profiles, so the dashboard's
+/// overview Query returns it.
+pub fn directory_version_gsi1() -> (String, String) {
+    (USERS.to_owned(), "CATALOG#DIRECTORY".to_owned())
+}
 pub const ADMIN_COUNT: (&str, &str) = ("META", "ADMIN_COUNT");
 pub const COUNTER_PK: &str = "COUNTER";
 pub const COUNTER_GSI1_PREFIX: &str = "COUNTER#";

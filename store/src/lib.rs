@@ -118,6 +118,29 @@ impl Default for PageRequest {
     }
 }
 
+/// Every label and every project, and the directory's version (see
+/// [`Store::directory_version`]): one Query of the partition they share,
+/// so a page that needs the catalog learns for free whether a cached
+/// directory is still current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalog {
+    pub labels: Vec<domain::Label>,
+    /// The default project always present.
+    pub projects: Vec<domain::Project>,
+    pub directory_version: u64,
+}
+
+/// What the dashboard counts from: the task counters, every project and
+/// the directory's version, in one Query that reads no profile, so its
+/// cost depends neither on the tasks nor on the people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    pub counters: TaskCounters,
+    /// The default project always present.
+    pub projects: Vec<domain::Project>,
+    pub directory_version: u64,
+}
+
 /// A task with its newest comments, read in one query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskDetail {
@@ -318,8 +341,14 @@ pub trait Store: credentials::Credentials + Send + Sync {
     /// present: one Query.
     async fn list_projects(&self) -> Result<Vec<domain::Project>>;
     /// Every label and every project together (as [`Store::list_labels`]
-    /// and [`Store::list_projects`]), in one Query: what a board page needs.
-    async fn catalog(&self) -> Result<(Vec<domain::Label>, Vec<domain::Project>)>;
+    /// and [`Store::list_projects`]) and the directory's version, in one
+    /// Query: what a board page needs.
+    async fn catalog(&self) -> Result<Catalog>;
+    /// A number every write that changes how someone appears in the
+    /// directory (name, email, role, active; a new profile) increases in
+    /// its own transaction: equal numbers mean a directory read in between
+    /// is still current. 0 before any such write. One GetItem.
+    async fn directory_version(&self) -> Result<u64>;
     /// The task counters of one project, or of every project (per status):
     /// one Query, whatever the number of tasks.
     async fn project_counts(&self, project: Option<domain::ProjectId>) -> Result<TaskCounters>;
@@ -362,14 +391,14 @@ pub trait Store: credentials::Credentials + Send + Sync {
     async fn end_sessions(&self, current: &UserProfile) -> Result<UserProfile>;
     /// Everyone, ordered by email.
     async fn list_users(&self, page: PageRequest) -> Result<Page<UserProfile>>;
-    /// Everyone (as [`Store::list_users`], to the end) and the task
-    /// counters, read together: one Query per 500 people, however many
-    /// tasks there are. What the dashboard counts from.
+    /// Everyone, deactivated people included, in pages of up to 1 MB
+    /// (about two thousand profiles): what a directory cache refresh reads.
+    async fn everyone(&self) -> Result<Vec<UserProfile>>;
+    /// Everyone (as [`Store::everyone`]) and the task counters.
     async fn people_and_counters(&self) -> Result<(Vec<UserProfile>, TaskCounters)>;
-    /// Everyone, the task counters and every project (the default one
-    /// always present), read together: the dashboard's one Query (per 500
-    /// items) whatever the number of tasks.
-    async fn overview(&self) -> Result<(Vec<UserProfile>, TaskCounters, Vec<domain::Project>)>;
+    /// The task counters, every project and the directory's version: the
+    /// dashboard's one Query, whatever the number of tasks or people.
+    async fn overview(&self) -> Result<Overview>;
     /// Rewrites each task's project copy and corrects the stored counters
     /// to what the tasks add up to (see terraform/README.md): for a table
     /// that held tasks before counters or projects existed. Run it while

@@ -188,12 +188,12 @@ async fn one_request_per_access_pattern() {
         role,
     };
     let m = measure!(
-        "create profile (member)",
-        vec!["PutItem"],
+        "create profile (member, +directory version)",
+        vec![TX],
         s.create_profile(profile(Role::Member))
     );
     measure!(
-        "create profile (admin, +admin count)",
+        "create profile (admin, +admin count, +directory version)",
         vec![TX],
         s.create_profile(profile(Role::Admin))
     );
@@ -239,9 +239,14 @@ async fn one_request_per_access_pattern() {
         s.list_users(PageRequest::default())
     );
     measure!(
-        "people and task counters (GSI1, dashboard)",
+        "task counters, projects, directory version (GSI1, dashboard)",
         vec!["Query"],
-        s.people_and_counters()
+        s.overview()
+    );
+    measure!(
+        "directory version (a cached directory's check)",
+        vec!["GetItem"],
+        s.directory_version()
     );
     let note = NewNotification {
         user_id: a,

@@ -8,14 +8,15 @@ use crate::error::AppError;
 use {
     crate::ctx::{today, Ctx},
     crate::paging::all_pages,
-    crate::team::query::Directory,
     domain::{agenda::due_soon_through, Action},
 };
 
 /// Counts over every task (admins), from the counters every task write
 /// keeps and the open-by-due index up to the end of "due soon": one Query
-/// for the people and counters, one per 500 open tasks due by then, so the
-/// cost follows the team and the urgent work, not the number of tasks.
+/// for the counters and projects, one per 500 open tasks due by then, and
+/// the people from the cached directory (listed again only when someone
+/// changed), so the cost follows the urgent work, not the number of tasks
+/// or people.
 ///
 /// With `project`, the figures are that project's (same reads: the
 /// counters are kept per project too, and the projects' names come with
@@ -29,8 +30,10 @@ pub async fn dashboard(#[server(default)] project: String) -> Result<DashboardSt
     };
     let today = today();
     let store = ctx.store();
-    let (people, counters, projects) = store.overview().await?;
-    let projects = crate::projects::query::Projects::new(projects);
+    let overview = store.overview().await?;
+    ctx.saw_directory_version(overview.directory_version);
+    let dir = ctx.directory().await?;
+    let projects = crate::projects::query::Projects::new(overview.projects);
     let scope = match project {
         Some(p) => Some(
             projects
@@ -44,7 +47,7 @@ pub async fn dashboard(#[server(default)] project: String) -> Result<DashboardSt
         .next_day()
         .unwrap_or(time::Date::MAX);
     let urgent = all_pages(|p| store.list_open_tasks_due_before(end, p)).await?;
-    let mut stats = super::build::stats(&counters, &urgent, &Directory::of(people), today, project);
+    let mut stats = super::build::stats(&overview.counters, &urgent, &dir, today, project);
     stats.project = scope.map(crate::projects::query::view);
     stats.projects = projects.pickable(project);
     Ok(stats)

@@ -25,7 +25,7 @@ use {
 pub async fn board(#[server(default)] query: BoardQuery) -> Result<BoardView, AppError> {
     let ctx = Ctx::load().await?;
     let filter = query::Filter::parse(&query)?;
-    let (dir, cat) = (ctx.directory().await?, ctx.catalog().await?);
+    let (cat, dir) = ctx.catalog_and_directory().await?;
     let project = match filter.project {
         Some(p) => Some(cat.projects.get(p).ok_or_else(project_not_found)?),
         None => None,
@@ -63,7 +63,7 @@ pub async fn board_column(
 ) -> Result<Column, AppError> {
     let ctx = Ctx::load().await?;
     let filter = query::Filter::parse(&query)?;
-    let (dir, cat) = (ctx.directory().await?, ctx.catalog().await?);
+    let (cat, dir) = ctx.catalog_and_directory().await?;
     query::column(&ctx, (&dir, &cat), status, &filter, Some(after)).await
 }
 
@@ -83,7 +83,7 @@ pub async fn task_detail(
         Some(c) => store.list_comments(id, PageRequest::after(PAGE, c)).await?,
     };
     let activity = store.list_activity(id, page(PAGE, activity_after)?).await?;
-    let (dir, cat) = (ctx.directory().await?, ctx.catalog().await?);
+    let (cat, dir) = ctx.catalog_and_directory().await?;
     let t = &detail.task;
     let view = build::task_view(t, ctx.actor, (&dir, &cat), &comments, &activity, today());
     Ok(view)
@@ -123,7 +123,7 @@ pub async fn create_task(
         description: Description::parse_optional(&description)?,
         priority,
         due,
-        assignees: assignees_from_form(&assignees, &ctx.directory().await?)?,
+        assignees: assignees_from_form(&assignees, &ctx).await?,
         created_by: ctx.me(),
         status: status.unwrap_or(Status::Open),
         checklist: Checklist::from_lines(&checklist, &Checklist::default())?,
@@ -206,7 +206,7 @@ pub async fn assign_task(
 ) -> Result<u64, AppError> {
     let ctx = Ctx::load().await?;
     let current = ctx.task_for_edit(&id, version, Action::Assign).await?;
-    let wanted = assignees_from_form(&assignees, &ctx.directory().await?)?;
+    let wanted = assignees_from_form(&assignees, &ctx).await?;
     let change = AssigneeChange::between(&current.assignees, &wanted);
     if change.is_empty() {
         return Ok(current.version);
@@ -346,13 +346,27 @@ fn repeat_rule(
 }
 
 /// The assignee checkboxes of a form: ids of people who exist and are
-/// active (the rules are `domain::check_assignees`).
+/// active (the rules are `domain::check_assignees`). No directory read for
+/// a form without assignees. A refusal by the cached directory is checked
+/// again against a fresh listing: the copy may have been read from the
+/// people index a moment before it showed someone who just joined.
 #[cfg(feature = "ssr")]
-fn assignees_from_form(raw: &[String], dir: &Directory) -> Result<Vec<UserId>, AppError> {
+async fn assignees_from_form(raw: &[String], ctx: &Ctx) -> Result<Vec<UserId>, AppError> {
     let ids = raw
         .iter()
         .filter(|r| !r.trim().is_empty())
         .map(|r| user_id(r))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(domain::check_assignees(&ids, |id| dir.get(id))?)
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    let dir = ctx.directory().await?;
+    match domain::check_assignees(&ids, |id| dir.get(id)) {
+        Ok(ids) => Ok(ids),
+        Err(domain::AssigneeError::TooMany) => Err(domain::AssigneeError::TooMany.into()),
+        Err(_) => {
+            let fresh = Directory::load(ctx.store()).await?;
+            Ok(domain::check_assignees(&ids, |id| fresh.get(id))?)
+        }
+    }
 }

@@ -90,6 +90,7 @@ impl TestApp {
                 auth: local.auth.clone(),
                 storage_label: "test",
                 public_origin: Arc::from(server::csrf::origin_of(&base_url).unwrap_or_default()),
+                directory: Default::default(),
             },
             site: Arc::new(Site::new(&dir)),
             jwks_json: Some(local.jwks_json.clone()),
