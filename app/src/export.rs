@@ -17,8 +17,10 @@ use leptos_axum::ResponseOptions;
 use crate::ctx::Ctx;
 use crate::error::AppError;
 use crate::format::{date_text, when};
+use crate::projects::query::Catalog;
 use crate::ssr::ServerContext;
-use crate::tasks::query::all_tasks;
+use crate::team::query::Directory;
+use domain::Status;
 
 /// Cells a spreadsheet would run as a formula are prefixed with `'`, so a
 /// task titled `=HYPERLINK(...)` stays text (CSV injection). Applied to
@@ -79,58 +81,138 @@ fn project_param(query: Option<&str>) -> Result<Option<domain::ProjectId>, AppEr
     }
 }
 
-async fn csv_body(project: Option<domain::ProjectId>) -> Result<String, AppError> {
+/// What the export needs once the caller is allowed, owned, so the body
+/// can be written after the handler has answered with its status.
+struct Export {
+    store: std::sync::Arc<dyn store::Store>,
+    dir: std::sync::Arc<Directory>,
+    cat: Catalog,
+    project: Option<domain::ProjectId>,
+}
+
+/// Where the export has got to: a column and the cursor within it.
+struct Position {
+    column: usize,
+    after: Option<store::Cursor>,
+}
+
+/// Tasks per chunk of the body: one store page (one Query on DynamoDB).
+const EXPORT_PAGE: u32 = store::PageRequest::MAX_LIMIT;
+
+async fn prepare(project: Option<domain::ProjectId>) -> Result<Export, AppError> {
     let ctx = Ctx::allowed(domain::Action::ExportCsv).await?;
     let (cat, dir) = ctx.catalog_and_directory().await?;
     if project.is_some_and(|p| cat.projects.get(p).is_none()) {
         return Err(AppError::NotFound("Project not found.".into()));
     }
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(HEADER).map_err(AppError::internal)?;
-    for (_, tasks) in all_tasks(ctx.store(), project).await? {
-        for t in tasks {
-            let names: Vec<String> = t.assignees.iter().map(|u| dir.name(*u)).collect();
-            let emails: Vec<String> = t
-                .assignees
-                .iter()
-                .filter_map(|u| dir.get(*u).map(|p| p.email.as_str().to_owned()))
-                .collect();
-            let row = [
-                t.id.to_string(),
-                t.title.as_str().to_owned(),
-                t.description
-                    .as_ref()
-                    .map(|d| d.as_str())
-                    .unwrap_or("")
-                    .to_owned(),
-                t.status.as_str().to_owned(),
-                t.priority.as_str().to_owned(),
-                t.due.map(date_text).unwrap_or_default(),
-                names.join("; "),
-                emails.join("; "),
-                dir.name(t.created_by),
-                when(t.created_at),
-                when(t.updated_at),
-                t.version.to_string(),
-                t.checklist
-                    .progress()
-                    .map(|p| format!("{}/{}", p.done, p.total))
-                    .unwrap_or_default(),
-                checklist_cell(&t.checklist),
-                t.recurrence.map(|r| r.describe()).unwrap_or_default(),
-                names_of(&cat.labels.of(&t.labels)),
-                cat.projects.name(t.project),
-            ];
-            // Every cell, not only the free-text ones: an email address may
-            // start with `=` too.
-            w.write_record(row.iter().map(|c| cell(c)))
+    Ok(Export {
+        store: ctx.store.clone(),
+        dir,
+        cat,
+        project,
+    })
+}
+
+impl Export {
+    fn row(&self, t: &domain::Task) -> [String; 17] {
+        let dir = &self.dir;
+        let names: Vec<String> = t.assignees.iter().map(|u| dir.name(*u)).collect();
+        let emails: Vec<String> = t
+            .assignees
+            .iter()
+            .filter_map(|u| dir.get(*u).map(|p| p.email.as_str().to_owned()))
+            .collect();
+        [
+            t.id.to_string(),
+            t.title.as_str().to_owned(),
+            t.description
+                .as_ref()
+                .map(|d| d.as_str())
+                .unwrap_or("")
+                .to_owned(),
+            t.status.as_str().to_owned(),
+            t.priority.as_str().to_owned(),
+            t.due.map(date_text).unwrap_or_default(),
+            names.join("; "),
+            emails.join("; "),
+            dir.name(t.created_by),
+            when(t.created_at),
+            when(t.updated_at),
+            t.version.to_string(),
+            t.checklist
+                .progress()
+                .map(|p| format!("{}/{}", p.done, p.total))
+                .unwrap_or_default(),
+            checklist_cell(&t.checklist),
+            t.recurrence.map(|r| r.describe()).unwrap_or_default(),
+            names_of(&self.cat.labels.of(&t.labels)),
+            self.cat.projects.name(t.project),
+        ]
+    }
+
+    /// The next chunk of CSV from `at` (the header first), and where the
+    /// one after starts; `None` past the last column.
+    async fn chunk(&self, at: Position) -> Result<Option<(Vec<u8>, Position)>, AppError> {
+        let Some(status) = Status::ALL.get(at.column).copied() else {
+            return Ok(None);
+        };
+        let mut w = csv::Writer::from_writer(Vec::new());
+        if at.column == 0 && at.after.is_none() {
+            w.write_record(HEADER).map_err(AppError::internal)?;
+        }
+        let page = match at.after.clone() {
+            Some(c) => store::PageRequest::after(EXPORT_PAGE, c),
+            None => store::PageRequest::first(EXPORT_PAGE),
+        };
+        let tasks = match self.project {
+            Some(p) => self.store.list_tasks_by_project(p, status, page).await?,
+            None => self.store.list_tasks_by_status(status, page).await?,
+        };
+        for t in &tasks.items {
+            // Every cell, not only the free-text ones: an email address
+            // may start with `=` too.
+            w.write_record(self.row(t).iter().map(|c| cell(c)))
                 .map_err(AppError::internal)?;
         }
+        let next = match tasks.next {
+            Some(after) => Position {
+                column: at.column,
+                after: Some(after),
+            },
+            None => Position {
+                column: at.column + 1,
+                after: None,
+            },
+        };
+        let bytes = w
+            .into_inner()
+            .map_err(|e| AppError::internal(e.into_error()))?;
+        Ok(Some((bytes, next)))
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::internal(e.into_error()))?;
-    String::from_utf8(bytes).map_err(AppError::internal)
+
+    /// The CSV as it is read, a store page at a time, so the server holds
+    /// one page whatever the number of tasks. A read that fails after the
+    /// status line has gone is logged and cuts the body short, which the
+    /// client sees as a failed download rather than a complete-looking file.
+    fn into_body(self) -> Body {
+        let start = Position {
+            column: 0,
+            after: None,
+        };
+        let chunks = futures::stream::unfold(Some((self, start)), |state| async move {
+            let (export, at) = state?;
+            match export.chunk(at).await {
+                Ok(Some((bytes, next))) => Some((Ok(bytes), Some((export, next)))),
+                Ok(None) => None,
+                Err(e) => {
+                    tracing::error!(error = %e, "CSV export failed part-way");
+                    let cut = std::io::Error::other("export interrupted");
+                    Some((Err(cut), None))
+                }
+            }
+        });
+        Body::from_stream(chunks)
+    }
 }
 
 /// `GET /export/tasks.csv`.
@@ -143,11 +225,11 @@ pub async fn tasks_csv(ctx: ServerContext, req: Request<Body>) -> Response {
         crate::ssr::provide_request_context(&ctx);
         provide_context(parts);
         provide_context(opts.clone());
-        ScopedFuture::new(async move { csv_body(project?).await })
+        ScopedFuture::new(async move { prepare(project?).await })
     });
     let result = fut.await;
     let mut resp = match result {
-        Ok(body) => (
+        Ok(export) => (
             StatusCode::OK,
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -157,7 +239,7 @@ pub async fn tasks_csv(ctx: ServerContext, req: Request<Body>) -> Response {
                 ),
                 (header::CACHE_CONTROL, "no-store"),
             ],
-            body,
+            export.into_body(),
         )
             .into_response(),
         Err(e) => (

@@ -3089,3 +3089,90 @@ async fn projects_scope_the_board_dashboard_and_csv() {
         409
     );
 }
+
+/// The export is written as it is read: a chunked body with no length,
+/// one store page at a time, which holds every task of every column once
+/// (more than a page in one column, tasks in every status), in board
+/// order, with hostile titles still inert.
+#[tokio::test]
+async fn the_csv_export_streams_every_task_once() {
+    let app = TestApp::spawn().await;
+    let (admin, ada) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let mut want = std::collections::BTreeMap::new();
+    for i in 0..1_203usize {
+        // 1,100 open (three pages of one column), then a few of each other status.
+        let status = if i < 1_100 {
+            domain::Status::Open
+        } else {
+            domain::Status::ALL[i % domain::Status::ALL.len()]
+        };
+        let title = if i % 100 == 7 {
+            format!("=HYPERLINK(\"http://evil\",\"{i}\")")
+        } else {
+            format!("Task {i}")
+        };
+        let t = app
+            .store
+            .create_task(domain::NewTask {
+                project: Default::default(),
+                checklist: Default::default(),
+                recurrence: None,
+                labels: Vec::new(),
+                status,
+                title: domain::TaskTitle::parse(&title).unwrap(),
+                description: None,
+                priority: domain::Priority::Low,
+                due: None,
+                assignees: vec![ada],
+                created_by: ada,
+            })
+            .await
+            .unwrap();
+        want.insert(t.id.to_string(), (title, status));
+    }
+    let res = app
+        .client
+        .get(app.url("/export/tasks.csv"))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers().get("content-length").is_none(),
+        "streamed, not buffered: {:?}",
+        res.headers()
+    );
+    assert_eq!(res.headers()["transfer-encoding"], "chunked");
+    let body = res.text().await.unwrap();
+    let mut rows = csv::Reader::from_reader(body.as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let (id, title, status, who) = ["id", "title", "status", "assignees"]
+        .map(|h| header.iter().position(|c| c == h).unwrap())
+        .into();
+    let mut got = std::collections::BTreeMap::new();
+    let mut order = Vec::new();
+    for r in rows.records() {
+        let r = r.unwrap();
+        assert_eq!(&r[who], "Ada");
+        let cell = r[title].to_owned();
+        let prev = got.insert(r[id].to_owned(), (cell, r[status].to_owned()));
+        assert!(prev.is_none(), "{} twice", &r[id]);
+        order.push(r[status].to_owned());
+    }
+    assert_eq!(got.len(), want.len());
+    for (k, (title, status)) in &want {
+        let (cell, st) = &got[k];
+        assert_eq!(st, status.as_str());
+        if title.starts_with('=') {
+            assert_eq!(cell, &format!("'{title}"), "a formula stays text");
+        } else {
+            assert_eq!(cell, title);
+        }
+    }
+    // Column by column, in board order.
+    let mut columns = order.clone();
+    columns.dedup();
+    let board: Vec<&str> = domain::Status::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(columns, board);
+}

@@ -2,13 +2,13 @@
 //! URL's filters, and every task for the screens that count them all.
 
 use domain::{Priority, Status, Task, TaskSummary};
-use store::{Page, PageRequest, Store};
+use store::{Page, PageRequest};
 
 use super::build::{card, row};
 use super::model::{BoardQuery, Card, Column};
 use crate::ctx::{today, user_id, Ctx};
 use crate::error::AppError;
-use crate::paging::{all_pages, cursor};
+use crate::paging::cursor;
 use crate::projects::query::{project_id, Catalog};
 use crate::team::query::Directory;
 
@@ -234,23 +234,6 @@ pub async fn column(
         cards,
         next,
     })
-}
-
-/// Every task (of `project`, or of all), column by column in board order:
-/// one query per 500 tasks.
-pub async fn all_tasks(
-    store: &dyn Store,
-    project: Option<domain::ProjectId>,
-) -> Result<Vec<(Status, Vec<Task>)>, AppError> {
-    let mut out = Vec::with_capacity(Status::ALL.len());
-    for s in Status::ALL {
-        let tasks = match project {
-            Some(pid) => all_pages(|p| store.list_tasks_by_project(pid, *s, p)).await?,
-            None => all_pages(|p| store.list_tasks_by_status(*s, p)).await?,
-        };
-        out.push((*s, tasks));
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
