@@ -17,6 +17,22 @@ use domain::{
 use store::{DynamoStore, RequestCounter, Store};
 use support::TestApp;
 
+/// The real router with pages on a fresh DynamoDB table on moto, and the
+/// counter of the requests sent to it. Needs `TASKLANE_MOTO_ENDPOINT`
+/// (scripts/with-moto.sh); without it the test fails rather than skips.
+async fn on_dynamo(name: &str) -> (TestApp, Arc<DynamoStore>, RequestCounter) {
+    let endpoint = std::env::var("TASKLANE_MOTO_ENDPOINT")
+        .expect("TASKLANE_MOTO_ENDPOINT is not set: run through scripts/with-moto.sh");
+    let counter = RequestCounter::new();
+    let dynamo = Arc::new(DynamoStore::new(
+        DynamoStore::local_client(&endpoint, Some(counter.clone())),
+        format!("tasklane-{name}-{}", uuid::Uuid::now_v7()),
+    ));
+    dynamo.create_table().await.unwrap();
+    let app = TestApp::spawn_on(Some(dynamo.clone())).await;
+    (app, dynamo, counter)
+}
+
 /// Signs a person up on the embedded store, puts their profile in DynamoDB
 /// (where the pages read it), and signs them in.
 async fn person(
@@ -52,15 +68,7 @@ fn sorted(ops: Vec<String>) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_home_page_costs_a_few_requests_whatever_the_data() {
-    let endpoint = std::env::var("TASKLANE_MOTO_ENDPOINT")
-        .expect("TASKLANE_MOTO_ENDPOINT is not set: run through scripts/with-moto.sh");
-    let counter = RequestCounter::new();
-    let dynamo = Arc::new(DynamoStore::new(
-        DynamoStore::local_client(&endpoint, Some(counter.clone())),
-        format!("tasklane-home-{}", uuid::Uuid::now_v7()),
-    ));
-    dynamo.create_table().await.unwrap();
-    let app = TestApp::spawn_on(Some(dynamo.clone())).await;
+    let (app, dynamo, counter) = on_dynamo("home").await;
     let (ada_jar, ada) = person(&app, &dynamo, "ada@example.com", "Ada", "Correct-Horse-9").await;
     let (mo_jar, mo) = person(&app, &dynamo, "mo@example.com", "Mo", "Member-Pass-42").await;
     let (_, olu) = person(&app, &dynamo, "olu@example.com", "Olu", "Other-Pass-42").await;
@@ -161,15 +169,7 @@ async fn the_home_page_costs_a_few_requests_whatever_the_data() {
 /// than a page (500) in one column.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_costs_the_same_few_requests_with_few_and_many_tasks() {
-    let endpoint = std::env::var("TASKLANE_MOTO_ENDPOINT")
-        .expect("TASKLANE_MOTO_ENDPOINT is not set: run through scripts/with-moto.sh");
-    let counter = RequestCounter::new();
-    let dynamo = Arc::new(DynamoStore::new(
-        DynamoStore::local_client(&endpoint, Some(counter.clone())),
-        format!("tasklane-dash-{}", uuid::Uuid::now_v7()),
-    ));
-    dynamo.create_table().await.unwrap();
-    let app = TestApp::spawn_on(Some(dynamo.clone())).await;
+    let (app, dynamo, counter) = on_dynamo("dash").await;
     let (ada_jar, ada) = person(&app, &dynamo, "ada@example.com", "Ada", "Correct-Horse-9").await;
     let (_, mo) = person(&app, &dynamo, "mo@example.com", "Mo", "Member-Pass-42").await;
     let today = time::OffsetDateTime::now_utc().date();
@@ -262,15 +262,7 @@ async fn the_dashboard_costs_the_same_few_requests_with_few_and_many_tasks() {
 /// budget of 8 requests (the caller's profile included).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn project_actions_cost_a_few_requests_each() {
-    let endpoint = std::env::var("TASKLANE_MOTO_ENDPOINT")
-        .expect("TASKLANE_MOTO_ENDPOINT is not set: run through scripts/with-moto.sh");
-    let counter = RequestCounter::new();
-    let dynamo = Arc::new(DynamoStore::new(
-        DynamoStore::local_client(&endpoint, Some(counter.clone())),
-        format!("tasklane-proj-{}", uuid::Uuid::now_v7()),
-    ));
-    dynamo.create_table().await.unwrap();
-    let app = TestApp::spawn_on(Some(dynamo.clone())).await;
+    let (app, dynamo, counter) = on_dynamo("proj").await;
     let (ada_jar, _) = person(&app, &dynamo, "ada@example.com", "Ada", "Correct-Horse-9").await;
     let (mo_jar, mo) = person(&app, &dynamo, "mo@example.com", "Mo", "Member-Pass-42").await;
     let mut table = Vec::new();
@@ -415,15 +407,7 @@ async fn project_actions_cost_a_few_requests_each() {
 /// again, once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_board_costs_the_same_with_two_and_two_thousand_people() {
-    let endpoint = std::env::var("TASKLANE_MOTO_ENDPOINT")
-        .expect("TASKLANE_MOTO_ENDPOINT is not set: run through scripts/with-moto.sh");
-    let counter = RequestCounter::new();
-    let dynamo = Arc::new(DynamoStore::new(
-        DynamoStore::local_client(&endpoint, Some(counter.clone())),
-        format!("tasklane-people-{}", uuid::Uuid::now_v7()),
-    ));
-    dynamo.create_table().await.unwrap();
-    let app = TestApp::spawn_on(Some(dynamo.clone())).await;
+    let (app, dynamo, counter) = on_dynamo("people").await;
     let (ada_jar, ada) = person(&app, &dynamo, "ada@example.com", "Ada", "Correct-Horse-9").await;
     let (_, mo) = person(&app, &dynamo, "mo@example.com", "Mo", "Member-Pass-42").await;
     dynamo
