@@ -490,7 +490,7 @@ async fn a_board_costs_the_same_with_two_and_two_thousand_people() {
         // The profile, the catalog and one page per column (5).
         assert_eq!(warm, queries(6), "{people} people, warm");
         // After a change, the people too: pages of up to 1 MB, which is
-        // about 2,000 profiles (moto does not cut pages at 1 MB).
+        // about 1,500 profiles (moto does not cut pages at 1 MB).
         let listing = cold.len() - warm.len();
         assert!((1..=2).contains(&listing), "{people} people: {cold:?}");
         assert_eq!(cold[..7], warm[..], "{people} people, after a change");

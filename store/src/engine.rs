@@ -1139,8 +1139,8 @@ pub(crate) async fn people_and_counters<B: Backend>(
     Ok((everyone(b).await?, overview(b).await?.counters))
 }
 
-/// Every profile, in pages as large as DynamoDB returns (1 MB, about two
-/// thousand profiles) rather than the 500 a listing page holds: a cache
+/// Every profile, in pages as large as DynamoDB returns (1 MB, about 1,500
+/// profiles of ~650 bytes) rather than the 500 a listing page holds: a cache
 /// refresh of a large team is a Query or two, not one per 500 people.
 pub(crate) async fn everyone<B: Backend>(b: &B) -> Result<Vec<UserProfile>> {
     let (mut people, mut start) = (Vec::new(), None);

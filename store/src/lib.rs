@@ -392,7 +392,8 @@ pub trait Store: credentials::Credentials + Send + Sync {
     /// Everyone, ordered by email.
     async fn list_users(&self, page: PageRequest) -> Result<Page<UserProfile>>;
     /// Everyone, deactivated people included, in pages of up to 1 MB
-    /// (about two thousand profiles): what a directory cache refresh reads.
+    /// (about 1,500 profiles of ~650 bytes): what a directory cache
+    /// refresh reads.
     async fn everyone(&self) -> Result<Vec<UserProfile>>;
     /// Everyone (as [`Store::everyone`]) and the task counters.
     async fn people_and_counters(&self) -> Result<(Vec<UserProfile>, TaskCounters)>;
