@@ -194,6 +194,8 @@ impl Export {
     /// one page whatever the number of tasks. A read that fails after the
     /// status line has gone is logged and cuts the body short, which the
     /// client sees as a failed download rather than a complete-looking file.
+    /// Fused: the compression layer polls its inner body once more after
+    /// the end, which a bare `unfold` answers with a panic.
     fn into_body(self) -> Body {
         let start = Position {
             column: 0,
@@ -211,7 +213,7 @@ impl Export {
                 }
             }
         });
-        Body::from_stream(chunks)
+        Body::from_stream(futures::StreamExt::fuse(chunks))
     }
 }
 

@@ -3091,7 +3091,8 @@ async fn projects_scope_the_board_dashboard_and_csv() {
 }
 
 /// The export is written as it is read: a chunked body with no length,
-/// one store page at a time, which holds every task of every column once
+/// one store page at a time (also through the compression a browser asks
+/// for), which holds every task of every column once
 /// (more than a page in one column, tasks in every status), in board
 /// order, with hostile titles still inert.
 #[tokio::test]
@@ -3145,6 +3146,25 @@ async fn the_csv_export_streams_every_task_once() {
     );
     assert_eq!(res.headers()["transfer-encoding"], "chunked");
     let body = res.text().await.unwrap();
+    // As a browser asks for it: compressed on the fly, the same file.
+    let res = app
+        .client
+        .get(app.url("/export/tasks.csv"))
+        .header("cookie", &admin)
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "br");
+    let compressed = res.bytes().await.unwrap();
+    let mut unpacked = String::new();
+    std::io::Read::read_to_string(
+        &mut brotli::Decompressor::new(&compressed[..], 4096),
+        &mut unpacked,
+    )
+    .expect("a whole brotli stream");
+    assert_eq!(unpacked, body, "compressed and plain exports differ");
     let mut rows = csv::Reader::from_reader(body.as_bytes());
     let header = rows.headers().unwrap().clone();
     let (id, title, status, who) = ["id", "title", "status", "assignees"]

@@ -16,7 +16,9 @@ use std::{
 
 use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::{json, Value};
-use support::emulator::{http_event, lambda_env, Emulator, Outcome, INVITE_KEY, ORIGIN_SECRET};
+use support::emulator::{
+    http_event, lambda_env, Emulator, HttpEvent, Outcome, INVITE_KEY, ORIGIN_SECRET,
+};
 
 fn moto() -> String {
     std::env::var("TASKLANE_MOTO_ENDPOINT").unwrap_or_else(|_| {
@@ -324,6 +326,15 @@ fn text(res: &Value) -> String {
     res["body"].as_str().unwrap_or_default().replace("<!>", "")
 }
 
+/// A server-function call as the app's own forms make it through
+/// CloudFront: a same-origin form POST that asks for JSON.
+fn api_post(path: &str) -> HttpEvent {
+    http_event("POST", path, "$default")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .header("sec-fetch-site", "same-origin")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ssr_page_server_data_and_json_logs() {
     let (f, _) = start().await;
@@ -387,10 +398,7 @@ async fn only_cloudfront_may_call_and_limits_count_its_viewer_address() {
     // passwords per client per 15 minutes; malformed input counts too),
     // whatever X-Forwarded-For a client makes up.
     let forgot = |viewer: &str, n: usize| {
-        http_event("POST", "/api/auth/forgot", "$default")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .header("sec-fetch-site", "same-origin")
+        api_post("/api/auth/forgot")
             .header("cloudfront-viewer-address", viewer)
             .header("x-forwarded-for", &format!("192.0.2.{n}"))
             .body("email=not-an-address")
@@ -504,10 +512,7 @@ async fn an_admin_manages_people_through_the_function() {
                 .version;
             let res = call(
                 f,
-                http_event("POST", &format!("/api/team/{endpoint}"), "$default")
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .header("accept", "application/json")
-                    .header("sec-fetch-site", "same-origin")
+                api_post(&format!("/api/team/{endpoint}"))
                     .cookie(&format!("__Host-tl_access={token}"))
                     .body(&format!("user={member}&version={version}&{field}={value}"))
                     .build(),
@@ -559,10 +564,7 @@ async fn an_admin_manages_people_through_the_function() {
     // Its sessions ended: the member's token no longer counts.
     let res = call(
         &f,
-        http_event("POST", "/api/auth/me", "$default")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .header("sec-fetch-site", "same-origin")
+        api_post("/api/auth/me")
             .cookie(&format!("__Host-tl_access={}", s.access_token))
             .body("")
             .build(),
@@ -578,10 +580,7 @@ async fn an_admin_manages_people_through_the_function() {
     let invitee = format!("invitee-{}@example.com", unique());
     let res = call(
         &f,
-        http_event("POST", "/api/invites/create", "$default")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .header("sec-fetch-site", "same-origin")
+        api_post("/api/invites/create")
             .cookie(&format!("__Host-tl_access={token}"))
             .body(&format!("email={invitee}"))
             .build(),
@@ -609,16 +608,7 @@ async fn an_admin_manages_people_through_the_function() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_function_answers_over_post() {
     let (f, _) = start().await;
-    let res = call(
-        &f,
-        http_event("POST", "/api/auth/me", "$default")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .header("sec-fetch-site", "same-origin")
-            .body("")
-            .build(),
-    )
-    .await;
+    let res = call(&f, api_post("/api/auth/me").body("").build()).await;
     assert_eq!(res["statusCode"], 200, "{res}");
     assert_eq!(text(&res), "null", "anonymous: {res}");
 
@@ -667,11 +657,7 @@ async fn stage_prefixed_paths_reach_the_routes() {
 async fn cognito_tokens_are_validated_and_forgeries_refused() {
     let (f, s) = start().await;
     let me = |cookies: Vec<String>| {
-        let mut ev = http_event("POST", "/api/auth/me", "$default")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .header("sec-fetch-site", "same-origin")
-            .body("");
+        let mut ev = api_post("/api/auth/me").body("");
         for c in cookies {
             ev = ev.cookie(&c);
         }
@@ -739,16 +725,7 @@ async fn cognito_tokens_are_validated_and_forgeries_refused() {
         s.username.replace('@', "%40"),
         PASSWORD
     );
-    let res = call(
-        &f,
-        http_event("POST", "/api/auth/sign_in", "$default")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .header("sec-fetch-site", "same-origin")
-            .body(&body)
-            .build(),
-    )
-    .await;
+    let res = call(&f, api_post("/api/auth/sign_in").body(&body).build()).await;
     assert!(res["statusCode"].as_i64().unwrap() < 400, "{res}");
     let cookies: Vec<String> = res["cookies"]
         .as_array()
