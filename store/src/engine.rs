@@ -706,8 +706,41 @@ pub(crate) async fn directory_version<B: Backend>(b: &B) -> Result<u64> {
 
 /// A counter item's count (0 when unreadable: counters only grow from 0).
 fn count_of(item: &Item) -> u64 {
-    let n = item.data.get("count").and_then(|c| c.as_i64());
-    n.unwrap_or(0).max(0) as u64
+    signed_count(item).max(0) as u64
+}
+
+/// A task counter's count as stored (0 when unreadable).
+fn signed_count(item: &Item) -> i64 {
+    item.data.get("count").and_then(|c| c.as_i64()).unwrap_or(0)
+}
+
+/// Every item of one key range, page after page, in key order: for reads
+/// that need the whole range (counters, invitations, everyone).
+async fn query_all<B: Backend>(
+    b: &B,
+    index: Index,
+    pk: &str,
+    sk: SkCond,
+    limit: u32,
+) -> Result<Vec<Item>> {
+    let (mut all, mut start) = (Vec::new(), None);
+    loop {
+        let (items, last) = b
+            .query(Query {
+                index,
+                pk: pk.to_owned(),
+                sk: sk.clone(),
+                forward: true,
+                limit,
+                start,
+            })
+            .await?;
+        all.extend(items);
+        match last {
+            Some(k) => start = Some(k),
+            None => return Ok(all),
+        }
+    }
 }
 
 /// Increases the directory's version, in the transaction of a write that
@@ -752,27 +785,17 @@ pub(crate) async fn project_counts<B: Backend>(
         Some(p) => keys::project_counter_prefix(p),
         None => keys::PROJECT_COUNTER_PREFIX.to_owned(),
     };
-    let (mut counts, mut start) = (std::collections::BTreeMap::new(), None);
-    loop {
-        let (items, last) = b
-            .query(Query {
-                index: Index::Table,
-                pk: keys::COUNTER_PK.into(),
-                sk: SkCond::BeginsWith(prefix.clone()),
-                forward: true,
-                limit: PageRequest::MAX_LIMIT,
-                start,
-            })
-            .await?;
-        for i in &items {
-            let n = i.data.get("count").and_then(|c| c.as_i64());
-            counts.insert(i.sk.clone(), n.unwrap_or(0));
-        }
-        match last {
-            Some(k) => start = Some(k),
-            None => return Ok(TaskCounters::from_counts(counts)),
-        }
-    }
+    let sk = SkCond::BeginsWith(prefix);
+    let items = query_all(
+        b,
+        Index::Table,
+        keys::COUNTER_PK,
+        sk,
+        PageRequest::MAX_LIMIT,
+    )
+    .await?;
+    let counts = items.iter().map(|i| (i.sk.clone(), signed_count(i)));
+    Ok(TaskCounters::from_counts(counts.collect()))
 }
 
 pub(crate) async fn create_label<B: Backend>(
@@ -1143,24 +1166,8 @@ pub(crate) async fn people_and_counters<B: Backend>(
 /// profiles of ~650 bytes) rather than the 500 a listing page holds: a cache
 /// refresh of a large team is a Query or two, not one per 500 people.
 pub(crate) async fn everyone<B: Backend>(b: &B) -> Result<Vec<UserProfile>> {
-    let (mut people, mut start) = (Vec::new(), None);
-    loop {
-        let (items, last) = b
-            .query(Query {
-                index: Index::Gsi1,
-                pk: keys::USERS.to_owned(),
-                sk: SkCond::BeginsWith(keys::PROFILE_GSI1_PREFIX.into()),
-                forward: true,
-                limit: OVERVIEW_PAGE,
-                start,
-            })
-            .await?;
-        people.extend(decode_all::<UserProfile>(&items)?);
-        match last {
-            Some(k) => start = Some(k),
-            None => return Ok(people),
-        }
-    }
+    let sk = SkCond::BeginsWith(keys::PROFILE_GSI1_PREFIX.into());
+    decode_all(&query_all(b, Index::Gsi1, keys::USERS, sk, OVERVIEW_PAGE).await?)
 }
 
 /// Every task counter, every project and the directory's version: the part
@@ -1170,39 +1177,22 @@ pub(crate) async fn everyone<B: Backend>(b: &B) -> Result<Vec<UserProfile>> {
 /// about 60 bytes each, so a 1 MB page holds thousands): one Query.
 pub(crate) async fn overview<B: Backend>(b: &B) -> Result<crate::Overview> {
     let (mut counts, mut projects) = (std::collections::BTreeMap::new(), Vec::new());
-    let (mut directory_version, mut start) = (0, None);
-    loop {
-        let (items, last) = b
-            .query(Query {
-                index: Index::Gsi1,
-                pk: keys::USERS.to_owned(),
-                sk: SkCond::Lt(keys::PROFILE_GSI1_PREFIX.to_owned()),
-                forward: true,
-                limit: OVERVIEW_PAGE,
-                start,
-            })
-            .await?;
-        for item in &items {
-            if item.pk == keys::COUNTER_PK {
-                let n = item.data.get("count").and_then(|c| c.as_i64());
-                counts.insert(item.sk.clone(), n.unwrap_or(0));
-            } else if item.sk == keys::DIRECTORY_VERSION_SK {
-                directory_version = count_of(item);
-            } else if item.pk == keys::PROJECTS_PK {
-                projects.push(item.entity()?);
-            }
-        }
-        match last {
-            Some(k) => start = Some(k),
-            None => {
-                return Ok(crate::Overview {
-                    counters: TaskCounters::from_counts(counts),
-                    projects: with_default(projects),
-                    directory_version,
-                })
-            }
+    let mut directory_version = 0;
+    let sk = SkCond::Lt(keys::PROFILE_GSI1_PREFIX.to_owned());
+    for item in &query_all(b, Index::Gsi1, keys::USERS, sk, OVERVIEW_PAGE).await? {
+        if item.pk == keys::COUNTER_PK {
+            counts.insert(item.sk.clone(), signed_count(item));
+        } else if item.sk == keys::DIRECTORY_VERSION_SK {
+            directory_version = count_of(item);
+        } else if item.pk == keys::PROJECTS_PK {
+            projects.push(item.entity()?);
         }
     }
+    Ok(crate::Overview {
+        counters: TaskCounters::from_counts(counts),
+        projects: with_default(projects),
+        directory_version,
+    })
 }
 
 /// The page size in items of the overview and of [`everyone`]: DynamoDB's
@@ -1535,25 +1525,16 @@ pub(crate) async fn invitation_by_token<B: Backend>(
 }
 
 pub(crate) async fn list_invitations<B: Backend>(b: &B) -> Result<Vec<domain::Invitation>> {
-    let mut all = Vec::new();
-    let mut start = None;
-    loop {
-        let (items, last) = b
-            .query(Query {
-                index: Index::Table,
-                pk: keys::INVITES_PK.into(),
-                sk: SkCond::BeginsWith(keys::INVITE_PREFIX.into()),
-                forward: true,
-                limit: PageRequest::MAX_LIMIT,
-                start,
-            })
-            .await?;
-        all.extend(decode_all::<domain::Invitation>(&items)?);
-        match last {
-            Some(k) => start = Some(k),
-            None => return Ok(all),
-        }
-    }
+    let sk = SkCond::BeginsWith(keys::INVITE_PREFIX.into());
+    let items = query_all(
+        b,
+        Index::Table,
+        keys::INVITES_PK,
+        sk,
+        PageRequest::MAX_LIMIT,
+    )
+    .await?;
+    decode_all(&items)
 }
 
 pub(crate) async fn revoke_invitation<B: Backend>(b: &B, email: &domain::Email) -> Result<()> {
