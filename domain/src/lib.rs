@@ -25,6 +25,7 @@ mod labels;
 pub mod policy;
 mod projects;
 mod recurrence;
+pub mod search;
 mod text;
 pub mod webhook;
 

@@ -112,6 +112,7 @@ pub const PERMISSIONS: Permissions = Permissions::new(
         "dynamodb:DeleteItem",
         "dynamodb:ConditionCheckItem",
         "dynamodb:BatchWriteItem",
+        "dynamodb:BatchGetItem",
         "cognito-idp:AdminAddUserToGroup",
         "cognito-idp:AdminRemoveUserFromGroup",
         "cognito-idp:AdminDisableUser",

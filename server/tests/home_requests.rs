@@ -524,6 +524,47 @@ async fn a_board_costs_the_same_with_two_and_two_thousand_people() {
     board().await;
     assert_eq!(sorted(counter.take()), queries(6), "then the cache again");
 
+    // A search: each column reads its word's entries (one Query) and, where
+    // it found any, the tasks they name (one BatchGetItem); the store's
+    // bound is 3 per column page.
+    dynamo
+        .create_task(NewTask {
+            project: Default::default(),
+            checklist: Default::default(),
+            recurrence: None,
+            labels: Vec::new(),
+            status: domain::Status::Done,
+            title: TaskTitle::parse("Name tags for the offsite").unwrap(),
+            description: None,
+            priority: Priority::Low,
+            due: None,
+            assignees: Vec::new(),
+            created_by: ada,
+        })
+        .await
+        .unwrap();
+    counter.take();
+    let res = app
+        .post(
+            "/api/tasks/board",
+            Some(&ada_jar),
+            &[("query[q]", "NAM".into())],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let view = res.json::<serde_json::Value>().await.unwrap();
+    let mut searched = queries(6);
+    searched.extend(["BatchGetItem".to_owned(), "BatchGetItem".to_owned()]);
+    assert_eq!(sorted(counter.take()), sorted(searched), "a searched board");
+    let titles: Vec<&str> = view["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["cards"].as_array().unwrap())
+        .map(|card| card["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Named", "Name tags for the offsite"], "{view}");
+
     println!("\n| admin board on DynamoDB | warm | after a directory change |\n|---|---|---|");
     for (people, warm, cold) in figures {
         println!(

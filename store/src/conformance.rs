@@ -61,7 +61,11 @@ macro_rules! conformance_suite {
             credentials_and_session_families,
             webhooks_listed_recorded_and_deleted,
             invitations_are_sent_found_by_token_and_consumed_once,
-            directory_version_counts_what_the_directory_shows
+            directory_version_counts_what_the_directory_shows,
+            search_finds_title_words_and_label_names,
+            search_follows_edits_moves_and_deletes,
+            search_pages_list_each_task_once,
+            search_agrees_with_reading_every_task
         );
     };
     (@each $make:expr; $($name:ident),+) => {
@@ -1555,12 +1559,36 @@ pub async fn the_largest_task_writes_fit_one_transaction(s: Arc<dyn Store>) {
                 .id,
         );
     }
-    let mut new = new_task("Everyone", &first, Some(date!(2030 - 01 - 02)));
+    // Titles with as many distinct words as are indexed for search.
+    let long = |tag: &str| {
+        (0..domain::search::MAX_INDEXED_WORDS)
+            .map(|i| format!("{tag}{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut new = new_task(&long("e"), &first, Some(date!(2030 - 01 - 02)));
     new.labels = labels.clone();
     let t = s
         .create_task(new)
         .await
-        .expect("created with the most assignees and labels");
+        .expect("created with the most assignees, labels and title words");
+    let patch = TaskPatch {
+        title: Some(title(&long("r"))),
+        labels: Some(labels[..1].to_vec()),
+        ..Default::default()
+    };
+    let t = s
+        .update_task(&t, &patch, t.created_by)
+        .await
+        .expect("every title word and all but one label replaced");
+    let patch = TaskPatch {
+        labels: Some(labels.clone()),
+        ..Default::default()
+    };
+    let t = s
+        .update_task(&t, &patch, t.created_by)
+        .await
+        .expect("labels restored");
     let t = s
         .change_status(&t, Status::Done, t.created_by)
         .await
@@ -1587,7 +1615,7 @@ pub async fn the_largest_task_writes_fit_one_transaction(s: Arc<dyn Store>) {
     let lines: String = (0..domain::MAX_CHECKLIST)
         .map(|i| format!("step {i}\n"))
         .collect();
-    let mut new = new_task("Everyone, weekly", &first, Some(date!(2030 - 01 - 02)));
+    let mut new = new_task(&long("w"), &first, Some(date!(2030 - 01 - 02)));
     new.labels = labels;
     new.checklist = Checklist::from_lines(&lines, &Checklist::default()).unwrap();
     new.recurrence = Some(weekly(date!(2030 - 01 - 02)));
@@ -2391,4 +2419,331 @@ pub async fn directory_version_counts_what_the_directory_shows(s: Arc<dyn Store>
     let mut all = s.everyone().await.unwrap();
     all.sort_by(|a, b| a.email.as_str().cmp(b.email.as_str()));
     assert_eq!(all, listed);
+}
+
+/// A search as the board builds one: each word with the labels whose
+/// current names it finds.
+async fn search_for(s: &Arc<dyn Store>, q: &str) -> crate::TextSearch {
+    let labels = s.list_labels().await.unwrap();
+    crate::TextSearch {
+        terms: domain::search::SearchWord::parse_all(q)
+            .into_iter()
+            .map(|word| crate::SearchTerm {
+                labels: labels
+                    .iter()
+                    .filter(|l| word.finds_in(l.name.as_str()))
+                    .map(|l| l.id)
+                    .collect(),
+                word,
+            })
+            .collect(),
+    }
+}
+
+/// Every task a search finds in one column, following cursors with pages
+/// of `limit`; asserts no task comes twice.
+async fn found_with(s: &Arc<dyn Store>, q: &str, status: Status, limit: u32) -> Vec<domain::Task> {
+    let search = search_for(s, q).await;
+    let found = collect(limit, |p| s.search_tasks(&search, status, p)).await;
+    let mut ids: Vec<_> = found.iter().map(|t| t.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), found.len(), "{q:?}: a task listed twice");
+    found
+}
+
+async fn found(s: &Arc<dyn Store>, q: &str, status: Status) -> Vec<String> {
+    let mut titles: Vec<String> = found_with(s, q, status, 2)
+        .await
+        .into_iter()
+        .map(|t| t.title.to_string())
+        .collect();
+    titles.sort();
+    titles
+}
+
+async fn labelled(s: &Arc<dyn Store>, name: &str) -> domain::Label {
+    s.create_label(
+        domain::LabelName::parse(name).unwrap(),
+        domain::LabelColor::Blue,
+    )
+    .await
+    .unwrap()
+}
+
+async fn task_with(
+    s: &Arc<dyn Store>,
+    name: &str,
+    status: Status,
+    labels: &[domain::LabelId],
+) -> domain::Task {
+    let mut new = new_task(name, &[], None);
+    new.status = status;
+    new.labels = labels.to_vec();
+    s.create_task(new).await.unwrap()
+}
+
+/// The rules of `domain::search`: words of three or more characters find
+/// words starting with them, shorter ones whole words only, every word
+/// must be found (in the title or a label's name), case and accents as
+/// typed are folded by lowercasing only, and a search stays in its column.
+pub async fn search_finds_title_words_and_label_names(s: Arc<dyn Store>) {
+    let front = labelled(&s, "Frontend").await;
+    let back = labelled(&s, "Backend work").await;
+    task_with(&s, "Plan the Q3 planning review", Status::Open, &[]).await;
+    task_with(&s, "Fix UI glitch", Status::Open, &[front.id]).await;
+    task_with(&s, "Quick fix", Status::Open, &[]).await;
+    task_with(&s, "Deploy API", Status::Done, &[]).await;
+    task_with(&s, "Write API docs", Status::Open, &[back.id]).await;
+    task_with(&s, "Café <script>menu</script>", Status::Open, &[]).await;
+    let open = Status::Open;
+    let cases: &[(&str, &[&str])] = &[
+        ("pla", &["Plan the Q3 planning review"]),
+        ("plan review", &["Plan the Q3 planning review"]),
+        ("PLANNING q3", &["Plan the Q3 planning review"]),
+        ("plan fix", &[]),
+        ("lan", &[]),
+        ("ui", &["Fix UI glitch"]),
+        ("qu", &[]),
+        ("qui", &["Quick fix"]),
+        ("fix", &["Fix UI glitch", "Quick fix"]),
+        ("api", &["Write API docs"]),
+        ("front", &["Fix UI glitch"]),
+        ("fix front", &["Fix UI glitch"]),
+        ("backend", &["Write API docs"]),
+        ("work docs", &["Write API docs"]),
+        ("caf", &["Café <script>menu</script>"]),
+        ("CAFÉ", &["Café <script>menu</script>"]),
+        ("script", &["Café <script>menu</script>"]),
+        ("<script>", &["Café <script>menu</script>"]),
+        ("zzz", &[]),
+    ];
+    for (q, want) in cases {
+        assert_eq!(found(&s, q, open).await, *want, "{q:?}");
+    }
+    assert_eq!(found(&s, "api", Status::Done).await, ["Deploy API"]);
+    assert_eq!(
+        found(&s, "deploy", Status::InProgress).await,
+        Vec::<String>::new()
+    );
+    // A renamed label is found by its new name at once.
+    s.update_label(
+        &front,
+        domain::LabelName::parse("Client side").unwrap(),
+        front.color,
+    )
+    .await
+    .unwrap();
+    assert_eq!(found(&s, "front", open).await, Vec::<String>::new());
+    assert_eq!(found(&s, "client", open).await, ["Fix UI glitch"]);
+}
+
+/// The index follows every write: a new title's words, a move to another
+/// column, a delete, and a title of more words than are indexed.
+pub async fn search_follows_edits_moves_and_deletes(s: Arc<dyn Store>) {
+    let a = user();
+    let t = task_with(&s, "Plan the offsite", Status::Open, &[]).await;
+    let other = task_with(&s, "Budget planning", Status::Open, &[]).await;
+    let patch = TaskPatch {
+        title: Some(title("Offsite budget")),
+        ..Default::default()
+    };
+    let t = s.update_task(&t, &patch, a).await.unwrap();
+    assert_eq!(found(&s, "plan", Status::Open).await, ["Budget planning"]);
+    assert_eq!(
+        found(&s, "budget", Status::Open).await,
+        ["Budget planning", "Offsite budget"]
+    );
+    // Edits that keep the words (priority, due) keep the task findable.
+    let patch = TaskPatch {
+        priority: Some(Priority::High),
+        ..Default::default()
+    };
+    let t = s.update_task(&t, &patch, a).await.unwrap();
+    assert_eq!(found(&s, "offsite", Status::Open).await, ["Offsite budget"]);
+    let t = s.change_status(&t, Status::InProgress, a).await.unwrap();
+    assert_eq!(
+        found(&s, "offsite", Status::Open).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        found(&s, "offsite", Status::InProgress).await,
+        ["Offsite budget"]
+    );
+    assert_eq!(found(&s, "budget", Status::Open).await, ["Budget planning"]);
+    s.delete_task(&other).await.unwrap();
+    assert_eq!(
+        found(&s, "budget", Status::Open).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        found_with(&s, "budget", Status::InProgress, 5).await,
+        vec![t.clone()],
+        "the task as stored, not a copy"
+    );
+    // Only the first domain::search::MAX_INDEXED_WORDS distinct words count.
+    let long: String = (0..40).map(|i| format!("w{i} ")).collect();
+    task_with(&s, long.trim(), Status::Open, &[]).await;
+    let last = domain::search::MAX_INDEXED_WORDS - 1;
+    assert_eq!(found(&s, &format!("w{last}"), Status::Open).await.len(), 1);
+    assert_eq!(
+        found(&s, &format!("w{}", last + 1), Status::Open)
+            .await
+            .len(),
+        0
+    );
+}
+
+/// However a result list is paged, each task comes exactly once: tasks
+/// with several words the search finds, and tasks found through a label
+/// as well as through a word.
+pub async fn search_pages_list_each_task_once(s: Arc<dyn Store>) {
+    let plans = labelled(&s, "Plans").await;
+    let roadmap = labelled(&s, "Planned work").await;
+    let mut want = Vec::new();
+    for i in 0..12 {
+        // "plan", "planned" and "planning": three entries, one result.
+        let labels: &[_] = if i % 3 == 0 { &[plans.id] } else { &[] };
+        let t = task_with(
+            &s,
+            &format!("plan planned planning {i}"),
+            Status::Open,
+            labels,
+        )
+        .await;
+        want.push(t.id);
+    }
+    for i in 0..5 {
+        let t = task_with(&s, &format!("labelled only {i}"), Status::Open, &[plans.id]).await;
+        want.push(t.id);
+    }
+    for i in 0..4 {
+        let labels = if i % 2 == 0 {
+            vec![plans.id, roadmap.id]
+        } else {
+            vec![roadmap.id]
+        };
+        let t = task_with(&s, &format!("on the roadmap {i}"), Status::Open, &labels).await;
+        want.push(t.id);
+    }
+    task_with(&s, "unrelated", Status::Open, &[]).await;
+    task_with(&s, "plan elsewhere", Status::Done, &[plans.id]).await;
+    want.sort();
+    for limit in [1, 2, 3, 7, 50] {
+        let mut got: Vec<_> = found_with(&s, "plan", Status::Open, limit)
+            .await
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        got.sort();
+        assert_eq!(got, want, "pages of {limit}");
+    }
+    // A cursor belongs to its search and its column.
+    let search = search_for(&s, "plan").await;
+    let first = s
+        .search_tasks(&search, Status::Open, PageRequest::first(2))
+        .await
+        .unwrap();
+    let cursor = first.next.expect("more");
+    let elsewhere = s
+        .search_tasks(&search, Status::Done, PageRequest::after(2, cursor.clone()))
+        .await;
+    assert!(matches!(elsewhere, Err(StoreError::InvalidCursor)));
+    let other_word = search_for(&s, "zzz").await;
+    let r = s
+        .search_tasks(&other_word, Status::Open, PageRequest::after(2, cursor))
+        .await;
+    assert!(matches!(r, Err(StoreError::InvalidCursor)));
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    for bad in [
+        "".to_owned(),
+        "!!".to_owned(),
+        b64.encode(br#"{"st":9}"#),
+        b64.encode(br#"{"st":1,"k":{"p":"PROFILE#x","s":"PROFILE"}}"#),
+    ] {
+        let r = s
+            .search_tasks(
+                &search,
+                Status::Open,
+                PageRequest::after(2, Cursor::from_string(bad)),
+            )
+            .await;
+        assert!(matches!(r, Err(StoreError::InvalidCursor)), "{r:?}");
+    }
+}
+
+/// For a spread of searches, the index finds exactly the tasks that
+/// reading every task of the column and applying `TextSearch::matches`
+/// finds: the index and the rule are one rule.
+pub async fn search_agrees_with_reading_every_task(s: Arc<dyn Store>) {
+    let l1 = labelled(&s, "Urgent ops").await;
+    let l2 = labelled(&s, "Design").await;
+    let words = [
+        "alpha",
+        "alps",
+        "al",
+        "beta",
+        "betamax",
+        "de",
+        "design",
+        "ops",
+        "opsec",
+        "Ünïcode",
+        "ünique",
+        "x",
+        "x1",
+        "release-notes",
+    ];
+    for i in 0..40usize {
+        let title: Vec<&str> = (0..1 + i % 4)
+            .map(|k| words[(i * 7 + k * 5) % words.len()])
+            .collect();
+        let labels: Vec<_> = [l1.id, l2.id]
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| (i + k) % 3 == 0)
+            .map(|(_, l)| l)
+            .collect();
+        let status = Status::ALL[i % Status::ALL.len()];
+        task_with(&s, &title.join(" "), status, &labels).await;
+    }
+    for q in [
+        "al",
+        "alp",
+        "alpha",
+        "be",
+        "beta",
+        "de",
+        "des",
+        "design ops",
+        "urgent",
+        "ops",
+        "uni",
+        "ÜNI",
+        "x",
+        "x1",
+        "notes release",
+        "al de",
+        "urg alp",
+        "zzz",
+    ] {
+        let search = search_for(&s, q).await;
+        for status in Status::ALL {
+            let every = collect(50, |p| s.list_tasks_by_status(*status, p)).await;
+            let mut want: Vec<_> = every
+                .iter()
+                .filter(|t| search.matches(t.title.as_str(), &t.labels))
+                .map(|t| t.id)
+                .collect();
+            want.sort();
+            let mut got: Vec<_> = found_with(&s, q, *status, 3)
+                .await
+                .into_iter()
+                .map(|t| t.id)
+                .collect();
+            got.sort();
+            assert_eq!(got, want, "{q:?} in {status:?}");
+        }
+    }
 }

@@ -64,15 +64,18 @@ pub(crate) struct Expect<'a> {
 
 impl Key {
     pub fn encode(&self) -> Cursor {
-        let json = serde_json::to_vec(self).expect("keys serialise");
-        Cursor(URL_SAFE_NO_PAD.encode(json))
+        encode_json(self)
     }
 
     pub fn decode(cursor: &Cursor, expect: &Expect<'_>) -> Result<Key> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(cursor.0.as_bytes())
-            .map_err(|_| StoreError::InvalidCursor)?;
-        let key: Key = serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
+        let key: Key = decode_json(cursor)?;
+        key.check(expect)?;
+        Ok(key)
+    }
+
+    /// Whether this key points into the list `expect` describes.
+    pub fn check(&self, expect: &Expect<'_>) -> Result<()> {
+        let key = self;
         let partition_ok = match expect.index {
             Index::Table => key.pk == expect.partition && key.ipk.is_none() && key.isk.is_none(),
             _ => key.ipk.as_deref() == Some(expect.partition) && key.isk.is_some(),
@@ -83,8 +86,21 @@ impl Key {
         {
             return Err(StoreError::InvalidCursor);
         }
-        Ok(key)
+        Ok(())
     }
+}
+
+/// A cursor's JSON, for positions richer than one key.
+pub(crate) fn encode_json<T: Serialize>(value: &T) -> Cursor {
+    let json = serde_json::to_vec(value).expect("positions serialise");
+    Cursor(URL_SAFE_NO_PAD.encode(json))
+}
+
+pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(cursor: &Cursor) -> Result<T> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor.0.as_bytes())
+        .map_err(|_| StoreError::InvalidCursor)?;
+    serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)
 }
 
 #[cfg(test)]

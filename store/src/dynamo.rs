@@ -23,8 +23,8 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, DeleteRequest,
-    GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
-    ScalarAttributeType, SseSpecification, StreamSpecification, StreamViewType,
+    GlobalSecondaryIndex, KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType,
+    Put, ScalarAttributeType, SseSpecification, StreamSpecification, StreamViewType,
     TimeToLiveSpecification, TransactWriteItem, Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
@@ -641,6 +641,41 @@ impl Backend for DynamoStore {
             .await
             .map_err(sdk_err)?;
         out.item().map(item_from_attrs).transpose()
+    }
+
+    async fn get_many(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>> {
+        debug_assert!(keys.len() <= crate::engine::GET_MANY_MAX);
+        let mut out = Vec::with_capacity(keys.len());
+        let mut pending = keys
+            .iter()
+            .map(|(pk, sk)| key_attrs(pk, sk))
+            .collect::<Vec<_>>();
+        // Eventually consistent like the index Queries that name these
+        // keys (half the read units); unprocessed keys are resent.
+        while !pending.is_empty() {
+            let wanted = KeysAndAttributes::builder()
+                .set_keys(Some(pending))
+                .build()
+                .map_err(build_err)?;
+            let got = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, wanted)
+                .send()
+                .await
+                .map_err(sdk_err)?;
+            if let Some(items) = got.responses().and_then(|r| r.get(&self.table)) {
+                for attrs in items {
+                    out.push(item_from_attrs(attrs)?);
+                }
+            }
+            pending = got
+                .unprocessed_keys()
+                .and_then(|m| m.get(&self.table))
+                .map(|k| k.keys().to_vec())
+                .unwrap_or_default();
+        }
+        Ok(out)
     }
 
     async fn query(&self, q: Query) -> Result<(Vec<Item>, Option<Key>)> {

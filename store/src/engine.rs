@@ -13,8 +13,9 @@ use serde::de::DeserializeOwned;
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::cursor::{Expect, Key};
+use crate::cursor::{self, Expect, Key};
 use crate::keys::{self, Index, Item};
+use crate::search::{SearchCursor, SearchTerm, TextSearch};
 use crate::{now, Page, PageRequest, Result, StoreError, TaskCounters, TaskDetail};
 
 /// A write precondition, evaluated atomically with the write.
@@ -91,10 +92,17 @@ impl From<StoreError> for WriteError {
     }
 }
 
+/// The most keys one [`Backend::get_many`] takes (BatchGetItem's limit).
+pub(crate) const GET_MANY_MAX: usize = 100;
+
 /// What each store implementation must provide: one request per call.
 #[async_trait]
 pub(crate) trait Backend: Send + Sync {
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>>;
+    /// The items at up to [`GET_MANY_MAX`] keys, in no particular order,
+    /// absent ones left out; one request (DynamoDB's BatchGetItem, resent
+    /// only for keys it leaves unprocessed under throttling).
+    async fn get_many(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>>;
     /// Up to `limit` items, and the key of the last one when more may follow.
     async fn query(&self, q: Query) -> Result<(Vec<Item>, Option<Key>)>;
     /// Applies all ops or none. One op is a plain conditional write; more
@@ -238,6 +246,42 @@ fn task_ops_without_counters(current: &Task, next: &Task) -> Vec<Op> {
         item: keys::project_copy_item(next),
         cond: Cond::None,
     });
+    ops.extend(word_ops(Some(current), Some(next)));
+    ops
+}
+
+/// The search entries (`keys::word_items`) that take `current` to `next`
+/// (absent: created or deleted). Entries carry only keys, so a write that
+/// keeps the title's words and the status writes none. Unconditional: a
+/// task stored before search existed has none until repaired.
+fn word_ops(current: Option<&Task>, next: Option<&Task>) -> Vec<Op> {
+    let words = |t: Option<&Task>| {
+        t.map(|t| domain::search::words(t.title.as_str()))
+            .unwrap_or_default()
+    };
+    let (before, after) = (words(current), words(next));
+    let moved = current.map(|t| t.status) != next.map(|t| t.status);
+    let mut ops: Vec<Op> = before
+        .iter()
+        .filter(|w| !after.contains(w))
+        .map(|w| Op::Delete {
+            pk: keys::task_pk(current.expect("words come from a task").id),
+            sk: keys::word_sk(w),
+            cond: Cond::None,
+        })
+        .collect();
+    if let Some(next) = next {
+        ops.extend(
+            keys::word_items(next)
+                .into_iter()
+                .zip(&after)
+                .filter(|(_, w)| moved || !before.contains(w))
+                .map(|(item, _)| Op::Put {
+                    item,
+                    cond: Cond::None,
+                }),
+        );
+    }
     ops
 }
 
@@ -328,6 +372,7 @@ fn creation_ops(task: &Task) -> Vec<Op> {
         item: keys::project_copy_item(task),
         cond: Cond::NotExists,
     });
+    ops.extend(word_ops(None, Some(task)));
     ops
 }
 
@@ -478,6 +523,7 @@ pub(crate) async fn delete_task<B: Backend>(b: &B, cur: &Task) -> Result<()> {
         sk: keys::PROJECT_COPY_SK.into(),
         cond: Cond::None,
     });
+    ops.extend(word_ops(Some(cur), None));
     ops.extend(counter_ops(&[cur], &[]));
     write_guarded(b, ops, &pk, keys::METADATA).await?;
     // The task is gone for every reader now; its comments and history are
@@ -580,6 +626,195 @@ pub(crate) async fn list_tasks_by_label<B: Backend>(
         &page,
     )
     .await
+}
+
+/// Requests one [`search_tasks`] call may make: the lead word's entries and
+/// the batch read of the tasks they name (two), then one page of a label's
+/// copies when the word's entries run out.
+const SEARCH_REQUESTS: usize = 3;
+
+/// A page of the tasks in status `s` that `search` finds (see
+/// [`crate::Store::search_tasks`]).
+pub(crate) async fn search_tasks<B: Backend>(
+    b: &B,
+    search: &TextSearch,
+    s: Status,
+    page: PageRequest,
+) -> Result<Page<Task>> {
+    let Some(lead) = search.lead() else {
+        return list_tasks_by_status(b, s, page).await;
+    };
+    let want = page.clamped_limit() as usize;
+    let mut at = match &page.after {
+        Some(c) => cursor::decode_json::<SearchCursor>(c)?,
+        None => SearchCursor {
+            stage: 0,
+            key: None,
+        },
+    };
+    if at.stage > lead.labels.len() {
+        return Err(StoreError::InvalidCursor);
+    }
+    let mut found = Vec::new();
+    let mut spent = 0;
+    loop {
+        let need = want - found.len();
+        let (tasks, next) = if at.stage == 0 {
+            spent += 2;
+            word_stage(b, search, lead, s, at.key.take(), need).await?
+        } else {
+            spent += 1;
+            label_stage(b, search, lead, at.stage, s, at.key.take(), need).await?
+        };
+        found.extend(tasks);
+        at = match next {
+            Some(key) => SearchCursor {
+                stage: at.stage,
+                key: Some(key),
+            },
+            None if at.stage < lead.labels.len() => SearchCursor {
+                stage: at.stage + 1,
+                key: None,
+            },
+            None => {
+                return Ok(Page {
+                    items: found,
+                    next: None,
+                })
+            }
+        };
+        if found.len() >= want || spent >= SEARCH_REQUESTS {
+            return Ok(Page {
+                items: found,
+                next: Some(cursor::encode_json(&at)),
+            });
+        }
+    }
+}
+
+/// Up to `need` tasks found through the lead word's entries, each once
+/// (under the first of its words the lead finds), and where to go on.
+async fn word_stage<B: Backend>(
+    b: &B,
+    search: &TextSearch,
+    lead: &SearchTerm,
+    s: Status,
+    start: Option<Key>,
+    need: usize,
+) -> Result<(Vec<Task>, Option<Key>)> {
+    let partition = keys::search_pk(s, lead.word.bucket());
+    if let Some(k) = &start {
+        k.check(&Expect {
+            index: Index::Gsi1,
+            partition: &partition,
+            pk_prefix: "TASK#",
+            sk_prefix: keys::WORD_PREFIX,
+        })?;
+    }
+    let word = lead.word.as_str();
+    let sk = if lead.word.is_prefix() {
+        SkCond::BeginsWith(word.to_owned())
+    } else {
+        SkCond::BeginsWith(format!("{word}#"))
+    };
+    // Twice what is wanted: a task listed under two words, or missing
+    // another term, is skipped, and a second round trip costs more than
+    // reading a few more keys.
+    let (entries, last) = b
+        .query(Query {
+            index: Index::Gsi1,
+            pk: partition,
+            sk,
+            forward: true,
+            limit: (need * 2).clamp(1, GET_MANY_MAX) as u32,
+            start,
+        })
+        .await?;
+    let mut wanted: Vec<(String, String)> = Vec::with_capacity(entries.len());
+    for e in &entries {
+        if !wanted.iter().any(|(pk, _)| *pk == e.pk) {
+            wanted.push((e.pk.clone(), keys::METADATA.into()));
+        }
+    }
+    let tasks: std::collections::HashMap<String, Task> = b
+        .get_many(wanted)
+        .await?
+        .into_iter()
+        .map(|i| Ok((i.pk.clone(), i.entity()?)))
+        .collect::<Result<_>>()?;
+    let found = entries.iter().map(|e| {
+        // The entry may be older than the task (an index lags its table):
+        // what counts is the task as it is now.
+        tasks.get(&e.pk).filter(|t| {
+            t.status == s
+                && search.matches(t.title.as_str(), &t.labels)
+                && lead.reported_word(t).as_deref() == e.sk.strip_prefix(keys::WORD_PREFIX)
+        })
+    });
+    Ok(take_found(&entries, found, last, need))
+}
+
+/// Up to `need` tasks carrying the lead's `stage`th label that its word
+/// does not find (those were listed by the word), nor an earlier label.
+async fn label_stage<B: Backend>(
+    b: &B,
+    search: &TextSearch,
+    lead: &SearchTerm,
+    stage: usize,
+    s: Status,
+    start: Option<Key>,
+    need: usize,
+) -> Result<(Vec<Task>, Option<Key>)> {
+    let (earlier, label) = (&lead.labels[..stage - 1], lead.labels[stage - 1]);
+    let partition = keys::label_status_pk(label, s);
+    if let Some(k) = &start {
+        k.check(&Expect {
+            index: Index::Gsi1,
+            partition: &partition,
+            pk_prefix: "TASK#",
+            sk_prefix: keys::LABEL_COPY_PREFIX,
+        })?;
+    }
+    let (items, last) = b
+        .query(Query {
+            index: Index::Gsi1,
+            pk: partition,
+            sk: SkCond::Any,
+            forward: true,
+            limit: need.clamp(1, PageRequest::MAX_LIMIT as usize) as u32,
+            start,
+        })
+        .await?;
+    let tasks: Vec<Task> = decode_all(&items)?;
+    let found = tasks.iter().map(|t| {
+        Some(t).filter(|t| {
+            search.matches(t.title.as_str(), &t.labels)
+                && lead.reported_word(t).is_none()
+                && !earlier.iter().any(|l| t.labels.contains(l))
+        })
+    });
+    Ok(take_found(&items, found, last, need))
+}
+
+/// The first `need` found tasks of a page read, and where the next read
+/// starts: after the last item used when it stopped early, else where the
+/// read ended.
+fn take_found<'a>(
+    items: &[Item],
+    found: impl Iterator<Item = Option<&'a Task>>,
+    last: Option<Key>,
+    need: usize,
+) -> (Vec<Task>, Option<Key>) {
+    let mut out = Vec::new();
+    for (i, t) in found.enumerate() {
+        if let Some(t) = t {
+            out.push(t.clone());
+            if out.len() == need && i + 1 < items.len() {
+                return (out, Some(key_of(Index::Gsi1, &items[i])));
+            }
+        }
+    }
+    (out, last)
 }
 
 /// Tasks of `project` in status `s`, in the same order as a column.
@@ -1200,9 +1435,10 @@ pub(crate) async fn overview<B: Backend>(b: &B) -> Result<crate::Overview> {
 const OVERVIEW_PAGE: u32 = 10_000;
 
 /// Brings what is derived from the tasks up to date, for a table that held
-/// tasks before counters or projects existed (or to repair one): writes
-/// each task's project copy (guarded by the task's version, so a task
-/// changed meanwhile keeps the copy its own write made), recomputes the
+/// tasks before counters, projects or search existed (or to repair one):
+/// writes each task's project copy and search entries (guarded by the
+/// task's version, so a task changed meanwhile keeps what its own write
+/// made), recomputes the
 /// counters and adjusts each stored one by its difference. Adjusting by a
 /// difference keeps writes made between deploy and repair; writes made
 /// *during* the repair can be miscounted, so it is run while nobody
@@ -1221,7 +1457,7 @@ pub(crate) async fn repair_task_indexes<B: Backend>(b: &B) -> Result<TaskCounter
         }
     }
     for t in &tasks {
-        let ops = vec![
+        let mut ops = vec![
             Op::Check {
                 pk: keys::task_pk(t.id),
                 sk: keys::METADATA.into(),
@@ -1232,6 +1468,7 @@ pub(crate) async fn repair_task_indexes<B: Backend>(b: &B) -> Result<TaskCounter
                 cond: Cond::None,
             },
         ];
+        ops.extend(word_ops(None, Some(t)));
         match b.write(ops).await {
             Ok(()) | Err(WriteError::Condition(_)) => {}
             Err(WriteError::Store(e)) => return Err(e),
@@ -1687,6 +1924,14 @@ macro_rules! impl_store {
                 page: $crate::PageRequest,
             ) -> $crate::Result<$crate::Page<domain::Task>> {
                 $crate::engine::list_unassigned_open_tasks(self, page).await
+            }
+            async fn search_tasks(
+                &self,
+                search: &$crate::TextSearch,
+                status: domain::Status,
+                page: $crate::PageRequest,
+            ) -> $crate::Result<$crate::Page<domain::Task>> {
+                $crate::engine::search_tasks(self, search, status, page).await
             }
             async fn list_tasks_by_label(
                 &self,

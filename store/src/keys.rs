@@ -387,6 +387,40 @@ pub fn label_copy_item(task: &Task, label: domain::LabelId) -> Item {
     item
 }
 
+/// A task's index entry for one word of its title (`domain::search`):
+/// `WORD#w` in the task's partition, filed in GSI1 under
+/// `SEARCH#STATUS#s#bucket` with `w#TASK#id`, so the tasks of one column
+/// whose titles have a word starting with "pla" are one range of one
+/// partition. An entry carries no copy of the task: it changes only when
+/// the title or the status does, so edits, assignments and labels write
+/// none, and a search reads the tasks it found in one batch.
+pub const WORD_PREFIX: &str = "WORD#";
+
+pub fn word_sk(word: &str) -> String {
+    format!("{WORD_PREFIX}{word}")
+}
+
+pub fn search_pk(s: domain::Status, bucket: &str) -> String {
+    format!("SEARCH#{}#{bucket}", status_pk(s))
+}
+
+pub fn word_items(task: &Task) -> Vec<Item> {
+    domain::search::words(task.title.as_str())
+        .into_iter()
+        .map(|w| {
+            let mut item = Item::new(
+                task_pk(task.id),
+                word_sk(&w),
+                Value::Object(Default::default()),
+                task.version,
+            );
+            item.gsi1pk = Some(search_pk(task.status, domain::search::bucket(&w)));
+            item.gsi1sk = Some(format!("{w}#{}", task_pk(task.id)));
+            item
+        })
+        .collect()
+}
+
 /// The tasks of `project` in status `s` (GSI1).
 pub fn project_status_pk(project: domain::ProjectId, s: domain::Status) -> String {
     format!("{PROJECT_PREFIX}{project}#{}", status_pk(s))

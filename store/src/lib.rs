@@ -26,6 +26,7 @@ mod engine;
 pub mod invite_key;
 pub mod keys;
 pub mod permissions;
+mod search;
 mod sqlite;
 
 #[cfg(feature = "conformance")]
@@ -45,6 +46,7 @@ pub use dynamo::{
 pub use invite_key::InviteKey;
 pub use keys::Item;
 pub use permissions::{PermissionGuard, Permissions, STORE_ACTIONS};
+pub use search::{SearchTerm, TextSearch};
 pub use sqlite::{Change, ChangeEvent, Durability, SqliteStore};
 
 /// Errors at the storage boundary. Each variant is something a caller acts
@@ -315,6 +317,20 @@ pub trait Store: credentials::Credentials + Send + Sync {
         page: PageRequest,
     ) -> Result<Page<Task>>;
 
+    /// Tasks in one status that `search` finds (`domain::search` rules),
+    /// from the search entries kept in each task's own write, never by
+    /// reading the column. Ordered by the word found, then by creation; each
+    /// task once. A page costs at most three requests on DynamoDB and may
+    /// hold fewer than `page.limit` tasks with more to come (a task the
+    /// lead word finds but another term rules out is skipped, not replaced
+    /// by another read). An empty search lists the column.
+    async fn search_tasks(
+        &self,
+        search: &TextSearch,
+        status: Status,
+        page: PageRequest,
+    ) -> Result<Page<Task>>;
+
     /// Tasks of `project` in one status, ordered like
     /// [`Store::list_tasks_by_status`]: a project's board column page.
     async fn list_tasks_by_project(
@@ -402,7 +418,7 @@ pub trait Store: credentials::Credentials + Send + Sync {
     async fn overview(&self) -> Result<Overview>;
     /// Rewrites each task's project copy and corrects the stored counters
     /// to what the tasks add up to (see terraform/README.md): for a table
-    /// that held tasks before counters or projects existed. Run it while
+    /// that held tasks before counters, projects or search existed. Run it while
     /// nobody writes; a second run changes nothing.
     async fn repair_task_indexes(&self) -> Result<TaskCounters>;
     /// The profile with this (normalized) email, one index read; how SES's

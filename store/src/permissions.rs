@@ -270,7 +270,7 @@ pub fn declared<F: Fn(&str) -> Option<String>>(
 /// can send: GetItem and Query for reads, a conditional Put/Update/Delete
 /// for one-item writes, TransactWriteItems (authorised per item, condition
 /// checks included) for multi-item writes, BatchWriteItem for deleting a
-/// task's items. A function handed the whole `Store` trait (the API) needs
+/// task's items, BatchGetItem for the tasks a search finds. A function handed the whole `Store` trait (the API) needs
 /// all of them; the conformance suite runs on moto through a client guarded
 /// by exactly this list (store/tests/dynamo.rs), which keeps it complete.
 pub const STORE_ACTIONS: &[&str] = &[
@@ -281,4 +281,5 @@ pub const STORE_ACTIONS: &[&str] = &[
     "dynamodb:DeleteItem",
     "dynamodb:ConditionCheckItem",
     "dynamodb:BatchWriteItem",
+    "dynamodb:BatchGetItem",
 ];

@@ -70,8 +70,18 @@ pub struct Change {
     pub created_at: OffsetDateTime,
 }
 
-const MIGRATIONS: &[&str] = &[
-    r#"
+use Migration::{Rust, Sql};
+
+/// One schema step. Most are SQL; a step whose keys need Rust (search
+/// entries split titles into words as `domain::search` does, which SQL
+/// cannot) is a function over the same transaction.
+enum Migration {
+    Sql(&'static str),
+    Rust(fn(&rusqlite::Transaction<'_>) -> Result<()>),
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Sql(r#"
 CREATE TABLE items (
     pk TEXT NOT NULL,
     sk TEXT NOT NULL,
@@ -97,13 +107,13 @@ CREATE TABLE changes (
     processed_at TEXT
 );
 CREATE INDEX changes_pending ON changes (seq) WHERE processed_at IS NULL;
-"#,
+"#),
     // The home page's index partitions (keys.rs) for items written before
     // they existed: open tasks nobody is assigned to, and each person's open,
     // dated assignments. Assignment times were not recorded then, so those
     // copies stay out of "newly assigned". Index keys are not entity changes,
     // so nothing goes to the change feed.
-    r#"
+    Sql(r#"
 UPDATE items SET gsi2pk = 'UNASSIGNED', gsi2sk = gsi1sk
  WHERE sk = 'METADATA' AND pk LIKE 'TASK#%'
    AND json_extract(data, '$.status') <> 'DONE'
@@ -113,11 +123,11 @@ UPDATE items SET gsi3pk = 'OPEN#' || gsi2pk,
  WHERE sk LIKE 'ASSIGN#USER#%' AND gsi2pk IS NOT NULL
    AND json_extract(data, '$.status') <> 'DONE'
    AND json_extract(data, '$.due') IS NOT NULL;
-"#,
+"#),
     // The task counters (keys.rs) for tasks written before they were kept,
     // counted once; every task write adjusts them from here on. Same keys
     // as `keys::task_counters`, checked by a test that upgrades a database.
-    r#"
+    Sql(r#"
 DELETE FROM items WHERE pk = 'COUNTER';
 INSERT INTO items (pk, sk, gsi1pk, gsi1sk, data, version)
 SELECT 'COUNTER', sk, 'USERS', 'COUNTER#' || sk, json_object('count', n), 1 FROM (
@@ -136,13 +146,13 @@ SELECT 'COUNTER', sk, 'USERS', 'COUNTER#' || sk, json_object('count', n), 1 FROM
        AND json_extract(items.data, '$.status') <> 'DONE'
      GROUP BY 1
 ) WHERE n > 0;
-"#,
+"#),
     // Projects (keys.rs): every task stored before them belongs to the
     // default project (`domain::ProjectId::DEFAULT`, whose text is below),
     // so each gets that project's copy and is counted in its counters.
     // Same keys as `keys::project_copy_item` and `keys::task_counters`,
     // checked by a test that upgrades a database.
-    r#"
+    Sql(r#"
 INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, data, version)
 SELECT pk, 'TAGGED#PROJECT',
        'PROJECT#00000000-0000-7000-8000-000000000001#' || gsi1pk, gsi1sk, data, version
@@ -154,7 +164,10 @@ SELECT 'COUNTER', sk, 'USERS', 'COUNTER#' || sk, json_object('count', n), 1 FROM
       FROM items WHERE sk = 'METADATA' AND pk LIKE 'TASK#%'
      GROUP BY 1
 );
-"#,
+"#),
+    // Search entries (keys::word_items) for every task stored before
+    // search existed. Index keys are not entity changes: no change feed.
+    Rust(backfill_search_entries),
 ];
 
 const READERS: usize = 4;
@@ -221,9 +234,12 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             MIGRATIONS.len()
         )));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction().map_err(sql_err)?;
-        tx.execute_batch(sql).map_err(sql_err)?;
+        match step {
+            Sql(sql) => tx.execute_batch(sql).map_err(sql_err)?,
+            Rust(run) => run(&tx)?,
+        }
         tx.pragma_update(None, "user_version", i as i64 + 1)
             .map_err(sql_err)?;
         tx.commit().map_err(sql_err)?;
@@ -377,6 +393,17 @@ fn get_item(c: &Connection, pk: &str, sk: &str) -> Result<Option<Item>> {
         .transpose()
 }
 
+fn get_items(c: &Connection, keys: &[(String, String)]) -> Result<Vec<Item>> {
+    let pairs = vec!["(?, ?)"; keys.len()].join(", ");
+    let sql = format!("SELECT {COLS} FROM items WHERE (pk, sk) IN (VALUES {pairs})");
+    let mut stmt = c.prepare_cached(&sql).map_err(sql_err)?;
+    let args = keys.iter().flat_map(|(p, s)| [p, s]);
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args), row_item)
+        .map_err(sql_err)?;
+    rows.map(|r| finish(r.map_err(sql_err)?)).collect()
+}
+
 /// The smallest string greater than every string starting with `prefix`
 /// (prefixes here are ASCII and end in `#`).
 fn prefix_end(prefix: &str) -> String {
@@ -515,6 +542,22 @@ fn record_change(
     Ok(())
 }
 
+fn backfill_search_entries(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    let sql = format!("SELECT {COLS} FROM items WHERE sk = 'METADATA' AND pk LIKE 'TASK#%'");
+    let mut stmt = tx.prepare(&sql).map_err(sql_err)?;
+    let tasks = stmt
+        .query_map([], row_item)
+        .map_err(sql_err)?
+        .map(|r| finish(r.map_err(sql_err)?)?.entity::<domain::Task>())
+        .collect::<Result<Vec<_>>>()?;
+    for task in &tasks {
+        for item in crate::keys::word_items(task) {
+            put_item(tx, &item)?;
+        }
+    }
+    Ok(())
+}
+
 fn put_item(tx: &rusqlite::Transaction<'_>, item: &Item) -> Result<()> {
     let data = serde_json::to_string(&item.data).map_err(StoreError::internal)?;
     tx.prepare_cached(&format!(
@@ -613,6 +656,14 @@ impl Backend for SqliteStore {
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>> {
         let (pk, sk) = (pk.to_owned(), sk.to_owned());
         self.read(move |c| get_item(c, &pk, &sk)).await
+    }
+
+    async fn get_many(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>> {
+        debug_assert!(keys.len() <= engine::GET_MANY_MAX);
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.read(move |c| get_items(c, &keys)).await
     }
 
     async fn query(&self, q: Query) -> Result<(Vec<Item>, Option<Key>)> {

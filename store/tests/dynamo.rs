@@ -147,6 +147,30 @@ async fn one_request_per_access_pattern() {
         vec!["Query"],
         s.list_tasks_by_status(Status::InProgress, PageRequest::default())
     );
+    let search = |q: &str| store::TextSearch {
+        terms: domain::search::SearchWord::parse_all(q)
+            .into_iter()
+            .map(|word| store::SearchTerm {
+                word,
+                labels: Vec::new(),
+            })
+            .collect(),
+    };
+    let found = measure!(
+        "search a column (GSI1 word entries + the tasks they name)",
+        vec!["Query", "BatchGetItem"],
+        s.search_tasks(&search("count"), Status::InProgress, PageRequest::default())
+    );
+    assert_eq!(found.items, vec![t.clone()]);
+    measure!(
+        "search a column, nothing found (no batch read)",
+        vec!["Query"],
+        s.search_tasks(
+            &search("nothing"),
+            Status::InProgress,
+            PageRequest::default()
+        )
+    );
     measure!(
         "tasks assigned to user (GSI2)",
         vec!["Query"],
@@ -324,7 +348,7 @@ async fn permission_guard_refuses_undeclared_actions() {
 /// to, keeping a write made after the deploy, and a second run changes
 /// nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn repair_indexes_a_table_written_before_counters_and_projects() {
+async fn repair_indexes_a_table_written_before_counters_projects_and_search() {
     let s = table(None).await;
     let client = DynamoStore::local_client(&endpoint(), None);
     let uid = || UserId::from_uuid(uuid::Uuid::now_v7());
@@ -412,6 +436,21 @@ async fn repair_indexes_a_table_written_before_counters_and_projects() {
     assert_eq!(kept.project_open(domain::ProjectId::DEFAULT), 2);
     assert_eq!(in_default(Status::Open).await, vec![old[1].clone()]);
     assert_eq!(in_default(Status::Done).await.len(), 2);
+    // Search entries too: the old titles are found like new ones.
+    let search = store::TextSearch {
+        terms: domain::search::SearchWord::parse_all("old")
+            .into_iter()
+            .map(|word| store::SearchTerm {
+                word,
+                labels: Vec::new(),
+            })
+            .collect(),
+    };
+    let found = s
+        .search_tasks(&search, Status::Blocked, store::PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(found.items, vec![old[2].clone()]);
     assert_eq!(s.repair_task_indexes().await.unwrap(), truth);
     assert_eq!(s.people_and_counters().await.unwrap().1, truth);
 }

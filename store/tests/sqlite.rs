@@ -67,23 +67,31 @@ async fn change_feed_records_every_change_with_images() {
             (Insert, "ACTIVITY"),
             (Insert, "ASSIGN"),
             (Insert, "TAGGED"),
+            // Search entries, one per title word, rewritten on the move
+            // (their index key names the status).
+            (Insert, "WORD"),
+            (Insert, "WORD"),
             (Modify, "METADATA"),
             (Insert, "ACTIVITY"),
             (Modify, "ASSIGN"),
             (Modify, "TAGGED"),
+            (Modify, "WORD"),
+            (Modify, "WORD"),
             (Remove, "METADATA"),
             (Remove, "ASSIGN"),
             (Remove, "TAGGED"),
+            (Remove, "WORD"),
+            (Remove, "WORD"),
             // The purge after the transaction: the history entries.
             (Remove, "ACTIVITY"),
             (Remove, "ACTIVITY"),
         ]
     );
-    let modify = &changes[4];
+    let modify = &changes[6];
     let old: domain::Task = modify.old_image.as_ref().unwrap().entity().unwrap();
     let new: domain::Task = modify.new_image.as_ref().unwrap().entity().unwrap();
     assert_eq!((old.status, new.status), (Status::Open, Status::InProgress));
-    assert!(changes[8].new_image.is_none() && changes[8].old_image.is_some());
+    assert!(changes[12].new_image.is_none() && changes[12].old_image.is_some());
     assert!(changes.windows(2).all(|w| w[0].seq < w[1].seq));
 
     // Acknowledged changes are not delivered again; the rest are.
@@ -92,11 +100,11 @@ async fn change_feed_records_every_change_with_images() {
     let rest = s.read_changes(0, 100).await.unwrap();
     assert_eq!(rest.len(), all.len() - 1);
     assert_eq!(rest[0].seq, changes[1].seq);
-    let after = s.read_changes(changes[6].seq, 100).await.unwrap();
-    let later = all.iter().filter(|c| c.seq > changes[6].seq).count();
+    let after = s.read_changes(changes[8].seq, 100).await.unwrap();
+    let later = all.iter().filter(|c| c.seq > changes[8].seq).count();
     assert_eq!(after.len(), later);
     let later_items = after.iter().filter(|c| c.pk != store::keys::COUNTER_PK);
-    assert_eq!(later_items.count(), 6);
+    assert_eq!(later_items.count(), 10);
     assert!(matches!(
         s.ack_change(9_999_999).await,
         Err(store::StoreError::NotFound)
@@ -405,4 +413,62 @@ async fn upgrading_backfills_the_home_page_indexes() {
     assert_eq!(changes_after, changes_before, "no change-feed entries");
     drop(s);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A database written before search existed: opening it files every
+/// task's title words, so old tasks are found like new ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrading_indexes_every_title_for_search() {
+    let dir = std::env::temp_dir().join(format!("tasklane-upgrade-{}", uuid::Uuid::now_v7()));
+    let path = dir.join("db.sqlite");
+    let a = UserId::from_uuid(uuid::Uuid::now_v7());
+    let mut written = Vec::new();
+    {
+        let s = SqliteStore::open(&path).await.unwrap();
+        for (name, st) in [
+            ("Quarterly planning", Status::Open),
+            ("Plan the party", Status::Open),
+            ("Planned outage", Status::Done),
+        ] {
+            let mut t = task(name, a);
+            t.status = st;
+            written.push(s.create_task(t).await.unwrap());
+        }
+    }
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch("DELETE FROM items WHERE sk LIKE 'WORD#%'; PRAGMA user_version = 4;")
+        .unwrap();
+    drop(c);
+
+    let s = SqliteStore::open(&path).await.unwrap();
+    let search = store::TextSearch {
+        terms: domain::search::SearchWord::parse_all("plan")
+            .into_iter()
+            .map(|word| store::SearchTerm {
+                word,
+                labels: Vec::new(),
+            })
+            .collect(),
+    };
+    let found = |st| {
+        let (s, search) = (s.clone(), search.clone());
+        async move {
+            let mut ids: Vec<_> = s
+                .search_tasks(&search, st, store::PageRequest::first(10))
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|t| t.id)
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let mut open = vec![written[0].id, written[1].id];
+    open.sort();
+    assert_eq!(found(Status::Open).await, open);
+    assert_eq!(found(Status::Done).await, vec![written[2].id]);
+    drop(s);
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -41,6 +41,25 @@ impl Labels {
         self.1.clone()
     }
 
+    /// The search for these words (`domain::search`): each with the labels
+    /// whose names it finds, so typing a label's name finds its tasks.
+    pub fn search(&self, words: &[domain::search::SearchWord]) -> store::TextSearch {
+        store::TextSearch {
+            terms: words
+                .iter()
+                .map(|word| store::SearchTerm {
+                    labels: self
+                        .0
+                        .iter()
+                        .filter(|(_, v)| word.finds_in(&v.name))
+                        .map(|(id, _)| *id)
+                        .collect(),
+                    word: word.clone(),
+                })
+                .collect(),
+        }
+    }
+
     /// The ids a form ticked, each one a defined label.
     pub fn parse_form(&self, raw: &[String]) -> Result<Vec<LabelId>, crate::error::AppError> {
         let ids = raw

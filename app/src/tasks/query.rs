@@ -17,7 +17,7 @@ pub const COLUMN_PAGE: usize = 20;
 
 /// The board's filters, parsed once per request.
 pub struct Filter {
-    words: Vec<String>,
+    words: Vec<domain::search::SearchWord>,
     assignee: Option<domain::UserId>,
     label: Option<domain::LabelId>,
     pub project: Option<domain::ProjectId>,
@@ -48,12 +48,7 @@ impl Filter {
             return Err(AppError::invalid("The search text is too long."));
         }
         Ok(Filter {
-            words: q
-                .q
-                .split_whitespace()
-                .map(|w| w.to_lowercase())
-                .take(10)
-                .collect(),
+            words: domain::search::SearchWord::parse_all(&q.q),
             assignee: match q.assignee.trim() {
                 "" => None,
                 raw => Some(user_id(raw)?),
@@ -100,31 +95,25 @@ impl Filter {
         }
     }
 
-    fn text_ok(&self, title: &str, description: Option<&str>) -> bool {
-        let hay = format!(
-            "{}\n{}",
-            title.to_lowercase(),
-            description.unwrap_or("").to_lowercase()
-        );
-        self.words.iter().all(|w| hay.contains(w.as_str()))
-    }
-
+    /// The admin board's filters other than the search text, which the
+    /// store's search applies (or none was typed). A label filter is
+    /// checked here too: a search reads the word's entries, not the label's.
     fn task_ok(&self, t: &Task) -> bool {
         self.project.is_none_or(|p| t.project == p)
+            && self.label.is_none_or(|l| t.labels.contains(&l))
             && self.assignee.is_none_or(|a| t.is_assigned(a))
             && self.priority.is_none_or(|p| t.priority == p)
             && self.due_ok(t.due, t.status)
-            && self.text_ok(t.title.as_str(), t.description.as_ref().map(|d| d.as_str()))
     }
 
-    /// Members' rows carry no description (it is not copied onto
-    /// assignments), so their search looks at titles only.
-    fn summary_ok(&self, t: &TaskSummary) -> bool {
+    /// A member's own rows, searched in memory by the same rules as the
+    /// store's index (`domain::search`): titles and label names.
+    fn summary_ok(&self, t: &TaskSummary, search: &store::TextSearch) -> bool {
         self.project.is_none_or(|p| t.project == p)
             && self.label.is_none_or(|l| t.labels.contains(&l))
             && self.priority.is_none_or(|p| t.priority == p)
             && self.due_ok(t.due, t.status)
-            && self.text_ok(t.title.as_str(), None)
+            && search.matches(t.title.as_str(), &t.labels)
     }
 
     /// Orders a column's loaded cards. The due-date order (undated last)
@@ -173,7 +162,8 @@ where
 }
 
 /// One page of one board column for the caller: every task for admins,
-/// their own assignments for members.
+/// their own assignments for members. An admin's search reads the store's
+/// search index; a member's searches their own rows, which are few.
 /// A label filter on the admin board reads that label's copies of the
 /// column (one Query per page) instead of the whole column, and a project
 /// reads that project's copies; with both, the label's copies are read and
@@ -194,8 +184,21 @@ pub async fn column(
         c.project = cat.projects.name(project);
         c
     };
+    let search = cat.labels.search(&filter.words);
     let (cards, next) = if ctx.is_admin() {
         let (mut tasks, next) = match (filter.label, filter.project) {
+            // One page of the search per request: the index's page is the
+            // result page, so a search costs a fixed number of reads
+            // however rarely the other filters match.
+            _ if !search.is_empty() => {
+                let page = PageRequest {
+                    limit: COLUMN_PAGE as u32,
+                    after,
+                };
+                let found = store.search_tasks(&search, status, page).await?;
+                let kept = found.items.into_iter().filter(|t| filter.task_ok(t));
+                (kept.collect(), found.next.map(|c| c.to_string()))
+            }
             (Some(l), _) => {
                 let fetch = |p| store.list_tasks_by_label(l, status, p);
                 scan(COLUMN_PAGE, after, fetch, |t| filter.task_ok(t)).await?
@@ -218,7 +221,7 @@ pub async fn column(
         (cards.collect(), next)
     } else {
         let fetch = |p| store.list_tasks_for_user(ctx.me(), p);
-        let keep = |t: &TaskSummary| t.status == status && filter.summary_ok(t);
+        let keep = |t: &TaskSummary| t.status == status && filter.summary_ok(t, &search);
         let (rows, next) = scan(COLUMN_PAGE, after, fetch, keep).await?;
         let cards = rows
             .iter()
