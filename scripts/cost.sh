@@ -14,24 +14,10 @@ step "building the cost bench (release profile, shared with the test build)"
 # moto snapshots the whole table (stream records included) with deepcopy for
 # every item of every TransactWriteItems, to roll back on a malformed one;
 # with hundreds of people's tasks seeded a write takes longer than the
-# router's 30 s request timeout. The measured writes are well-formed, so this run's moto
-# skips the snapshot (a sitecustomize loaded only by this moto process).
-SHIM="$TASKLANE_HOME/cost-moto"
-mkdir -p "$SHIM"
-cat > "$SHIM/sitecustomize.py" <<'PY'
-import copy as _copy
-import moto.dynamodb.models as _models
-from moto.dynamodb.models.table import Table as _Table
-
-class _NoTableSnapshot:
-    copy = staticmethod(_copy.copy)
-
-    @staticmethod
-    def deepcopy(x, memo=None):
-        return x if isinstance(x, _Table) else _copy.deepcopy(x, memo)
-
-_models.copy = _NoTableSnapshot()
-PY
+# router's 30 s request timeout. The measured writes are well-formed, so this
+# run's moto skips the snapshot (scripts/moto-fast/sitecustomize.py, loaded
+# only by this moto process).
+SHIM="$ROOT/scripts/moto-fast"
 
 # 1,000 people measure in about 13 minutes (15 for all three sizes): the
 # pages and writes in minutes, and the reminders run's downstream, 3-4 s
