@@ -80,6 +80,32 @@ async fn run() {
     dynamo_requests().await;
 }
 
+/// The measured pages, as the admin and the member call them.
+fn pages(admin_jar: &str, member_jar: &str) -> Vec<Route> {
+    let route = |name, path, jar: &str, form: Vec<(&'static str, String)>| Route {
+        name,
+        path,
+        jar: Some(jar.to_owned()),
+        form,
+    };
+    vec![
+        route("board (admin)", "/api/tasks/board", admin_jar, Vec::new()),
+        route(
+            "my tasks (member)",
+            "/api/tasks/mine",
+            member_jar,
+            Vec::new(),
+        ),
+        route(
+            "search (admin board, q=invo)",
+            "/api/tasks/board",
+            admin_jar,
+            vec![("query[q]", SEARCH.to_owned())],
+        ),
+        route("dashboard (admin)", "/api/dashboard", admin_jar, Vec::new()),
+    ]
+}
+
 /// One route as a browser calls it.
 #[derive(Clone)]
 struct Route {
@@ -344,7 +370,7 @@ const NOUNS: [&str; 12] = [
 fn seed_task(i: usize, people: &[UserId], member: UserId, admin: UserId) -> NewTask {
     let today = time::OffsetDateTime::now_utc().date();
     let mut assignees = vec![people[i % people.len()]];
-    if i % 40 == 0 {
+    if i.is_multiple_of(40) {
         assignees.push(member);
     }
     NewTask {
@@ -366,7 +392,7 @@ fn seed_task(i: usize, people: &[UserId], member: UserId, admin: UserId) -> NewT
             Priority::High,
             Priority::Urgent,
         ][i % 4],
-        due: (i % 3 != 0).then(|| today + time::Duration::days((i % 40) as i64 - 10)),
+        due: (!i.is_multiple_of(3)).then(|| today + time::Duration::days((i % 40) as i64 - 10)),
         assignees,
         created_by: admin,
     }
@@ -417,39 +443,15 @@ async fn local_scale(tasks: usize, soak: Duration) {
         sign_in(&client, &base, ADMIN).await,
         sign_in(&client, &base, MEMBER).await,
     );
-    let route = |name, path, jar: &str, form: Vec<(&'static str, String)>| Route {
-        name,
-        path,
-        jar: Some(jar.to_owned()),
-        form,
+    let health = Route {
+        name: "/healthz",
+        path: "/healthz",
+        jar: None,
+        form: Vec::new(),
     };
-    let routes = [
-        Route {
-            name: "/healthz",
-            path: "/healthz",
-            jar: None,
-            form: Vec::new(),
-        },
-        route("board (admin)", "/api/tasks/board", &admin_jar, Vec::new()),
-        route(
-            "my tasks (member)",
-            "/api/tasks/mine",
-            &member_jar,
-            Vec::new(),
-        ),
-        route(
-            "search (admin board, q=invo)",
-            "/api/tasks/board",
-            &admin_jar,
-            vec![("query[q]", SEARCH.to_owned())],
-        ),
-        route(
-            "dashboard (admin)",
-            "/api/dashboard",
-            &admin_jar,
-            Vec::new(),
-        ),
-    ];
+    let routes: Vec<Route> = std::iter::once(health)
+        .chain(pages(&admin_jar, &member_jar))
+        .collect();
     println!(
         "| route | bytes | 1 conn: requests | req/s | p50 ms | p99 ms | ×healthz p50 \
          | {MANY_CONNS} conns: requests | req/s | p50 ms | p99 ms |"
@@ -546,28 +548,23 @@ async fn dynamo_requests() {
         n = people_count()
     );
     println!("| page | requests, first view | requests, warm |\n|---|---|---|");
-    let pages: [(&str, &str, usize, Vec<(&str, String)>); 4] = [
-        ("board (admin)", "/api/tasks/board", 0, Vec::new()),
-        ("my tasks (member)", "/api/tasks/mine", 1, Vec::new()),
-        (
-            "search (admin board, q=invo)",
-            "/api/tasks/board",
-            0,
-            vec![("query[q]", SEARCH.to_owned())],
-        ),
-        ("dashboard (admin)", "/api/dashboard", 0, Vec::new()),
-    ];
-    for (name, path, who, form) in pages {
+    let base = app.url("");
+    for page in pages(&jars[0], &jars[1]) {
         let mut counts = Vec::new();
         for _ in 0..2 {
             counter.take();
-            let res = app.post(path, Some(&jars[who]), &form).await;
-            assert!(res.status().is_success(), "{name}: {}", res.status());
+            let res = page.request(&app.client, &base).send().await.expect("page");
+            assert!(res.status().is_success(), "{}: {}", page.name, res.status());
             let mut sent = counter.take();
             sent.sort();
             counts.push(sent);
         }
         let show = |v: &Vec<String>| format!("{} ({})", v.len(), v.join(" + "));
-        println!("| {name} | {} | {} |", show(&counts[0]), show(&counts[1]));
+        println!(
+            "| {} | {} | {} |",
+            page.name,
+            show(&counts[0]),
+            show(&counts[1])
+        );
     }
 }

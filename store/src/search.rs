@@ -24,6 +24,20 @@ pub struct SearchTerm {
 }
 
 impl TextSearch {
+    /// A search for the words of `query` that names no label: what a
+    /// search is where no label's name matters (tools, tests).
+    pub fn of_words(query: &str) -> TextSearch {
+        TextSearch {
+            terms: SearchWord::parse_all(query)
+                .into_iter()
+                .map(|word| SearchTerm {
+                    word,
+                    labels: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+
     /// Whether a task with this title and these labels is found.
     pub fn matches(&self, title: &str, labels: &[LabelId]) -> bool {
         let words = domain::search::words(title);

@@ -147,26 +147,21 @@ async fn one_request_per_access_pattern() {
         vec!["Query"],
         s.list_tasks_by_status(Status::InProgress, PageRequest::default())
     );
-    let search = |q: &str| store::TextSearch {
-        terms: domain::search::SearchWord::parse_all(q)
-            .into_iter()
-            .map(|word| store::SearchTerm {
-                word,
-                labels: Vec::new(),
-            })
-            .collect(),
-    };
     let found = measure!(
         "search a column (GSI1 word entries + the tasks they name)",
         vec!["Query", "BatchGetItem"],
-        s.search_tasks(&search("count"), Status::InProgress, PageRequest::default())
+        s.search_tasks(
+            &store::TextSearch::of_words("count"),
+            Status::InProgress,
+            PageRequest::default()
+        )
     );
     assert_eq!(found.items, vec![t.clone()]);
     measure!(
         "search a column, nothing found (no batch read)",
         vec!["Query"],
         s.search_tasks(
-            &search("nothing"),
+            &store::TextSearch::of_words("nothing"),
             Status::InProgress,
             PageRequest::default()
         )
@@ -437,15 +432,7 @@ async fn repair_indexes_a_table_written_before_counters_projects_and_search() {
     assert_eq!(in_default(Status::Open).await, vec![old[1].clone()]);
     assert_eq!(in_default(Status::Done).await.len(), 2);
     // Search entries too: the old titles are found like new ones.
-    let search = store::TextSearch {
-        terms: domain::search::SearchWord::parse_all("old")
-            .into_iter()
-            .map(|word| store::SearchTerm {
-                word,
-                labels: Vec::new(),
-            })
-            .collect(),
-    };
+    let search = store::TextSearch::of_words("old");
     let found = s
         .search_tasks(&search, Status::Blocked, store::PageRequest::first(10))
         .await

@@ -441,15 +441,7 @@ async fn upgrading_indexes_every_title_for_search() {
     drop(c);
 
     let s = SqliteStore::open(&path).await.unwrap();
-    let search = store::TextSearch {
-        terms: domain::search::SearchWord::parse_all("plan")
-            .into_iter()
-            .map(|word| store::SearchTerm {
-                word,
-                labels: Vec::new(),
-            })
-            .collect(),
-    };
+    let search = store::TextSearch::of_words("plan");
     let found = |st| {
         let (s, search) = (s.clone(), search.clone());
         async move {
