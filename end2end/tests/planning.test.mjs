@@ -165,6 +165,15 @@ test("labels: an admin defines them, puts them on a task, and the board filters 
   await Promise.all([admin.waitForURL(/label=/), admin.click('form[role="search"] button[type="submit"]')]);
   const titles = (await admin.locator('[data-testid="card"] .card-title').allTextContents()).map((t) => t.trim());
   assert.deepEqual(titles, ["Fix the crash"]);
+  // Search finds a label's name as it finds title words.
+  await admin.goto(server.url + "/board?q=bu");
+  assert.equal((await admin.textContent('[data-testid="board-empty"]')).trim(), "No task matches these filters.");
+  await admin.goto(server.url + "/board?q=BUG");
+  const found = (await admin.locator('[data-testid="card"] .card-title').allTextContents()).map((t) => t.trim());
+  assert.deepEqual(found, ["Fix the crash"]);
+  await admin.goto(server.url + "/board");
+  await admin.selectOption("#f-label", { label: "Bug" });
+  await Promise.all([admin.waitForURL(/label=/), admin.click('form[role="search"] button[type="submit"]')]);
   const chip = admin.locator('[data-testid="card"] [data-testid="label-chip"]');
   assert.equal((await chip.textContent()).trim(), "Bug");
   // The chip's colours come from the palette (red on pale red in light mode).

@@ -75,7 +75,7 @@ pub fn BoardPage() -> impl IntoView {
 fn BoardBody(board: BoardView, query: BoardQuery) -> impl IntoView {
     let q = query;
     let is_admin = board.is_admin;
-    let people = board.people.clone();
+    let assignee = board.assignee.clone();
     let labels = board.labels.clone();
     let projects = board.projects.clone();
     let (heading, title) = match &board.project {
@@ -114,17 +114,12 @@ fn BoardBody(board: BoardView, query: BoardQuery) -> impl IntoView {
             })}
             <div class="field grow">
                 <label for="f-q">"Search"</label>
-                <input id="f-q" type="search" name="q" value=q.q.clone() placeholder="Title or description" maxlength="200" />
+                <input id="f-q" type="search" name="q" value=q.q.clone() placeholder="Title words or a label" maxlength="200" />
             </div>
             {is_admin.then(|| view! {
                 <div class="field">
                     <label for="f-assignee">"Assignee"</label>
-                    <select id="f-assignee" name="assignee">
-                        <option value="" selected=q.assignee.is_empty()>"Anyone"</option>
-                        {people.iter().map(|p| view! {
-                            <option value=p.id.clone() selected=selected(&q.assignee, &p.id)>{p.name.clone()}</option>
-                        }).collect_view()}
-                    </select>
+                    <input id="f-assignee" type="search" name="assignee" value=assignee placeholder="Name or email" maxlength="200" />
                 </div>
             })}
             {(!labels.is_empty()).then(|| view! {

@@ -24,8 +24,9 @@ use {
 #[server(endpoint = "tasks/board")]
 pub async fn board(#[server(default)] query: BoardQuery) -> Result<BoardView, AppError> {
     let ctx = Ctx::load().await?;
-    let filter = query::Filter::parse(&query)?;
+    let mut filter = query::Filter::parse(&query)?;
     let (cat, dir) = ctx.catalog_and_directory().await?;
+    let assignee = filter.resolve_assignee(&dir);
     let project = match filter.project {
         Some(p) => Some(cat.projects.get(p).ok_or_else(project_not_found)?),
         None => None,
@@ -37,15 +38,10 @@ pub async fn board(#[server(default)] query: BoardQuery) -> Result<BoardView, Ap
         query::column(&ctx, (&dir, &cat), *s, &filter, after)
     }))
     .await?;
-    let people = if ctx.is_admin() {
-        dir.everyone()
-    } else {
-        Vec::new()
-    };
     Ok(BoardView {
         is_admin: ctx.is_admin(),
         columns,
-        people,
+        assignee,
         labels: cat.labels.all(),
         projects: if ctx.is_admin() {
             cat.projects.pickable(filter.project)
@@ -64,8 +60,9 @@ pub async fn board_column(
     after: String,
 ) -> Result<Column, AppError> {
     let ctx = Ctx::load().await?;
-    let filter = query::Filter::parse(&query)?;
+    let mut filter = query::Filter::parse(&query)?;
     let (cat, dir) = ctx.catalog_and_directory().await?;
+    filter.resolve_assignee(&dir);
     query::column(&ctx, (&dir, &cat), status, &filter, Some(after)).await
 }
 

@@ -39,10 +39,12 @@ pub struct Card {
 /// Board filters, as they appear in the URL of the board page.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BoardQuery {
-    /// Words that must all appear in the title or description.
+    /// Words that must all be found in the title or a label's name
+    /// (`domain::search`).
     #[serde(default)]
     pub q: String,
-    /// A user id, or empty for everyone.
+    /// A user id (links from the home page), or part of a name or email,
+    /// or empty for everyone.
     #[serde(default)]
     pub assignee: String,
     /// A priority wire name, or empty.
@@ -80,9 +82,10 @@ pub struct Column {
 pub struct BoardView {
     pub is_admin: bool,
     pub columns: Vec<Column>,
-    /// Everyone, for the assignee filter (admins only; members see their own
-    /// tasks and have nothing to filter by person).
-    pub people: Vec<Person>,
+    /// What the assignee filter shows: the person's name for an id, else
+    /// the text typed. The filter is typed, not picked from a list, so a
+    /// board does not carry the whole team (250 KB at 2,000 people).
+    pub assignee: String,
     /// Every label, for the label filter.
     pub labels: Vec<LabelView>,
     /// The projects to switch between (active ones; admins only).

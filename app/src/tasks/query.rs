@@ -6,7 +6,7 @@ use store::{Page, PageRequest};
 
 use super::build::{card, row};
 use super::model::{BoardQuery, Card, Column};
-use crate::ctx::{today, user_id, Ctx};
+use crate::ctx::{today, Ctx};
 use crate::error::AppError;
 use crate::paging::cursor;
 use crate::projects::query::{project_id, Catalog};
@@ -18,13 +18,22 @@ pub const COLUMN_PAGE: usize = 20;
 /// The board's filters, parsed once per request.
 pub struct Filter {
     words: Vec<domain::search::SearchWord>,
-    assignee: Option<domain::UserId>,
+    assignee: Assignee,
     label: Option<domain::LabelId>,
     pub project: Option<domain::ProjectId>,
     priority: Option<Priority>,
     due: DueFilter,
     sort: Sort,
     today: time::Date,
+}
+
+/// The assignee filter as typed: a person's id (the home page links with
+/// one) or part of a name or email, matched against the directory.
+enum Assignee {
+    Anyone,
+    Id(domain::UserId),
+    /// As typed; with the people it matches once resolved.
+    Text(String, Vec<domain::UserId>),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -50,8 +59,14 @@ impl Filter {
         Ok(Filter {
             words: domain::search::SearchWord::parse_all(&q.q),
             assignee: match q.assignee.trim() {
-                "" => None,
-                raw => Some(user_id(raw)?),
+                "" => Assignee::Anyone,
+                raw if raw.chars().count() > 200 => {
+                    return Err(AppError::invalid("The assignee filter is too long."))
+                }
+                raw => match domain::UserId::parse(raw) {
+                    Ok(id) => Assignee::Id(id),
+                    Err(_) => Assignee::Text(raw.to_owned(), Vec::new()),
+                },
             },
             label: match q.label.trim() {
                 "" => None,
@@ -87,6 +102,36 @@ impl Filter {
         })
     }
 
+    /// Resolves a typed assignee to the people whose name or email contains
+    /// it (deactivated people too: their tasks are still theirs), and says
+    /// what the filter field should show.
+    pub fn resolve_assignee(&mut self, dir: &Directory) -> String {
+        match &mut self.assignee {
+            Assignee::Anyone => String::new(),
+            Assignee::Id(id) => dir.name(*id),
+            Assignee::Text(text, ids) => {
+                let wanted = text.to_lowercase();
+                *ids = dir
+                    .all()
+                    .filter(|u| {
+                        u.display_name.as_str().to_lowercase().contains(&wanted)
+                            || u.email.as_str().contains(&wanted)
+                    })
+                    .map(|u| u.id)
+                    .collect();
+                text.clone()
+            }
+        }
+    }
+
+    fn assignee_ok(&self, t: &Task) -> bool {
+        match &self.assignee {
+            Assignee::Anyone => true,
+            Assignee::Id(id) => t.is_assigned(*id),
+            Assignee::Text(_, ids) => ids.iter().any(|id| t.is_assigned(*id)),
+        }
+    }
+
     fn due_ok(&self, due: Option<time::Date>, status: Status) -> bool {
         match self.due {
             DueFilter::Any => true,
@@ -101,7 +146,7 @@ impl Filter {
     fn task_ok(&self, t: &Task) -> bool {
         self.project.is_none_or(|p| t.project == p)
             && self.label.is_none_or(|l| t.labels.contains(&l))
-            && self.assignee.is_none_or(|a| t.is_assigned(a))
+            && self.assignee_ok(t)
             && self.priority.is_none_or(|p| t.priority == p)
             && self.due_ok(t.due, t.status)
     }
@@ -255,7 +300,7 @@ mod tests {
                 ..Default::default()
             },
             BoardQuery {
-                assignee: "nope".into(),
+                assignee: "é".repeat(201),
                 ..Default::default()
             },
             BoardQuery {
@@ -283,6 +328,76 @@ mod tests {
             ..Default::default()
         })
         .is_ok());
+    }
+
+    /// The assignee filter is typed: an id (the home page's links), or part
+    /// of a name or an email, case aside, matching everyone it fits.
+    #[test]
+    fn the_assignee_filter_matches_names_emails_and_ids() {
+        use domain::{DisplayName, Email, NewProfile, NewTask, Role, TaskTitle, UserId};
+        let profile = |name: &str, email: &str| {
+            domain::UserProfile::create(
+                NewProfile {
+                    id: UserId::from_uuid(uuid::Uuid::now_v7()),
+                    email: Email::parse(email).unwrap(),
+                    display_name: DisplayName::parse(name).unwrap(),
+                    role: Role::Member,
+                },
+                time::OffsetDateTime::UNIX_EPOCH,
+            )
+        };
+        let people = [
+            profile("Olu Other", "olu@example.com"),
+            profile("Mo Member", "mo@example.com"),
+            profile("Ada Admin", "ada@work.example"),
+        ];
+        let dir = Directory::of(people.to_vec());
+        let task_for = |who: &domain::UserProfile| {
+            Task::create(
+                domain::TaskId::from_uuid(uuid::Uuid::now_v7()),
+                NewTask {
+                    project: Default::default(),
+                    checklist: Default::default(),
+                    recurrence: None,
+                    labels: Vec::new(),
+                    status: Status::Open,
+                    title: TaskTitle::parse("t").unwrap(),
+                    description: None,
+                    priority: Priority::Low,
+                    due: None,
+                    assignees: vec![who.id],
+                    created_by: who.id,
+                },
+                time::OffsetDateTime::UNIX_EPOCH,
+            )
+        };
+        let tasks: Vec<Task> = people.iter().map(task_for).collect();
+        let kept = |typed: &str| {
+            let mut f = parse(BoardQuery {
+                assignee: typed.into(),
+                ..Default::default()
+            })
+            .unwrap();
+            let shown = f.resolve_assignee(&dir);
+            let names: Vec<String> = tasks
+                .iter()
+                .filter(|t| f.task_ok(t))
+                .map(|t| dir.name(t.assignees[0]))
+                .collect();
+            (shown, names)
+        };
+        assert_eq!(kept("").1.len(), 3);
+        assert_eq!(kept("OLU"), ("OLU".into(), vec!["Olu Other".into()]));
+        assert_eq!(kept("m").1, ["Olu Other", "Mo Member", "Ada Admin"]);
+        assert_eq!(kept("@work.").1, ["Ada Admin"]);
+        assert_eq!(kept("nobody").1, Vec::<String>::new());
+        let id = people[1].id.to_string();
+        assert_eq!(kept(&id), ("Mo Member".into(), vec!["Mo Member".into()]));
+        assert_eq!(
+            kept("<script>alert(1)</script>").0,
+            "<script>alert(1)</script>",
+            "shown as typed; the page escapes it like any value"
+        );
     }
 
     #[test]
