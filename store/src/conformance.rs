@@ -2649,11 +2649,21 @@ pub async fn search_pages_list_each_task_once(s: Arc<dyn Store>) {
         .search_tasks(&search, Status::Done, PageRequest::after(2, cursor.clone()))
         .await;
     assert!(matches!(elsewhere, Err(StoreError::InvalidCursor)));
-    let other_word = search_for(&s, "zzz").await;
-    let r = s
-        .search_tasks(&other_word, Status::Open, PageRequest::after(2, cursor))
-        .await;
-    assert!(matches!(r, Err(StoreError::InvalidCursor)));
+    // Another word, in another bucket or in the same one ("pla…").
+    for other in ["zzz", "plat"] {
+        let other_word = search_for(&s, other).await;
+        let r = s
+            .search_tasks(
+                &other_word,
+                Status::Open,
+                PageRequest::after(2, cursor.clone()),
+            )
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::InvalidCursor)),
+            "{other}: {r:?}"
+        );
+    }
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     for bad in [

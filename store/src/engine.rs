@@ -703,6 +703,12 @@ async fn word_stage<B: Backend>(
     need: usize,
 ) -> Result<(Vec<Task>, Option<Key>)> {
     let partition = keys::search_pk(s, lead.word.bucket());
+    let word = lead.word.as_str();
+    let range = if lead.word.is_prefix() {
+        word.to_owned()
+    } else {
+        format!("{word}#")
+    };
     if let Some(k) = &start {
         k.check(&Expect {
             index: Index::Gsi1,
@@ -710,13 +716,13 @@ async fn word_stage<B: Backend>(
             pk_prefix: "TASK#",
             sk_prefix: keys::WORD_PREFIX,
         })?;
+        // A position of another word in the same bucket is outside this
+        // search's range, which DynamoDB refuses as a malformed request.
+        if !k.isk.as_deref().is_some_and(|isk| isk.starts_with(&range)) {
+            return Err(StoreError::InvalidCursor);
+        }
     }
-    let word = lead.word.as_str();
-    let sk = if lead.word.is_prefix() {
-        SkCond::BeginsWith(word.to_owned())
-    } else {
-        SkCond::BeginsWith(format!("{word}#"))
-    };
+    let sk = SkCond::BeginsWith(range);
     // Twice what is wanted: a task listed under two words, or missing
     // another term, is skipped, and a second round trip costs more than
     // reading a few more keys.
