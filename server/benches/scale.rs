@@ -513,23 +513,9 @@ async fn dynamo_requests() {
     let mut jars = Vec::new();
     let mut people = Vec::new();
     for who in [ADMIN, MEMBER] {
-        app.confirmed_account(who.0, who.1, who.2).await;
-        let p = app
-            .store
-            .profile_by_email(&Email::parse(who.0).unwrap())
-            .await
-            .expect("profile");
-        dynamo
-            .create_profile(NewProfile {
-                id: p.id,
-                email: p.email.clone(),
-                display_name: p.display_name.clone(),
-                role: p.role,
-            })
-            .await
-            .expect("profile on DynamoDB");
-        people.push(p.id);
-        jars.push(app.sign_in(who.0, who.2).await);
+        let (jar, id) = app.person_on(dynamo.as_ref(), who.0, who.1, who.2).await;
+        people.push(id);
+        jars.push(jar);
     }
     let (admin, member) = (people[0], people[1]);
     let seeding = Instant::now();

@@ -33,33 +33,6 @@ async fn on_dynamo(name: &str) -> (TestApp, Arc<DynamoStore>, RequestCounter) {
     (app, dynamo, counter)
 }
 
-/// Signs a person up on the embedded store, puts their profile in DynamoDB
-/// (where the pages read it), and signs them in.
-async fn person(
-    app: &TestApp,
-    dynamo: &DynamoStore,
-    email: &str,
-    name: &str,
-    password: &str,
-) -> (String, UserId) {
-    app.confirmed_account(email, name, password).await;
-    let p = app
-        .store
-        .profile_by_email(&domain::Email::parse(email).unwrap())
-        .await
-        .unwrap();
-    dynamo
-        .create_profile(NewProfile {
-            id: p.id,
-            email: p.email.clone(),
-            display_name: p.display_name.clone(),
-            role: p.role,
-        })
-        .await
-        .unwrap();
-    (app.sign_in(email, password).await, p.id)
-}
-
 fn sorted(ops: Vec<String>) -> Vec<String> {
     let mut ops = ops;
     ops.sort();
@@ -69,9 +42,15 @@ fn sorted(ops: Vec<String>) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_home_page_costs_a_few_requests_whatever_the_data() {
     let (app, dynamo, counter) = on_dynamo("home").await;
-    let (ada_jar, ada) = person(&app, &dynamo, "ada@example.com", "Ada", "Correct-Horse-9").await;
-    let (mo_jar, mo) = person(&app, &dynamo, "mo@example.com", "Mo", "Member-Pass-42").await;
-    let (_, olu) = person(&app, &dynamo, "olu@example.com", "Olu", "Other-Pass-42").await;
+    let (ada_jar, ada) = app
+        .person_on(dynamo.as_ref(), "ada@example.com", "Ada", "Correct-Horse-9")
+        .await;
+    let (mo_jar, mo) = app
+        .person_on(dynamo.as_ref(), "mo@example.com", "Mo", "Member-Pass-42")
+        .await;
+    let (_, olu) = app
+        .person_on(dynamo.as_ref(), "olu@example.com", "Olu", "Other-Pass-42")
+        .await;
     let today = time::OffsetDateTime::now_utc().date();
     // More than a list shows, in every list, and other people's work.
     for i in 0..33i64 {
@@ -170,8 +149,12 @@ async fn the_home_page_costs_a_few_requests_whatever_the_data() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_costs_the_same_few_requests_with_few_and_many_tasks() {
     let (app, dynamo, counter) = on_dynamo("dash").await;
-    let (ada_jar, ada) = person(&app, &dynamo, "ada@example.com", "Ada", "Correct-Horse-9").await;
-    let (_, mo) = person(&app, &dynamo, "mo@example.com", "Mo", "Member-Pass-42").await;
+    let (ada_jar, ada) = app
+        .person_on(dynamo.as_ref(), "ada@example.com", "Ada", "Correct-Horse-9")
+        .await;
+    let (_, mo) = app
+        .person_on(dynamo.as_ref(), "mo@example.com", "Mo", "Member-Pass-42")
+        .await;
     let today = time::OffsetDateTime::now_utc().date();
     let add = |status, due: Option<i64>, who: Vec<UserId>| {
         let dynamo = dynamo.clone();
@@ -263,8 +246,12 @@ async fn the_dashboard_costs_the_same_few_requests_with_few_and_many_tasks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn project_actions_cost_a_few_requests_each() {
     let (app, dynamo, counter) = on_dynamo("proj").await;
-    let (ada_jar, _) = person(&app, &dynamo, "ada@example.com", "Ada", "Correct-Horse-9").await;
-    let (mo_jar, mo) = person(&app, &dynamo, "mo@example.com", "Mo", "Member-Pass-42").await;
+    let (ada_jar, _) = app
+        .person_on(dynamo.as_ref(), "ada@example.com", "Ada", "Correct-Horse-9")
+        .await;
+    let (mo_jar, mo) = app
+        .person_on(dynamo.as_ref(), "mo@example.com", "Mo", "Member-Pass-42")
+        .await;
     let mut table = Vec::new();
     let mut cost = |name: &'static str, sent: Vec<String>, want: &[&str]| {
         let want: Vec<String> = sorted(want.iter().map(|s| s.to_string()).collect());
@@ -408,8 +395,12 @@ async fn project_actions_cost_a_few_requests_each() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_board_costs_the_same_with_two_and_two_thousand_people() {
     let (app, dynamo, counter) = on_dynamo("people").await;
-    let (ada_jar, ada) = person(&app, &dynamo, "ada@example.com", "Ada", "Correct-Horse-9").await;
-    let (_, mo) = person(&app, &dynamo, "mo@example.com", "Mo", "Member-Pass-42").await;
+    let (ada_jar, ada) = app
+        .person_on(dynamo.as_ref(), "ada@example.com", "Ada", "Correct-Horse-9")
+        .await;
+    let (_, mo) = app
+        .person_on(dynamo.as_ref(), "mo@example.com", "Mo", "Member-Pass-42")
+        .await;
     dynamo
         .create_task(NewTask {
             project: Default::default(),

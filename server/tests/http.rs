@@ -38,7 +38,6 @@ async fn home_page_is_server_rendered_and_tells_nothing_about_the_server() {
 
 #[tokio::test]
 async fn pages_are_compressed_for_clients_that_accept_it() {
-    use std::io::Read;
     let app = TestApp::spawn().await;
     let res = app
         .client
@@ -63,10 +62,7 @@ async fn pages_are_compressed_for_clients_that_accept_it() {
         "{vary:?}"
     );
     let compressed = res.bytes().await.unwrap();
-    let mut page = String::new();
-    brotli::Decompressor::new(&compressed[..], 4096)
-        .read_to_string(&mut page)
-        .expect("a valid brotli stream");
+    let page = support::unbrotli(&compressed);
     assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
     // Leptos streams its (empty, in islands mode) resource scripts after
     // the document.
@@ -3158,12 +3154,7 @@ async fn the_csv_export_streams_every_task_once() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-encoding"], "br");
     let compressed = res.bytes().await.unwrap();
-    let mut unpacked = String::new();
-    std::io::Read::read_to_string(
-        &mut brotli::Decompressor::new(&compressed[..], 4096),
-        &mut unpacked,
-    )
-    .expect("a whole brotli stream");
+    let unpacked = support::unbrotli(&compressed);
     assert_eq!(unpacked, body, "compressed and plain exports differ");
     let mut rows = csv::Reader::from_reader(body.as_bytes());
     let header = rows.headers().unwrap().clone();

@@ -772,7 +772,6 @@ async fn binary_bodies_are_base64_encoded() {
 /// travels base64-encoded and decodes to the whole page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compressed_pages_travel_base64_encoded() {
-    use std::io::Read;
     let (f, _) = start().await;
     let res = call(
         &f,
@@ -785,10 +784,7 @@ async fn compressed_pages_travel_base64_encoded() {
     assert_eq!(res["isBase64Encoded"], true, "{res}");
     assert_eq!(header(&res, "content-encoding"), Some("br"));
     let bytes = STANDARD.decode(res["body"].as_str().unwrap()).unwrap();
-    let mut page = String::new();
-    brotli::Decompressor::new(&bytes[..], 4096)
-        .read_to_string(&mut page)
-        .expect("a valid brotli stream");
+    let page = support::unbrotli(&bytes);
     assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
     assert!(page.contains("Sign in"), "{page}");
     assert!(page.contains("</body></html>"), "{page}");

@@ -272,12 +272,11 @@ fn word_ops(current: Option<&Task>, next: Option<&Task>) -> Vec<Op> {
         .collect();
     if let Some(next) = next {
         ops.extend(
-            keys::word_items(next)
-                .into_iter()
-                .zip(&after)
-                .filter(|(_, w)| moved || !before.contains(w))
-                .map(|(item, _)| Op::Put {
-                    item,
+            after
+                .iter()
+                .filter(|w| moved || !before.contains(w))
+                .map(|w| Op::Put {
+                    item: keys::word_item(next, w),
                     cond: Cond::None,
                 }),
         );
@@ -752,9 +751,10 @@ async fn word_stage<B: Backend>(
         // The entry may be older than the task (an index lags its table):
         // what counts is the task as it is now.
         tasks.get(&e.pk).filter(|t| {
+            let words = domain::search::words(t.title.as_str());
             t.status == s
-                && search.matches(t.title.as_str(), &t.labels)
-                && lead.reported_word(t).as_deref() == e.sk.strip_prefix(keys::WORD_PREFIX)
+                && search.matches_words(&words, &t.labels)
+                && lead.reported_word(&words) == e.sk.strip_prefix(keys::WORD_PREFIX)
         })
     });
     Ok(take_found(&entries, found, last, need))
@@ -794,8 +794,9 @@ async fn label_stage<B: Backend>(
     let tasks: Vec<Task> = decode_all(&items)?;
     let found = tasks.iter().map(|t| {
         Some(t).filter(|t| {
-            search.matches(t.title.as_str(), &t.labels)
-                && lead.reported_word(t).is_none()
+            let words = domain::search::words(t.title.as_str());
+            search.matches_words(&words, &t.labels)
+                && lead.reported_word(&words).is_none()
                 && !earlier.iter().any(|l| t.labels.contains(l))
         })
     });

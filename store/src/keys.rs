@@ -406,19 +406,22 @@ pub fn search_pk(s: domain::Status, bucket: &str) -> String {
 
 pub fn word_items(task: &Task) -> Vec<Item> {
     domain::search::words(task.title.as_str())
-        .into_iter()
-        .map(|w| {
-            let mut item = Item::new(
-                task_pk(task.id),
-                word_sk(&w),
-                Value::Object(Default::default()),
-                task.version,
-            );
-            item.gsi1pk = Some(search_pk(task.status, domain::search::bucket(&w)));
-            item.gsi1sk = Some(format!("{w}#{}", task_pk(task.id)));
-            item
-        })
+        .iter()
+        .map(|w| word_item(task, w))
         .collect()
+}
+
+/// The entry for one of `task`'s title words.
+pub fn word_item(task: &Task, word: &str) -> Item {
+    let mut item = Item::new(
+        task_pk(task.id),
+        word_sk(word),
+        Value::Object(Default::default()),
+        task.version,
+    );
+    item.gsi1pk = Some(search_pk(task.status, domain::search::bucket(word)));
+    item.gsi1sk = Some(format!("{word}#{}", task_pk(task.id)));
+    item
 }
 
 /// The tasks of `project` in status `s` (GSI1).

@@ -2,7 +2,7 @@
 //! search entries (`keys::word_items`) without reading the column.
 
 use domain::search::SearchWord;
-use domain::{LabelId, Task};
+use domain::LabelId;
 use serde::{Deserialize, Serialize};
 
 use crate::cursor::Key;
@@ -40,7 +40,11 @@ impl TextSearch {
 
     /// Whether a task with this title and these labels is found.
     pub fn matches(&self, title: &str, labels: &[LabelId]) -> bool {
-        let words = domain::search::words(title);
+        self.matches_words(&domain::search::words(title), labels)
+    }
+
+    /// [`TextSearch::matches`] on a title already cut into words.
+    pub(crate) fn matches_words(&self, words: &[String], labels: &[LabelId]) -> bool {
         self.terms.iter().all(|t| {
             words.iter().any(|w| t.word.finds(w)) || t.labels.iter().any(|l| labels.contains(l))
         })
@@ -64,14 +68,15 @@ impl TextSearch {
 }
 
 impl SearchTerm {
-    /// The first (in sort order) of `task`'s title words this term finds:
+    /// The first (in sort order) of a task's title words this term finds:
     /// the one entry of the task a search reports, so a task whose title
     /// has "plan" and "planning" is listed once for "pla".
-    pub(crate) fn reported_word(&self, task: &Task) -> Option<String> {
-        domain::search::words(task.title.as_str())
-            .into_iter()
+    pub(crate) fn reported_word<'w>(&self, words: &'w [String]) -> Option<&'w str> {
+        words
+            .iter()
             .filter(|w| self.word.finds(w))
             .min()
+            .map(String::as_str)
     }
 }
 

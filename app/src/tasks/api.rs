@@ -26,7 +26,7 @@ pub async fn board(#[server(default)] query: BoardQuery) -> Result<BoardView, Ap
     let ctx = Ctx::load().await?;
     let mut filter = query::Filter::parse(&query)?;
     let (cat, dir) = ctx.catalog_and_directory().await?;
-    let assignee = filter.resolve_assignee(&dir);
+    let assignee = filter.resolve(&dir, &cat);
     let project = match filter.project {
         Some(p) => Some(cat.projects.get(p).ok_or_else(project_not_found)?),
         None => None,
@@ -62,7 +62,7 @@ pub async fn board_column(
     let ctx = Ctx::load().await?;
     let mut filter = query::Filter::parse(&query)?;
     let (cat, dir) = ctx.catalog_and_directory().await?;
-    filter.resolve_assignee(&dir);
+    filter.resolve(&dir, &cat);
     query::column(&ctx, (&dir, &cat), status, &filter, Some(after)).await
 }
 

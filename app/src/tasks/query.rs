@@ -18,6 +18,8 @@ pub const COLUMN_PAGE: usize = 20;
 /// The board's filters, parsed once per request.
 pub struct Filter {
     words: Vec<domain::search::SearchWord>,
+    /// The words with the labels each names; set by [`Filter::resolve`].
+    search: store::TextSearch,
     assignee: Assignee,
     label: Option<domain::LabelId>,
     pub project: Option<domain::ProjectId>,
@@ -58,6 +60,7 @@ impl Filter {
         }
         Ok(Filter {
             words: domain::search::SearchWord::parse_all(&q.q),
+            search: store::TextSearch::default(),
             assignee: match q.assignee.trim() {
                 "" => Assignee::Anyone,
                 raw if raw.chars().count() > 200 => {
@@ -102,10 +105,18 @@ impl Filter {
         })
     }
 
+    /// Resolves what needs the page's catalog and directory, once per
+    /// request rather than per column: the labels each searched word names,
+    /// and the typed assignee. Returns what the assignee field shows.
+    pub fn resolve(&mut self, dir: &Directory, cat: &Catalog) -> String {
+        self.search = cat.labels.search(&self.words);
+        self.resolve_assignee(dir)
+    }
+
     /// Resolves a typed assignee to the people whose name or email contains
     /// it (deactivated people too: their tasks are still theirs), and says
     /// what the filter field should show.
-    pub fn resolve_assignee(&mut self, dir: &Directory) -> String {
+    fn resolve_assignee(&mut self, dir: &Directory) -> String {
         match &mut self.assignee {
             Assignee::Anyone => String::new(),
             Assignee::Id(id) => dir.name(*id),
@@ -229,7 +240,7 @@ pub async fn column(
         c.project = cat.projects.name(project);
         c
     };
-    let search = cat.labels.search(&filter.words);
+    let search = &filter.search;
     let (cards, next) = if ctx.is_admin() {
         let (mut tasks, next) = match (filter.label, filter.project) {
             // One page of the search per request: the index's page is the
@@ -240,7 +251,7 @@ pub async fn column(
                     limit: COLUMN_PAGE as u32,
                     after,
                 };
-                let found = store.search_tasks(&search, status, page).await?;
+                let found = store.search_tasks(search, status, page).await?;
                 let kept = found.items.into_iter().filter(|t| filter.task_ok(t));
                 (kept.collect(), found.next.map(|c| c.to_string()))
             }
@@ -266,7 +277,7 @@ pub async fn column(
         (cards.collect(), next)
     } else {
         let fetch = |p| store.list_tasks_for_user(ctx.me(), p);
-        let keep = |t: &TaskSummary| t.status == status && filter.summary_ok(t, &search);
+        let keep = |t: &TaskSummary| t.status == status && filter.summary_ok(t, search);
         let (rows, next) = scan(COLUMN_PAGE, after, fetch, keep).await?;
         let cards = rows
             .iter()

@@ -276,6 +276,44 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Signs a person up on the embedded store (accounts live there), puts
+    /// their profile in `pages` (where a `spawn_on` server's pages read
+    /// it), and signs them in: the session's cookie header and their id.
+    pub async fn person_on(
+        &self,
+        pages: &dyn Store,
+        email: &str,
+        name: &str,
+        password: &str,
+    ) -> (String, domain::UserId) {
+        self.confirmed_account(email, name, password).await;
+        let p = self
+            .store
+            .profile_by_email(&domain::Email::parse(email).unwrap())
+            .await
+            .unwrap();
+        pages
+            .create_profile(domain::NewProfile {
+                id: p.id,
+                email: p.email.clone(),
+                display_name: p.display_name.clone(),
+                role: p.role,
+            })
+            .await
+            .unwrap();
+        (self.sign_in(email, password).await, p.id)
+    }
+}
+
+/// A brotli body, decoded as a browser would; panics on a broken stream.
+pub fn unbrotli(compressed: &[u8]) -> String {
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut brotli::Decompressor::new(compressed, 4096), &mut out)
+        .expect("a valid brotli stream");
+    out
+}
+
 /// The `name=value` pairs a response sets, as a `Cookie` header.
 pub fn cookie_jar(res: &reqwest::Response) -> String {
     res.headers()
