@@ -1758,6 +1758,89 @@ async fn hostile_titles_on_the_home_page_stay_text() {
     }
 }
 
+/// The board's typed filters (search words, assignee) come back in the
+/// page as the field's value: hostile text stays inert for every role, an
+/// over-long filter is a clear 400, a member's typed assignee shows only
+/// their own work, and a deactivated person gets no board at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_filters_keep_hostile_text_inert_and_bounded() {
+    let app = TestApp::spawn().await;
+    let (ada_jar, ada) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (mo_jar, mo) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    seed(&app, HOSTILE_TITLE, None, vec![mo], ada).await;
+    seed(&app, "Ada's own", None, vec![ada], ada).await;
+    let encoded = |s: &str| s.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+    let board_page = |jar: &str, query: String| {
+        let req = app
+            .client
+            .get(app.url(&format!("/board?{query}")))
+            .header("cookie", jar);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    for jar in [&ada_jar, &mo_jar] {
+        let query = format!(
+            "q={}&assignee={}",
+            encoded(HOSTILE_TITLE),
+            encoded(HOSTILE_TITLE)
+        );
+        let (status, html) = board_page(jar, query).await;
+        assert_eq!(status, 200);
+        for raw in [
+            "<script>alert(",
+            "<img src=x",
+            "</title></textarea>",
+            "</style><script>",
+        ] {
+            assert!(!html.contains(raw), "raw {raw:?} in the board: {html}");
+        }
+        assert_eq!(html.matches("<title>").count(), 1);
+        // The search words still find the hostile title, shown as text.
+        let (_, html) = board_page(jar, format!("q={}", encoded("script ALERT"))).await;
+        assert!(html.contains("&lt;script&gt;alert("), "{html}");
+    }
+    // Too long: a 400, through the page's function as through the page.
+    for (name, value) in [
+        ("query[q]", "x".repeat(201)),
+        ("query[assignee]", "é".repeat(201)),
+    ] {
+        let res = app
+            .post("/api/tasks/board", Some(&ada_jar), &[(name, value)])
+            .await;
+        assert_eq!(res.status(), 400, "{name}");
+    }
+    // A member's board is their own work whatever assignee they type.
+    let res = app
+        .post(
+            "/api/tasks/board",
+            Some(&mo_jar),
+            &[("query[assignee]", "ada".into())],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let view: serde_json::Value = res.json().await.unwrap();
+    let titles: Vec<&str> = view["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["cards"].as_array().unwrap())
+        .map(|c| c["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, [HOSTILE_TITLE]);
+    // Deactivated: no board, typed filters or not.
+    app.set_active(&ada_jar, mo, false).await;
+    let res = app
+        .post(
+            "/api/tasks/board",
+            Some(&mo_jar),
+            &[("query[q]", "script".into())],
+        )
+        .await;
+    assert_eq!(res.status(), 401, "a deactivated member's board");
+}
+
 /// A board column's quick-add: the task starts in that column in one write
 /// (version 1, one creation entry in its history), and the browser returns
 /// to the board it came from, filters and all. `back` is only ever a path on
