@@ -1,7 +1,7 @@
 //! Pages of store lists as server functions take and give them: a cursor
 //! string from a link or form in, a [`PageRequest`] to the store.
 
-use store::{Cursor, Page, PageRequest, StoreError};
+use store::{Cursor, Page, PageRequest};
 
 use crate::error::AppError;
 
@@ -21,25 +21,6 @@ pub fn page(limit: u32, after: Option<String>) -> Result<PageRequest, AppError> 
         limit,
         after: cursor(after)?,
     })
-}
-
-/// Reads every page of a list; for screens that must count everything
-/// (dashboard, CSV, the last-admin guard), never for interactive lists.
-pub async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, StoreError>
-where
-    F: FnMut(PageRequest) -> Fut,
-    Fut: std::future::Future<Output = Result<Page<T>, StoreError>>,
-{
-    let mut out = Vec::new();
-    let mut req = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let page = fetch(req).await?;
-        out.extend(page.items);
-        match page.next {
-            Some(c) => req = PageRequest::after(PageRequest::MAX_LIMIT, c),
-            None => return Ok(out),
-        }
-    }
 }
 
 /// The cursor of the next page as links carry it.

@@ -8,8 +8,11 @@ use crate::model::UserProfile;
 /// many others on a task with the most labels, names the task, its history
 /// entry, each old and each new assignment, each of those people's
 /// open-task counter and each label copy: 2 + 4 × 20 + 10 = 92 items.
-/// Finishing a repeating task writes two tasks (2 × (2 + 20 + 10) + 3
-/// status counters = 67; the people's counters net to nothing). Checklist
+/// Finishing a repeating task writes two tasks (each: the task, its
+/// history entry, its project copy, 20 assignments and 10 label copies),
+/// 2 status counters and 2 due-day counters: 2 × 33 + 4 = 70 (the people's
+/// counters net to nothing), and moves search entries
+/// (`search::MAX_INDEXED_WORDS`). Checklist
 /// items live inside the task item and add none.
 pub const MAX_ASSIGNEES: usize = 20;
 

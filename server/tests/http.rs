@@ -1841,6 +1841,102 @@ async fn the_board_filters_keep_hostile_text_inert_and_bounded() {
     assert_eq!(res.status(), 401, "a deactivated member's board");
 }
 
+/// The dashboard's workload chart names people inside SVG `text` and
+/// `desc`: a hostile display name stays text there. The chart shows the
+/// busiest people only (the rest are counted), each bar a link to that
+/// person's board; the figures come from the counters, and members,
+/// deactivated admins and bad project ids get clear 4xx answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_names_people_as_text_and_shows_the_busiest() {
+    let app = TestApp::spawn().await;
+    let (ada_jar, ada) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (mo_jar, _) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
+    let hostile_name =
+        "</desc></text></svg><script>alert('n')</script><img src=x onerror=alert(2)>";
+    let mut people = Vec::new();
+    for i in 0..27 {
+        let name = if i == 0 {
+            hostile_name.to_owned()
+        } else {
+            format!("Person {i:02}")
+        };
+        let p = app
+            .store
+            .create_profile(domain::NewProfile {
+                id: domain::UserId::from_uuid(uuid::Uuid::now_v7()),
+                email: domain::Email::parse(&format!("p{i}@example.com")).unwrap(),
+                display_name: domain::DisplayName::parse(&name).unwrap(),
+                role: domain::Role::Member,
+            })
+            .await
+            .unwrap();
+        people.push(p.id);
+    }
+    // The hostile name is the busiest: three tasks, one of them overdue.
+    for due in [Some(-1), Some(2), None] {
+        seed(&app, "Hostile's", due, vec![people[0]], ada).await;
+    }
+    for p in &people[1..] {
+        seed(&app, "One each", Some(20), vec![*p], ada).await;
+    }
+    let res = app.post("/api/dashboard", Some(&ada_jar), &[]).await;
+    assert_eq!(res.status(), 200);
+    let d: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        (&d["total"], &d["overdue"], &d["due_this_week"]),
+        (&29.into(), &1.into(), &1.into())
+    );
+    let rows = d["workload"].as_array().unwrap();
+    assert_eq!(rows.len(), 25, "the busiest 25");
+    assert_eq!(rows[0]["name"], hostile_name);
+    assert_eq!(rows[0]["open"], 3);
+    assert_eq!(d["more_people"], 2);
+
+    let html = app
+        .client
+        .get(app.url("/dashboard"))
+        .header("cookie", &ada_jar)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for raw in ["<script>alert(", "<img src=x", "</desc></text></svg>"] {
+        assert!(!html.contains(raw), "raw {raw:?} in the dashboard");
+    }
+    assert!(
+        html.contains("&lt;/desc&gt;&lt;/text&gt;"),
+        "the name, as text"
+    );
+    assert!(html.contains(&format!("href=\"/board?assignee={}\"", people[0])));
+    assert!(html.contains("And 2 more people with open tasks."));
+
+    // Who may see it, and what a project id must be.
+    let res = app.post("/api/dashboard", Some(&mo_jar), &[]).await;
+    assert_eq!(res.status(), 403, "a member");
+    for bad in ["junk", &"0".repeat(5000), "'; DROP TABLE items; --"] {
+        let res = app
+            .post(
+                "/api/dashboard",
+                Some(&ada_jar),
+                &[("project", bad.to_owned())],
+            )
+            .await;
+        assert_eq!(res.status(), 400, "project {bad:.20}");
+    }
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let res = app
+        .post("/api/dashboard", Some(&ada_jar), &[("project", unknown)])
+        .await;
+    assert_eq!(res.status(), 404);
+    let (other_jar, other) = app.user("olu@example.com", "Olu", "Another-Pass-7").await;
+    app.set_role(&ada_jar, other, "ADMIN").await;
+    app.set_active(&ada_jar, other, false).await;
+    let res = app.post("/api/dashboard", Some(&other_jar), &[]).await;
+    assert_eq!(res.status(), 401, "a deactivated admin");
+}
+
 /// A board column's quick-add: the task starts in that column in one write
 /// (version 1, one creation entry in its history), and the browser returns
 /// to the board it came from, filters and all. `back` is only ever a path on

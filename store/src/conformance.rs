@@ -1488,6 +1488,47 @@ pub async fn counters_equal_a_recount(s: Arc<dyn Store>) {
     };
     let t = s.update_task(&t, &patch, a).await.unwrap();
     assert_counters_recount(&s, "assigned and edited").await;
+    // Due dates: moved to another day, cleared, set again and carried to
+    // another project; finished and reopened tasks leave and rejoin their
+    // day's count.
+    let due = |d: Option<Date>| TaskPatch {
+        due: Some(d.map(domain::DueDate)),
+        ..Default::default()
+    };
+    let (jan, feb) = (date!(2030 - 01 - 01), date!(2030 - 02 - 01));
+    let elsewhere = s
+        .create_project(domain::ProjectName::parse("Elsewhere").unwrap())
+        .await
+        .unwrap()
+        .id;
+    let t = s.update_task(&t, &due(Some(feb)), a).await.unwrap();
+    let c = assert_counters_recount(&s, "a due date moved").await;
+    assert_eq!(c.open_due(None, feb..=feb), 1);
+    let cleared = s.get_task(tasks[1].id, 1).await.unwrap().task;
+    let cleared = s.update_task(&cleared, &due(None), a).await.unwrap();
+    let c = assert_counters_recount(&s, "a due date cleared").await;
+    let every_day = date!(2000 - 01 - 01)..date!(2100 - 01 - 01);
+    assert_eq!(
+        (c.open_due(None, ..jan), c.open_due(None, jan..=jan)),
+        (0, 3),
+        "t3, t4 and t5 are open and due on 1 January"
+    );
+    s.update_task(&cleared, &due(Some(jan)), a).await.unwrap();
+    let moved = TaskPatch {
+        project: Some(elsewhere),
+        ..Default::default()
+    };
+    let t = s.update_task(&t, &moved, a).await.unwrap();
+    let c = assert_counters_recount(&s, "a dated task to another project").await;
+    assert_eq!(c.open_due(Some(elsewhere), every_day.clone()), 1);
+    assert_eq!(c.open_due(Some(domain::ProjectId::DEFAULT), feb..), 0);
+    assert_eq!(c.open_due(None, every_day.clone()), 5);
+    let t = s.change_status(&t, Status::Done, a).await.unwrap();
+    let c = assert_counters_recount(&s, "a dated task finished").await;
+    assert_eq!(c.open_due(Some(elsewhere), every_day.clone()), 0);
+    let t = s.change_status(&t, Status::InReview, a).await.unwrap();
+    let c = assert_counters_recount(&s, "a dated task reopened").await;
+    assert_eq!(c.open_due(None, feb..=feb), 1);
     // Deletes, open and done.
     s.delete_task(&t).await.unwrap();
     s.delete_task(&tasks[4]).await.unwrap();
@@ -1503,15 +1544,17 @@ pub async fn counters_equal_a_recount(s: Arc<dyn Store>) {
     assert_counters_recount(&s, "after a refused write").await;
 }
 
-/// Writers racing on one version of a task (moves, assignee changes and
-/// deletes): exactly one wins each round, and the counters count only it.
+/// Writers racing on one version of a dated task (moves, assignee changes,
+/// due-date edits and deletes): exactly one wins each round, and the
+/// counters count only it.
 pub async fn counters_survive_concurrent_conflicting_writes(s: Arc<dyn Store>) {
     const ROUNDS: usize = 3;
     const WRITERS: usize = 12;
     let (a, b) = (user(), user());
     for round in 0..ROUNDS {
+        let day = date!(2030 - 01 - 01) + Duration::days(round as i64);
         let current = s
-            .create_task(new_task(&format!("contended {round}"), &[a], None))
+            .create_task(new_task(&format!("contended {round}"), &[a], Some(day)))
             .await
             .unwrap();
         let barrier = Arc::new(tokio::sync::Barrier::new(WRITERS));
@@ -1520,10 +1563,15 @@ pub async fn counters_survive_concurrent_conflicting_writes(s: Arc<dyn Store>) {
             let (s, barrier, read) = (s.clone(), barrier.clone(), current.clone());
             set.spawn(async move {
                 barrier.wait().await;
-                let res = match i % 4 {
+                let later = TaskPatch {
+                    due: Some(Some(domain::DueDate(day + Duration::days(7)))),
+                    ..Default::default()
+                };
+                let res = match i % 5 {
                     0 => s.change_status(&read, Status::Done, a).await.map(|_| ()),
                     1 => s.set_assignees(&read, &[b], &[a], a).await.map(|_| ()),
                     2 => s.set_assignees(&read, &[], &[a], a).await.map(|_| ()),
+                    3 => s.update_task(&read, &later, a).await.map(|_| ()),
                     _ => s.delete_task(&read).await,
                 };
                 (i, res)

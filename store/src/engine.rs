@@ -1443,7 +1443,8 @@ const OVERVIEW_PAGE: u32 = 10_000;
 
 /// Brings what is derived from the tasks up to date, for a table that held
 /// tasks before counters, projects or search existed (or to repair one):
-/// writes each task's project copy and search entries (guarded by the
+/// writes each task's project copy and search entries, removing entries of
+/// words no longer indexed (guarded by the
 /// task's version, so a task changed meanwhile keeps what its own write
 /// made), recomputes the
 /// counters and adjusts each stored one by its difference. Adjusting by a
@@ -1476,6 +1477,22 @@ pub(crate) async fn repair_task_indexes<B: Backend>(b: &B) -> Result<TaskCounter
             },
         ];
         ops.extend(word_ops(None, Some(t)));
+        // Entries for words no longer indexed (a title's 16th word was
+        // until the due-day counters took its place in the largest write).
+        let words = domain::search::words(t.title.as_str());
+        let pk = keys::task_pk(t.id);
+        let sk = SkCond::BeginsWith(keys::WORD_PREFIX.into());
+        for stale in query_all(b, Index::Table, &pk, sk, PageRequest::MAX_LIMIT)
+            .await?
+            .into_iter()
+            .filter(|i| !words.iter().any(|w| keys::word_sk(w) == i.sk))
+        {
+            ops.push(Op::Delete {
+                pk: pk.clone(),
+                sk: stale.sk,
+                cond: Cond::None,
+            });
+        }
         match b.write(ops).await {
             Ok(()) | Err(WriteError::Condition(_)) => {}
             Err(WriteError::Store(e)) => return Err(e),

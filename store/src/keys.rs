@@ -211,6 +211,21 @@ pub fn project_counter_prefix(p: domain::ProjectId) -> String {
 pub fn project_status_counter(p: domain::ProjectId, s: domain::Status) -> String {
     format!("{}STATUS#{}", project_counter_prefix(p), s.as_str())
 }
+/// A project's open tasks due on one day. Overdue and due-soon figures are
+/// sums over days, so a dashboard reads as many counters as there are
+/// distinct open due dates, however many tasks share them; and no day has
+/// to be rolled over, because a task becomes overdue by the reader's date,
+/// not by a write. Kept per project only (the team's sum is the projects'):
+/// finishing a repeating task moves one of these from its date to its next
+/// occurrence's, two items of DynamoDB's hundred per transaction.
+pub fn project_due_counter(p: domain::ProjectId, due: time::Date) -> String {
+    format!(
+        "{}{PROJECT_DUE_PART}{}",
+        project_counter_prefix(p),
+        date_text(due)
+    )
+}
+pub const PROJECT_DUE_PART: &str = "DUE#";
 
 /// The counters a task adds one to while it exists.
 pub fn task_counters(t: &Task) -> Vec<String> {
@@ -223,6 +238,7 @@ pub fn task_counters(t: &Task) -> Vec<String> {
             v.push(UNASSIGNED_OPEN_COUNTER.to_owned());
         }
         v.extend(t.assignees.iter().map(|u| open_assignee_counter(*u)));
+        v.extend(t.due.map(|d| project_due_counter(t.project, d)));
     }
     v
 }

@@ -153,7 +153,8 @@ pub struct TaskDetail {
 
 /// Counts over every task, kept by each task write in its transaction
 /// (keys in [`keys::task_counters`]): per status, open tasks nobody is
-/// assigned to, and each person's open tasks. Keyed by counter sort key;
+/// assigned to, each person's open tasks, and per project: each status
+/// and the open tasks due on each day. Keyed by counter sort key;
 /// zero counts are left out so a recount and the kept counters compare
 /// equal whatever counters once existed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -199,6 +200,41 @@ impl TaskCounters {
             .filter(|s| s.is_open())
             .map(|s| self.project_status(p, *s))
             .sum()
+    }
+
+    /// Open tasks of `project` (of every project when `None`) due within
+    /// `days`: overdue is `..today`, due soon `today..=through`. Read from
+    /// the per-day counters, so the cost follows the distinct due dates.
+    pub fn open_due(
+        &self,
+        project: Option<domain::ProjectId>,
+        days: impl std::ops::RangeBounds<time::Date>,
+    ) -> u32 {
+        let fmt = time::macros::format_description!("[year]-[month]-[day]");
+        let prefix = match project {
+            Some(p) => keys::project_counter_prefix(p),
+            None => keys::PROJECT_COUNTER_PREFIX.to_owned(),
+        };
+        let total: i64 = self
+            .counts
+            .range(prefix.clone()..)
+            .take_while(|(sk, _)| sk.starts_with(&prefix))
+            .filter_map(|(sk, n)| {
+                let (_, day) = sk.split_once(keys::PROJECT_DUE_PART)?;
+                let day = time::Date::parse(day, &fmt).ok()?;
+                days.contains(&day).then_some((*n).max(0))
+            })
+            .sum();
+        total.clamp(0, u32::MAX as i64) as u32
+    }
+
+    /// How many counters are kept (nonzero): what the dashboard reads.
+    pub fn len(&self) -> usize {
+        self.counts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
     }
 
     pub fn unassigned_open(&self) -> u32 {

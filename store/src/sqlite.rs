@@ -168,6 +168,11 @@ SELECT 'COUNTER', sk, 'USERS', 'COUNTER#' || sk, json_object('count', n), 1 FROM
     // Search entries (keys::word_items) for every task stored before
     // search existed. Index keys are not entity changes: no change feed.
     Rust(backfill_search_entries),
+    // Open tasks per project and due day (`keys::project_due_counter`),
+    // and titles re-indexed to `domain::search::MAX_INDEXED_WORDS` (one
+    // fewer, to make room for those counters in the largest write): both
+    // rebuilt from the tasks, so they equal what fresh writes keep.
+    Rust(rebuild_counters_and_search_entries),
 ];
 
 const READERS: usize = 4;
@@ -543,6 +548,37 @@ fn record_change(
 }
 
 fn backfill_search_entries(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    for task in &every_stored_task(tx)? {
+        for item in crate::keys::word_items(task) {
+            put_item(tx, &item)?;
+        }
+    }
+    Ok(())
+}
+
+fn rebuild_counters_and_search_entries(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    tx.execute_batch(&format!(
+        "DELETE FROM items WHERE pk = '{}'; DELETE FROM items WHERE sk LIKE '{}%';",
+        crate::keys::COUNTER_PK,
+        crate::keys::WORD_PREFIX
+    ))
+    .map_err(sql_err)?;
+    let tasks = every_stored_task(tx)?;
+    for (sk, n) in crate::TaskCounters::of(&tasks).counts {
+        let mut item = Item::new(
+            crate::keys::COUNTER_PK.to_owned(),
+            sk,
+            serde_json::json!({ "count": n }),
+            1,
+        );
+        let (p, s) = crate::keys::counter_gsi1(&item.sk);
+        (item.gsi1pk, item.gsi1sk) = (Some(p), Some(s));
+        put_item(tx, &item)?;
+    }
+    backfill_search_entries(tx)
+}
+
+fn every_stored_task(tx: &rusqlite::Transaction<'_>) -> Result<Vec<domain::Task>> {
     let sql = format!("SELECT {COLS} FROM items WHERE sk = 'METADATA' AND pk LIKE 'TASK#%'");
     let mut stmt = tx.prepare(&sql).map_err(sql_err)?;
     let tasks = stmt
@@ -550,12 +586,7 @@ fn backfill_search_entries(tx: &rusqlite::Transaction<'_>) -> Result<()> {
         .map_err(sql_err)?
         .map(|r| finish(r.map_err(sql_err)?)?.entity::<domain::Task>())
         .collect::<Result<Vec<_>>>()?;
-    for task in &tasks {
-        for item in crate::keys::word_items(task) {
-            put_item(tx, &item)?;
-        }
-    }
-    Ok(())
+    Ok(tasks)
 }
 
 fn put_item(tx: &rusqlite::Transaction<'_>, item: &Item) -> Result<()> {

@@ -464,3 +464,77 @@ async fn upgrading_indexes_every_title_for_search() {
     drop(s);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A database from before the due-day counters, whose titles were indexed
+/// to 16 words: opening it counts each project's open tasks per due day and
+/// re-indexes titles to `MAX_INDEXED_WORDS`, as fresh writes would, and
+/// records nothing in the change feed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrading_counts_due_days_and_reindexes_titles() {
+    use time::macros::date;
+    let dir = std::env::temp_dir().join(format!("tasklane-upgrade-{}", uuid::Uuid::now_v7()));
+    let path = dir.join("db.sqlite");
+    let a = UserId::from_uuid(uuid::Uuid::now_v7());
+    let long: String = (0..20).map(|i| format!("w{i} ")).collect();
+    let mut written = Vec::new();
+    {
+        let s = SqliteStore::open(&path).await.unwrap();
+        for (name, st, due) in [
+            (long.as_str(), Status::Open, Some(date!(2030 - 01 - 01))),
+            ("Two", Status::Blocked, Some(date!(2030 - 01 - 01))),
+            ("Three", Status::Open, Some(date!(2030 - 03 - 01))),
+            ("Finished", Status::Done, Some(date!(2030 - 01 - 01))),
+            ("Undated", Status::Open, None),
+        ] {
+            let mut t = task(name, a);
+            (t.status, t.due) = (st, due);
+            written.push(s.create_task(t).await.unwrap());
+        }
+    }
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let id = written[0].id;
+    c.execute_batch(&format!(
+        "DELETE FROM items WHERE pk = 'COUNTER' AND sk LIKE 'TASKS#PROJECT#%#DUE#%';
+         INSERT INTO items (pk, sk, gsi1pk, gsi1sk, data, version)
+              SELECT pk, 'WORD#w15', replace(gsi1pk, '#w0', '#w15'),
+                     replace(gsi1sk, 'w0#', 'w15#'), data, version
+                FROM items WHERE pk = 'TASK#{id}' AND sk = 'WORD#w0';
+         PRAGMA user_version = 5;"
+    ))
+    .unwrap();
+    let changes_before: i64 = c
+        .query_row("SELECT count(*) FROM changes", [], |r| r.get(0))
+        .unwrap();
+    drop(c);
+
+    let s = SqliteStore::open(&path).await.unwrap();
+    let (_, kept) = s.people_and_counters().await.unwrap();
+    assert_eq!(kept, store::TaskCounters::of(&written));
+    let jan = date!(2030 - 01 - 01);
+    assert_eq!(kept.open_due(None, jan..=jan), 2, "the finished one is not");
+    assert_eq!(kept.open_due(None, ..), 3);
+    let found = s
+        .search_tasks(
+            &store::TextSearch::of_words("w15"),
+            Status::Open,
+            store::PageRequest::first(10),
+        )
+        .await
+        .unwrap();
+    assert!(found.items.is_empty(), "the 16th word is not indexed");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let words: i64 = c
+        .query_row(
+            &format!("SELECT count(*) FROM items WHERE pk = 'TASK#{id}' AND sk LIKE 'WORD#%'"),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(words, domain::search::MAX_INDEXED_WORDS as i64);
+    let changes_after: i64 = c
+        .query_row("SELECT count(*) FROM changes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(changes_after, changes_before, "no change-feed entries");
+    drop(s);
+    let _ = std::fs::remove_dir_all(dir);
+}

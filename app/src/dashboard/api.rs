@@ -7,16 +7,15 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use {
     crate::ctx::{today, Ctx},
-    crate::paging::all_pages,
-    domain::{agenda::due_soon_through, Action},
+    domain::Action,
 };
 
-/// Counts over every task (admins), from the counters every task write
-/// keeps and the open-by-due index up to the end of "due soon": one Query
-/// for the counters and projects, one per 500 open tasks due by then, and
-/// the people from the cached directory (listed again only when someone
-/// changed), so the cost follows the urgent work, not the number of tasks
-/// or people.
+/// Counts over every task (admins), all from the counters every task write
+/// keeps: one Query reads them with the projects and the directory's
+/// version, and the people come from the cached directory (listed again
+/// only when someone changed). Nothing here grows with the number of
+/// tasks: overdue and due-soon are sums of per-day counters, as many as
+/// there are distinct open due dates.
 ///
 /// With `project`, the figures are that project's (same reads: the
 /// counters are kept per project too, and the projects' names come with
@@ -28,7 +27,6 @@ pub async fn dashboard(#[server(default)] project: String) -> Result<DashboardSt
         "" => None,
         raw => Some(crate::projects::query::project_id(raw)?),
     };
-    let today = today();
     let store = ctx.store();
     let overview = store.overview().await?;
     ctx.saw_directory_version(overview.directory_version);
@@ -42,12 +40,7 @@ pub async fn dashboard(#[server(default)] project: String) -> Result<DashboardSt
         ),
         None => None,
     };
-    // Strictly before the day after the last "due soon" day.
-    let end = due_soon_through(today)
-        .next_day()
-        .unwrap_or(time::Date::MAX);
-    let urgent = all_pages(|p| store.list_open_tasks_due_before(end, p)).await?;
-    let mut stats = super::build::stats(&overview.counters, &urgent, &dir, today, project);
+    let mut stats = super::build::stats(&overview.counters, &dir, today(), project);
     stats.project = scope.map(crate::projects::query::view);
     stats.projects = projects.pickable(project);
     Ok(stats)

@@ -1,23 +1,28 @@
-//! The dashboard's figures from the task counters and the open tasks due
-//! by the end of "due soon".
+//! The dashboard's figures, all from the task counters.
 
-use std::collections::HashMap;
-
-use domain::{Status, Task, UserId};
+use domain::{agenda::due_soon_through, Status};
 use store::TaskCounters;
 
 use super::model::{DashboardStats, Workload};
 use crate::team::query::Directory;
 
-/// Counts per status, and for open tasks: overdue, due this week,
-/// unassigned, and each person's open and overdue load (busiest first).
-/// `urgent` is every open task due by the end of "due soon" (the only ones
-/// that can be overdue or due this week); the rest comes from `counters`.
-/// For one `project`, the status counts and the due figures are that
-/// project's; unassigned and workload are counted team-wide only.
+/// How many people the workload chart shows, busiest first: a bar per
+/// person stops being readable long before a team of thousands, and the
+/// page's size and render time would follow the team's.
+pub const WORKLOAD_ROWS: usize = 25;
+
+/// Counts per status, and for open tasks: overdue, due within seven days,
+/// unassigned, and the busiest people's open load. For one `project`, the
+/// status counts and the due figures are that project's; unassigned and
+/// workload are counted team-wide only.
+///
+/// Each person's *overdue* count is not shown: it changes with the date
+/// rather than with a write, so no counter can keep it, and reading every
+/// overdue task to count it is the cost this page must not have. The
+/// overdue figure links to the overdue board, which the assignee filter
+/// narrows to one person.
 pub fn stats(
     counters: &TaskCounters,
-    urgent: &[Task],
     dir: &Directory,
     today: time::Date,
     project: Option<domain::ProjectId>,
@@ -29,44 +34,36 @@ pub fn stats(
             None => (*s, counters.status(*s)),
         })
         .collect();
-    let mut d = DashboardStats {
-        total: by_status.iter().map(|(_, n)| n).sum(),
-        by_status,
-        overdue: 0,
-        due_this_week: 0,
-        unassigned_open: counters.unassigned_open(),
-        workload: Vec::new(),
-        project: None,
-        projects: Vec::new(),
-    };
-    let mut late: HashMap<UserId, u32> = HashMap::new();
-    for t in urgent.iter().filter(|t| t.status.is_open()) {
-        let overdue = t.is_overdue(today);
-        let mine = project.is_none_or(|p| t.project == p);
-        d.overdue += (overdue && mine) as u32;
-        d.due_this_week += (mine && domain::is_due_this_week(t.due, today)) as u32;
-        for u in t.assignees.iter().filter(|_| overdue) {
-            *late.entry(*u).or_default() += 1;
-        }
-    }
-    d.workload = counters
+    let mut workload: Vec<Workload> = counters
         .open_by_assignee()
         .into_iter()
         .map(|(u, open)| Workload {
+            id: u.to_string(),
             name: dir.name(u),
             open,
-            overdue: late.get(&u).copied().unwrap_or(0),
         })
         .collect();
-    d.workload
-        .sort_by(|a, b| b.open.cmp(&a.open).then_with(|| a.name.cmp(&b.name)));
-    d
+    workload.sort_by(|a, b| b.open.cmp(&a.open).then_with(|| a.name.cmp(&b.name)));
+    let more_people = workload.len().saturating_sub(WORKLOAD_ROWS) as u32;
+    workload.truncate(WORKLOAD_ROWS);
+    DashboardStats {
+        total: by_status.iter().map(|(_, n)| n).sum(),
+        by_status,
+        overdue: counters.open_due(project, ..today),
+        due_this_week: counters.open_due(project, today..=due_soon_through(today)),
+        unassigned_open: counters.unassigned_open(),
+        workload,
+        more_people,
+        project: None,
+        projects: Vec::new(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use domain::{DisplayName, Email, NewProfile, NewTask, Priority, Role, TaskId, TaskTitle};
+    use domain::{Task, UserId};
     use time::{macros::date, Duration, OffsetDateTime};
     use uuid::Uuid;
 
@@ -123,14 +120,7 @@ mod tests {
             task(4, Status::Done, past, &[1]),
             task(5, Status::Done, soon, &[]),
         ];
-        // What the store hands over: the counters, and the open tasks due
-        // by the end of "due soon".
-        let urgent: Vec<Task> = tasks
-            .iter()
-            .filter(|t| t.status.is_open() && t.due.is_some_and(|d| d <= today + Duration::days(7)))
-            .cloned()
-            .collect();
-        let d = stats(&TaskCounters::of(&tasks), &urgent, &dir, today, None);
+        let d = stats(&TaskCounters::of(&tasks), &dir, today, None);
         assert_eq!(d.total, 5);
         assert_eq!(
             d.by_status,
@@ -143,11 +133,22 @@ mod tests {
             ]
         );
         assert_eq!((d.overdue, d.due_this_week, d.unassigned_open), (1, 1, 1));
-        let load: Vec<(&str, u32, u32)> = d
+        let load: Vec<(&str, u32)> = d
             .workload
             .iter()
-            .map(|w| (w.name.as_str(), w.open, w.overdue))
+            .map(|w| (w.name.as_str(), w.open))
             .collect();
-        assert_eq!(load, vec![("Mo", 2, 1), ("Ada", 1, 0)]);
+        assert_eq!(load, vec![("Mo", 2), ("Ada", 1)]);
+        assert_eq!(d.more_people, 0);
+        // The same figures for one project, and none for another.
+        let p = domain::ProjectId::DEFAULT;
+        let scoped = stats(&TaskCounters::of(&tasks), &dir, today, Some(p));
+        assert_eq!(
+            (scoped.total, scoped.overdue, scoped.due_this_week),
+            (5, 1, 1)
+        );
+        let other = domain::ProjectId::from_uuid(Uuid::from_u128(77));
+        let none = stats(&TaskCounters::of(&tasks), &dir, today, Some(other));
+        assert_eq!((none.total, none.overdue, none.due_this_week), (0, 0, 0));
     }
 }

@@ -273,24 +273,27 @@ fn DashboardBody(d: DashboardStats) -> impl IntoView {
             } else {
                 view! {
                     <svg class="chart" viewBox=format!("0 0 400 {wl_h}") role="img" aria-labelledby="workload-title workload-desc" data-testid="chart-workload">
-                        <desc id="workload-desc">{d.workload.iter().map(|w| format!("{}: {} open, {} overdue", w.name, w.open, w.overdue)).collect::<Vec<_>>().join("; ")}</desc>
+                        <desc id="workload-desc">{d.workload.iter().map(|w| format!("{}: {} open", w.name, w.open)).collect::<Vec<_>>().join("; ")}</desc>
                         {d.workload.iter().enumerate().map(|(i, w)| {
                             let y = 4.0 + i as f64 * row_h;
                             let open = scale(w.open, wl_max, bar_w);
-                            let late = scale(w.overdue, wl_max, bar_w);
                             let name: String = w.name.chars().take(16).collect();
+                            // Each bar opens that person's board (every
+                            // project: the counts are team-wide).
                             view! {
-                                <g data-count=w.open.to_string()>
-                                    <text x="0" y=y + 21.0 class="label">{name}</text>
-                                    <rect x="110" y=y + 6.0 width=format!("{open:.1}") height="20" rx="4" class="bar bar-in_progress" />
-                                    <rect x="110" y=y + 6.0 width=format!("{late:.1}") height="20" rx="4" class="bar bar-blocked" />
-                                    <text x=format!("{:.1}", 116.0 + open) y=y + 21.0 class="value">
-                                        {if w.overdue > 0 { format!("{} ({} late)", w.open, w.overdue) } else { w.open.to_string() }}
-                                    </text>
-                                </g>
+                                <a href=format!("/board?assignee={}", w.id)>
+                                    <g data-count=w.open.to_string()>
+                                        <text x="0" y=y + 21.0 class="label">{name}</text>
+                                        <rect x="110" y=y + 6.0 width=format!("{open:.1}") height="20" rx="4" class="bar bar-in_progress" />
+                                        <text x=format!("{:.1}", 116.0 + open) y=y + 21.0 class="value">{w.open.to_string()}</text>
+                                    </g>
+                                </a>
                             }
                         }).collect_view()}
                     </svg>
+                    {(d.more_people > 0).then(|| view! {
+                        <p class="muted" data-testid="workload-more">{format!("And {} more {} with open tasks.", d.more_people, if d.more_people == 1 { "person" } else { "people" })}</p>
+                    })}
                 }.into_any()
             }}
         </section>
