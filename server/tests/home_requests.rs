@@ -343,7 +343,7 @@ async fn project_actions_cost_a_few_requests_each() {
     cost(
         "dashboard of a project",
         counter.take(),
-        &["GetItem", "Query", "Query"],
+        &["GetItem", "Query"],
     );
 
     counter.take();
