@@ -105,15 +105,7 @@ async fn the_home_page_costs_a_few_requests_whatever_the_data() {
         let mut want = vec!["GetItem".to_owned()];
         want.extend(std::iter::repeat_n("Query".to_owned(), lists));
         assert_eq!(function, want, "{who}: the home function");
-        let page = app
-            .client
-            .get(app.url("/"))
-            .header("cookie", jar.as_str())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(page.status(), 200);
-        let html = page.text().await.unwrap();
+        let html = app.page_html("/", jar).await;
         let whole = sorted(counter.take());
         assert!(
             whole.len() <= 8 && whole.iter().filter(|o| *o == "GetItem").count() == 1,

@@ -99,14 +99,8 @@ async fn pages_are_compressed_for_clients_that_accept_it() {
 #[tokio::test]
 async fn unknown_path_renders_404_page_with_404_status() {
     let app = TestApp::spawn().await;
-    let res = app
-        .client
-        .get(app.url("/no/such/page"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
-    let body = res.text().await.unwrap();
+    let (status, body) = app.page("/no/such/page", None).await;
+    assert_eq!(status, 404);
     assert!(body.contains("Page not found"), "{body}");
     assert!(body.contains("<nav"), "404 page keeps the layout: {body}");
 }
@@ -505,16 +499,7 @@ async fn malformed_and_hostile_task_input_gets_clear_4xx_and_is_escaped() {
         )
         .await;
     assert!(res.status().is_success() || res.status().is_redirection());
-    let page = app
-        .client
-        .get(app.url("/board"))
-        .header("cookie", &admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page_html("/board", &admin).await;
     assert!(
         !page.contains("<script>alert("),
         "unescaped title in the page"
@@ -587,33 +572,19 @@ async fn pages_answer_with_their_errors_status() {
         })
         .await
         .unwrap();
-    let page = |path: String, jar: Option<String>| {
-        let app = &app;
-        async move {
-            let mut req = app.client.get(app.url(&path)).header("accept", "text/html");
-            if let Some(j) = jar {
-                req = req.header("cookie", j);
-            }
-            let res = req.send().await.unwrap();
-            (
-                res.status().as_u16(),
-                res.text().await.unwrap().replace("<!>", ""),
-            )
-        }
-    };
-    let (status, hidden_body) = page(format!("/tasks/{}", hidden.id), Some(member.clone())).await;
+    let (status, hidden_body) = app
+        .page(&format!("/tasks/{}", hidden.id), Some(&member))
+        .await;
     assert_eq!(status, 404);
     assert!(hidden_body.contains("Task not found.") && !hidden_body.contains("Hidden plan"));
-    let (status, missing_body) = page(
-        "/tasks/0190a1b2-0000-7000-8000-000000000000".into(),
-        Some(member.clone()),
-    )
-    .await;
+    let (status, missing_body) = app
+        .page("/tasks/0190a1b2-0000-7000-8000-000000000000", Some(&member))
+        .await;
     assert_eq!(status, 404);
     assert!(missing_body.contains("Task not found."));
-    let (status, _) = page("/dashboard".into(), Some(member)).await;
+    let (status, _) = app.page("/dashboard", Some(&member)).await;
     assert_eq!(status, 403);
-    let (status, anon) = page("/board".into(), None).await;
+    let (status, anon) = app.page("/board", None).await;
     assert_eq!(status, 401);
     assert!(anon.contains("href=\"/signin?next=/board\""), "{anon}");
 }
@@ -723,17 +694,7 @@ async fn the_team_page_shows_whose_email_stopped() {
     let (ada_jar, _) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
     let (_, mo) = app.user("mo@example.com", "Mo", "Member-Pass-42").await;
     let (_, bo) = app.user("bo@example.com", "Bo", "Battery-Staple-7").await;
-    let page = || async {
-        let res = app
-            .client
-            .get(app.url("/team"))
-            .header("cookie", &ada_jar)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        res.text().await.unwrap()
-    };
+    let page = || app.page_html("/team", &ada_jar);
     assert!(!page().await.contains("data-testid=\"mail-suppressed\""));
     for (user, reason) in [
         (mo, domain::SuppressionReason::Bounce),
@@ -1504,7 +1465,7 @@ fn titles(list: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-async fn page(app: &TestApp, jar: Option<&str>) -> (reqwest::header::HeaderMap, String) {
+async fn home_page(app: &TestApp, jar: Option<&str>) -> (reqwest::header::HeaderMap, String) {
     let mut req = app.client.get(app.url("/"));
     if let Some(j) = jar {
         req = req.header("cookie", j);
@@ -1570,7 +1531,7 @@ async fn home_shows_each_person_their_own_work() {
     assert_eq!(a["overdue"]["rows"][0]["due_in"], -3);
     assert_eq!(a["newly_assigned"]["rows"][0]["assigned_ago"], 0);
 
-    let (headers, html) = page(&app, Some(&mo_jar)).await;
+    let (headers, html) = home_page(&app, Some(&mo_jar)).await;
     assert!(headers["cache-control"]
         .to_str()
         .unwrap()
@@ -1611,7 +1572,7 @@ async fn home_shows_each_person_their_own_work() {
         ["Nobody's job", "Nobody's later job"]
     );
     assert!(titles(&a["overdue"]).is_empty() && titles(&a["newly_assigned"]).is_empty());
-    let (_, html) = page(&app, Some(&ada_jar)).await;
+    let (_, html) = home_page(&app, Some(&ada_jar)).await;
     let spare = section(&html, "unassigned");
     assert!(
         spare.contains("Unassigned") && spare.contains("Nobody's job"),
@@ -1629,7 +1590,7 @@ async fn home_shows_each_person_their_own_work() {
 
     let a = agenda(&app, Some(&olu_jar)).await;
     assert_eq!(titles(&a["overdue"]), ["Olu private"]);
-    let (_, html) = page(&app, Some(&olu_jar)).await;
+    let (_, html) = home_page(&app, Some(&olu_jar)).await;
     assert!(!html.contains("Mo ") && !html.contains("Nobody"), "{html}");
 }
 
@@ -1654,7 +1615,7 @@ async fn home_follows_demotion_and_deactivation_at_the_next_request() {
         agenda(&app, Some(&dee_jar)).await["unassigned"],
         serde_json::Value::Null
     );
-    let (_, html) = page(&app, Some(&dee_jar)).await;
+    let (_, html) = home_page(&app, Some(&dee_jar)).await;
     assert!(
         !html.contains("Spare work") && !html.contains("home-unassigned"),
         "{html}"
@@ -1692,7 +1653,7 @@ async fn home_follows_demotion_and_deactivation_at_the_next_request() {
 async fn home_for_visitors_says_what_tasklane_is_and_how_to_get_in() {
     let app = TestApp::spawn().await;
     assert_eq!(agenda(&app, None).await, serde_json::Value::Null);
-    let (_, html) = page(&app, None).await;
+    let (_, html) = home_page(&app, None).await;
     let landing = &html[html.find("data-testid=\"landing\"").expect("landing")..];
     assert!(landing.contains("href=\"/signin\"") && landing.contains("href=\"/signup\""));
     assert!(
@@ -1719,7 +1680,7 @@ async fn long_home_lists_are_bounded_and_link_to_the_rest() {
     assert_eq!(a["overdue"]["more"], true);
     assert_eq!(titles(&a["overdue"])[0], "Late 00", "longest overdue first");
     assert_eq!(a["newly_assigned"]["more"], true);
-    let (_, html) = page(&app, Some(&ada_jar)).await;
+    let (_, html) = home_page(&app, Some(&ada_jar)).await;
     let overdue = section(&html, "overdue");
     assert!(overdue.contains(">20+</span>"), "{overdue}");
     assert!(overdue.contains("Showing the first 20."), "{overdue}");
@@ -1739,7 +1700,7 @@ async fn hostile_titles_on_the_home_page_stay_text() {
     seed(&app, HOSTILE_TITLE, Some(-1), vec![mo], ada).await;
     seed(&app, HOSTILE_TITLE, Some(1), vec![], ada).await;
     for jar in [&mo_jar, &ada_jar] {
-        let (_, html) = page(&app, Some(jar)).await;
+        let (_, html) = home_page(&app, Some(jar)).await;
         for raw in [
             "<script>alert(",
             "<img src=x",
@@ -1771,14 +1732,8 @@ async fn the_board_filters_keep_hostile_text_inert_and_bounded() {
     seed(&app, "Ada's own", None, vec![ada], ada).await;
     let encoded = |s: &str| s.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
     let board_page = |jar: &str, query: String| {
-        let req = app
-            .client
-            .get(app.url(&format!("/board?{query}")))
-            .header("cookie", jar);
-        async move {
-            let res = req.send().await.unwrap();
-            (res.status().as_u16(), res.text().await.unwrap())
-        }
+        let (app, jar) = (&app, jar.to_owned());
+        async move { app.page(&format!("/board?{query}"), Some(&jar)).await }
     };
     for jar in [&ada_jar, &mo_jar] {
         let query = format!(
@@ -1892,16 +1847,7 @@ async fn the_dashboard_names_people_as_text_and_shows_the_busiest() {
     assert_eq!(rows[0]["open"], 3);
     assert_eq!(d["more_people"], 2);
 
-    let html = app
-        .client
-        .get(app.url("/dashboard"))
-        .header("cookie", &ada_jar)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_html("/dashboard", &ada_jar).await;
     for raw in ["<script>alert(", "<img src=x", "</desc></text></svg>"] {
         assert!(!html.contains(raw), "raw {raw:?} in the dashboard");
     }
@@ -2059,17 +2005,7 @@ async fn quick_add_creates_in_the_column_and_returns_to_the_board() {
     let (member, _) = app.user("bo@example.com", "Bo", "Correct-Horse-9").await;
     let html = |jar: String| {
         let app = &app;
-        async move {
-            app.client
-                .get(app.url("/board"))
-                .header("cookie", jar)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
+        async move { app.page_html("/board", &jar).await }
     };
     let admin_page = html(admin.clone()).await;
     for status in ["OPEN", "IN_PROGRESS", "BLOCKED", "IN_REVIEW", "DONE"] {
@@ -2399,16 +2335,7 @@ async fn labels_are_managed_by_admins_and_filter_the_board() {
     assert_eq!(res.status(), 400);
 
     // The board page shows the hostile name as text, never as markup.
-    let html = app
-        .client
-        .get(app.url("/board"))
-        .header("cookie", &admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page_html("/board", &admin).await;
     assert!(!html.contains("<script>alert(1)"), "label name injected");
     assert!(html.contains("&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
 
@@ -2482,17 +2409,7 @@ async fn webhooks_are_added_listed_and_removed_by_admins_with_bad_input_refused(
     let s = |v: &str| v.to_owned();
     let page = |jar: String| {
         let app = &app;
-        async move {
-            let res = app
-                .client
-                .get(app.url("/settings/webhooks"))
-                .header("accept", "text/html")
-                .header("cookie", jar)
-                .send()
-                .await
-                .unwrap();
-            (res.status().as_u16(), res.text().await.unwrap())
-        }
+        async move { app.page("/settings/webhooks", Some(&jar)).await }
     };
     assert_eq!(page(mo.clone()).await.0, 403);
     let (status, empty) = page(ada.clone()).await;
@@ -2694,15 +2611,7 @@ async fn mentions_name_only_people_who_can_see_the_task_and_stay_text() {
     let _ = other;
 
     for jar in [&ada_jar, &mo_jar] {
-        let res = app
-            .client
-            .get(app.url(&format!("/tasks/{}", task.id)))
-            .header("cookie", jar.as_str())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        let html = res.text().await.unwrap().replace("<!>", "");
+        let html = app.page_html(&format!("/tasks/{}", task.id), jar).await;
         assert!(
             html.contains(r#"<span class="mention">@Mo</span>"#),
             "{html}"
@@ -2838,15 +2747,8 @@ async fn calendar_feed_lists_own_dated_tasks_and_dies_when_revoked() {
     let profile_page = |jar: String, token: String| {
         let app = &app;
         async move {
-            app.client
-                .get(app.url(&format!("/profile?calendar={token}")))
-                .header("cookie", jar)
-                .send()
+            app.page_html(&format!("/profile?calendar={token}"), &jar)
                 .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
         }
     };
     let feed_url = format!("/calendar/{token}.ics");
@@ -3095,15 +2997,8 @@ async fn projects_scope_the_board_dashboard_and_csv() {
 
     // The hostile name is text on the board page, in its title too.
     let html = app
-        .client
-        .get(app.url(&format!("/board?project={odd}")))
-        .header("cookie", &admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .page_html(&format!("/board?project={odd}"), &admin)
+        .await;
     assert!(!html.contains("<script>alert(1)"), "project name injected");
     assert!(html.contains("&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
 

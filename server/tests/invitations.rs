@@ -189,14 +189,7 @@ async fn an_invitation_is_mailed_accepted_once_and_makes_a_member() {
     assert_eq!(invitations_to(&app, "eve@example.com").await.len(), 1);
 
     // The link's page and function show it (one Query), to anyone.
-    let (status, page) = body(
-        app.client
-            .get(app.url(&format!("/invite/{token}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, page) = app.page(&format!("/invite/{token}"), None).await;
     assert_eq!(status, 200);
     assert!(page.contains("eve@example.com") && page.contains("data-testid=\"invite-signup\""));
     assert!(
@@ -254,13 +247,7 @@ async fn an_invitation_is_mailed_accepted_once_and_makes_a_member() {
     .await;
     assert_eq!(status, 404, "{text}");
     assert!(text.contains("already used"), "{text}");
-    let res = app
-        .client
-        .get(app.url(&format!("/invite/{token}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
+    assert_eq!(app.page(&format!("/invite/{token}"), None).await.0, 404);
     // Garbage tokens too, without a read.
     for bad in ["", "x", "../../etc", &"g".repeat(64), &"0".repeat(65)] {
         let (status, _) = body(
@@ -365,16 +352,7 @@ async fn revoked_replaced_and_expired_invitations_let_nobody_in() {
     let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
     assert_eq!(shown["email"], HOSTILE, "JSON carries the text as it is");
     // The Team page and the link page show the hostile address as text.
-    let team = app
-        .client
-        .get(app.url("/team"))
-        .header("cookie", &admin_jar)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let team = app.page_html("/team", &admin_jar).await;
     assert!(
         team.contains("data-testid=\"pending-invitation\""),
         "listed"
@@ -384,15 +362,8 @@ async fn revoked_replaced_and_expired_invitations_let_nobody_in() {
         "escaped on the Team page"
     );
     assert!(team.contains("&lt;script&gt;alert(1)&lt;/script&gt;@evil.example.com"));
-    let page = app
-        .client
-        .get(app.url(&format!("/invite/{second}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (status, page) = app.page(&format!("/invite/{second}"), None).await;
+    assert_eq!(status, 200);
     assert!(
         !page.contains("<script>alert(1)</script>@evil"),
         "escaped on the link page"

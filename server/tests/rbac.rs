@@ -848,11 +848,7 @@ async fn the_home_pages_unassigned_list_by_every_kind_of_caller() {
         if status != 200 || listed != sees || body.contains(&title) != sees {
             wrong.push(format!("{who:?}: function answered {status} {body}"));
         }
-        let mut req = app.client.get(app.url("/"));
-        if let Some(c) = jar {
-            req = req.header("cookie", c);
-        }
-        let page = req.send().await.unwrap().text().await.unwrap();
+        let (_, page) = app.page("/", jar).await;
         let section = page.contains("data-testid=\"home-unassigned\"");
         if section != sees || page.contains(&title) != sees {
             wrong.push(format!("{who:?}: page shows the section: {section}"));

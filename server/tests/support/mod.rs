@@ -306,6 +306,31 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// GETs a page as a browser would, signed in when `jar` is given: its
+    /// status and HTML. Leptos' `<!>` hydration markers are removed so that
+    /// assertions match the text a reader sees, whichever nodes it spans.
+    pub async fn page(&self, path: &str, jar: Option<&str>) -> (u16, String) {
+        let mut req = self
+            .client
+            .get(self.url(path))
+            .header("accept", "text/html");
+        if let Some(jar) = jar {
+            req = req.header("cookie", jar);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap().replace("<!>", ""))
+    }
+
+    /// A page a signed-in person may see: its HTML, after asserting 200.
+    pub async fn page_html(&self, path: &str, jar: &str) -> String {
+        let (status, html) = self.page(path, Some(jar)).await;
+        assert_eq!(status, 200, "GET {path}: {html}");
+        html
+    }
+}
+
 /// A brotli body, decoded as a browser would; panics on a broken stream.
 pub fn unbrotli(compressed: &[u8]) -> String {
     let mut out = String::new();
