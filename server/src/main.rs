@@ -8,6 +8,14 @@ use leptos::prelude::LeptosOptions;
 use server::{assets::Site, config::Config, local, telemetry, AppState};
 use tokio::{net::TcpListener, sync::watch};
 
+/// mimalloc instead of glibc's malloc for Rust's allocations: a page
+/// decodes and encodes a few thousand small strings and maps, freed on
+/// other threads than the ones that made them, and glibc spent about a
+/// fifth of a board page's CPU in malloc, free and consolidation under the
+/// scale benchmark's soak, with a resident size that kept growing.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Threads for blocking work. The embedded store runs every SQLite call
 /// on one (`SqliteStore` has four reader connections and one writer), so
 /// threads beyond these wait on a connection's lock; capping them keeps a
