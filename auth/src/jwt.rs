@@ -6,14 +6,15 @@
 //! the system clock and its audience check cannot express Cognito's split
 //! between `aud` (ID tokens) and `client_id` (access tokens).
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use domain::Role;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Deserializer};
 
 use super::clock::{Clock, SystemClock};
@@ -27,6 +28,11 @@ pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`.
 pub const LEEWAY_SECS: u64 = 30;
+
+/// The most verified tokens a validator remembers (see `Validator::verified`):
+/// a few hundred signed-in people, each with a token or two, at about a
+/// kilobyte each.
+pub const REMEMBERED_TOKENS: usize = 1024;
 
 /// What a validator trusts. The JWKS URL is separate from the issuer because
 /// they need not share a host: moto's Cognito names the AWS host in `iss`
@@ -80,6 +86,21 @@ pub struct Validator {
     client_id: String,
     keys: KeySource,
     clock: Arc<dyn Clock>,
+    /// Tokens whose signature verified, by their exact text, with the key
+    /// that verified them. Every request carries the same token until it
+    /// expires, and the RSA check was the largest single cost of a page
+    /// after the store. A hit skips only the signature: the header checks
+    /// run, the key must still be the one the key source gives for the
+    /// `kid`, and the claims are checked against the clock every time, so
+    /// a remembered token expires exactly as an unremembered one. Only
+    /// tokens this issuer signed can get in, and at most
+    /// [`REMEMBERED_TOKENS`] of them.
+    verified: Mutex<HashMap<Box<str>, Verified>>,
+}
+
+struct Verified {
+    key: Arc<DecodingKey>,
+    claims: RawClaims,
 }
 
 impl fmt::Debug for Validator {
@@ -122,7 +143,13 @@ impl Validator {
             client_id: client_id.into(),
             keys,
             clock,
+            verified: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// How many verified tokens are remembered now.
+    pub fn remembered(&self) -> usize {
+        self.verified.lock().map_or(0, |m| m.len())
     }
 
     /// The key source, for its fetch counter.
@@ -181,6 +208,9 @@ impl Validator {
         }
 
         let key = self.keys.key_for(&kid).await?;
+        if let Some(raw) = self.remembered_claims(token, &key) {
+            return self.check_claims(raw, expected);
+        }
 
         let mut validation = Validation::new(Algorithm::RS256);
         // Claims are checked below against our clock and Cognito's rules;
@@ -193,7 +223,37 @@ impl Validator {
             .map_err(|e| map_decode_error(e.kind()))?
             .claims;
 
-        self.check_claims(raw, expected)
+        let claims = self.check_claims(raw.clone(), expected)?;
+        self.remember(token, key, raw);
+        Ok(claims)
+    }
+
+    /// The claims of `token` if it was verified before with this very key.
+    fn remembered_claims(&self, token: &str, key: &Arc<DecodingKey>) -> Option<RawClaims> {
+        let verified = self.verified.lock().ok()?;
+        let hit = verified.get(token)?;
+        Arc::ptr_eq(&hit.key, key).then(|| hit.claims.clone())
+    }
+
+    /// Remembers a token whose signature and claims passed. When full, the
+    /// expired go first, and everything if none has expired: a bound, not
+    /// an LRU, since a miss only costs one signature check.
+    fn remember(&self, token: &str, key: Arc<DecodingKey>, claims: RawClaims) {
+        let Ok(mut verified) = self.verified.lock() else {
+            return;
+        };
+        if verified.len() >= REMEMBERED_TOKENS {
+            let now = self.clock.unix_now();
+            verified.retain(|_, v| {
+                v.claims
+                    .exp
+                    .is_some_and(|exp| now <= exp.saturating_add(LEEWAY_SECS))
+            });
+            if verified.len() >= REMEMBERED_TOKENS {
+                verified.clear();
+            }
+        }
+        verified.insert(token.into(), Verified { key, claims });
     }
 
     fn check_claims(&self, raw: RawClaims, expected: TokenUse) -> Result<Claims, AuthError> {
@@ -305,7 +365,7 @@ fn map_decode_error(kind: &ErrorKind) -> AuthError {
 }
 
 /// `aud` is a string in Cognito tokens, but RFC 7519 allows an array.
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(untagged)]
 enum Audience {
     One(String),
@@ -323,7 +383,7 @@ impl Audience {
 
 /// The payload as sent; checked into [`Claims`] by the validator. Unknown
 /// claims are ignored, duplicated ones are refused by serde.
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 struct RawClaims {
     #[serde(default)]
     sub: Option<String>,

@@ -27,7 +27,10 @@ pub mod token_use;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AuthError;
 pub use jwks::{Jwk, Jwks, KeySource, JWKS_REFETCH_INTERVAL};
-pub use jwt::{role_from_groups, Claims, Validator, ValidatorConfig, LEEWAY_SECS, MAX_TOKEN_BYTES};
+pub use jwt::{
+    role_from_groups, Claims, Validator, ValidatorConfig, LEEWAY_SECS, MAX_TOKEN_BYTES,
+    REMEMBERED_TOKENS,
+};
 pub use local::{
     new_refresh_token, refresh_token_hash, IssuedTokens, LocalIssuer, LocalIssuerConfig,
     LocalIssuerError, TokenSubject, DEFAULT_TOKEN_TTL, KEY_FILE_NAME,

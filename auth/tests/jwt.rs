@@ -348,6 +348,70 @@ async fn expired_token_is_rejected() {
     );
 }
 
+/// A remembered token skips only the signature check: it still expires by
+/// the clock, is still checked as the kind of token asked for, and a token
+/// that differs from it anywhere (its signature included) is verified anew.
+#[tokio::test]
+async fn a_remembered_token_still_expires_and_a_lookalike_is_verified() {
+    let fx = Fixture::new().await;
+    let token = fx.issuer.mint(&alice(), None).expect("mint").id_token;
+    assert_eq!(fx.validator.remembered(), 0);
+    let first = fx.check_id(&token).await.expect("valid");
+    assert_eq!(fx.validator.remembered(), 1);
+    assert_eq!(fx.check_id(&token).await.expect("valid, remembered"), first);
+    assert_eq!(fx.validator.remembered(), 1, "one entry per token");
+
+    assert_eq!(
+        fx.validator.validate(&token, TokenUse::Access).await,
+        Err(AuthError::WrongTokenUse {
+            expected: TokenUse::Access,
+            found: "id".into()
+        })
+    );
+    let parts = segments(&token);
+    let other_signature = {
+        let mut sig = URL_SAFE_NO_PAD.decode(&parts[2]).expect("b64");
+        sig[0] ^= 1;
+        URL_SAFE_NO_PAD.encode(sig)
+    };
+    let lookalike = format!("{}.{}.{other_signature}", parts[0], parts[1]);
+    assert_eq!(fx.check_id(&lookalike).await, Err(AuthError::BadSignature));
+    let mut claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).expect("b64")).expect("json");
+    claims["cognito:groups"] = json!(["ADMIN"]);
+    let promoted = format!("{}.{}.{}", parts[0], b64(&claims), parts[2]);
+    assert_eq!(fx.check_id(&promoted).await, Err(AuthError::BadSignature));
+
+    let exp = fx.now() + 600;
+    fx.clock.advance(Duration::from_secs(600 + 31));
+    assert_eq!(
+        fx.check_id(&token).await,
+        Err(AuthError::Expired { exp, now: exp + 31 })
+    );
+}
+
+/// However many tokens pass, the validator remembers at most
+/// `REMEMBERED_TOKENS`, and the newest is always among them.
+#[tokio::test]
+async fn the_remembered_tokens_are_bounded() {
+    let fx = Fixture::new().await;
+    let token = |i: usize| {
+        let mut claims = fx.id_claims();
+        claims["jti"] = json!(format!("token-{i}"));
+        fx.sign(&claims)
+    };
+    for i in 0..auth::REMEMBERED_TOKENS {
+        fx.check_id(&token(i)).await.expect("valid");
+    }
+    assert_eq!(fx.validator.remembered(), auth::REMEMBERED_TOKENS);
+    // Full of live tokens: making room forgets them, then keeps the new one.
+    let newest = token(auth::REMEMBERED_TOKENS);
+    fx.check_id(&newest).await.expect("valid");
+    assert_eq!(fx.validator.remembered(), 1);
+    fx.check_id(&newest).await.expect("still valid");
+    assert_eq!(fx.validator.remembered(), 1);
+}
+
 #[tokio::test]
 async fn future_nbf_is_rejected() {
     let fx = Fixture::new().await;
