@@ -106,7 +106,7 @@ fn decode<T: serde::de::DeserializeOwned>(
     item: &Item,
     what: &'static str,
 ) -> Result<T, ClassifyError> {
-    serde_json::from_value(item.data.clone()).map_err(|e| ClassifyError::Corrupt {
+    serde_json::from_str(item.data.get()).map_err(|e| ClassifyError::Corrupt {
         what,
         pk: item.pk.clone(),
         sk: item.sk.clone(),

@@ -230,7 +230,7 @@ fn mention_email_says_who_mentioned_whom_and_escapes_html() {
 #[test]
 fn corrupt_image_is_an_error_not_a_panic() {
     let mut item = keys::task_item(&task(&[]));
-    item.data = serde_json::json!({"title": 42});
+    item.data = store::keys::json_text(&serde_json::json!({"title": 42}));
     assert!(classify(None, Some(&item)).is_err());
 }
 

@@ -128,8 +128,8 @@ fn family_key(id: &str) -> (String, String) {
     (format!("SESSION#{id}"), "SESSION".to_owned())
 }
 
-fn json<T: Serialize>(v: &T) -> serde_json::Value {
-    serde_json::to_value(v).expect("credential types serialise infallibly")
+fn json<T: Serialize>(v: &T) -> Box<serde_json::value::RawValue> {
+    crate::keys::json_text(v)
 }
 
 pub(crate) async fn create_credential<B: Backend>(b: &B, cred: &Credential) -> Result<Credential> {

@@ -155,8 +155,7 @@ fn to_attrs(item: &Item) -> Result<Attrs> {
             m.insert(name.to_owned(), s(v.clone()));
         }
     }
-    let data = serde_json::to_string(&item.data).map_err(StoreError::internal)?;
-    m.insert("data".into(), s(data));
+    m.insert("data".into(), s(item.data.get().to_owned()));
     m.insert("version".into(), n(item.version));
     if let Some(e) = item.expires_at {
         m.insert("expiresAt".into(), n(e));
@@ -187,10 +186,10 @@ pub fn item_from_attrs(m: &Attrs) -> Result<Item> {
     let pk = get_s(m, "PK").ok_or_else(|| corrupt("PK"))?;
     let sk = get_s(m, "SK").ok_or_else(|| corrupt("SK"))?;
     let data = match (get_s(m, "data"), get_n(m, "count")) {
-        (Some(d), _) => serde_json::from_str(&d)
+        (Some(d), _) => serde_json::value::RawValue::from_string(d)
             .map_err(|e| StoreError::Internal(format!("corrupt item {pk}/{sk}: {e}")))?,
-        (None, Some(c)) => serde_json::json!({ "count": c }),
-        (None, None) => serde_json::Value::Null,
+        (None, Some(c)) => crate::keys::json_text(&serde_json::json!({ "count": c })),
+        (None, None) => crate::keys::json_text(&()),
     };
     Ok(Item {
         gsi1pk: get_s(m, "GSI1PK"),

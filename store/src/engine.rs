@@ -953,7 +953,7 @@ fn count_of(item: &Item) -> u64 {
 
 /// A task counter's count as stored (0 when unreadable).
 fn signed_count(item: &Item) -> i64 {
-    item.data.get("count").and_then(|c| c.as_i64()).unwrap_or(0)
+    item.count().unwrap_or(0)
 }
 
 /// Every item of one key range, page after page, in key order: for reads
@@ -1603,7 +1603,7 @@ pub(crate) async fn mark_notification_read<B: Backend>(b: &B, n: &Notification) 
 pub(crate) async fn put_marker<B: Backend>(b: &B, key: &str, ttl: Duration) -> Result<bool> {
     let now = now().unix_timestamp();
     let (pk, sk) = keys::marker_key(key);
-    let mut item = Item::new(pk, sk, serde_json::json!({ "key": key }), 1);
+    let mut item = Item::new(pk, sk, keys::json_text(&serde_json::json!({ "key": key })), 1);
     // A non-positive ttl yields an already-expired marker (useful to
     // force reprocessing, and to test expiry without waiting).
     item.expires_at = Some(now + ttl.whole_seconds());
@@ -1624,7 +1624,7 @@ pub(crate) async fn claim_marker<B: Backend>(b: &B, key: &str, holder: &str) -> 
     let item = Item::new(
         pk.clone(),
         sk.clone(),
-        serde_json::json!({ "key": key, "holder": holder }),
+        keys::json_text(&serde_json::json!({ "key": key, "holder": holder })),
         1,
     );
     let op = Op::Put {
@@ -1636,7 +1636,13 @@ pub(crate) async fn claim_marker<B: Backend>(b: &B, key: &str, holder: &str) -> 
         // Taken: by this holder on an earlier try, or by someone else. A
         // claim is never overwritten or deleted, so the read cannot race.
         Err(WriteError::Condition(_)) => match b.get(&pk, &sk).await? {
-            Some(item) => Ok(item.data.get("holder").and_then(|h| h.as_str()) == Some(holder)),
+            Some(item) => {
+                #[derive(serde::Deserialize)]
+                struct Claim {
+                    holder: Option<String>,
+                }
+                Ok(item.entity::<Claim>()?.holder.as_deref() == Some(holder))
+            }
             None => Err(StoreError::Internal(format!(
                 "marker {key} refused the claim but is absent"
             ))),
@@ -1731,7 +1737,7 @@ pub(crate) async fn has_active_admin<B: Backend>(b: &B) -> Result<bool> {
     let (pk, sk) = keys::ADMIN_COUNT;
     Ok(b.get(pk, sk)
         .await?
-        .and_then(|i| i.data.get("count").and_then(|c| c.as_i64()))
+        .and_then(|i| i.count())
         .is_some_and(|n| n > 0))
 }
 

@@ -14,11 +14,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use time::OffsetDateTime;
 
 use crate::cursor::Key;
@@ -176,6 +177,11 @@ SELECT 'COUNTER', sk, 'USERS', 'COUNTER#' || sk, json_object('count', n), 1 FROM
 ];
 
 const READERS: usize = 4;
+/// The most rows a read may return and still run on the task that asked
+/// (`read_small`): the catalog (every label and project), a column, a
+/// batch of gets; not a 500-row page.
+const SMALL_READ_ROWS: u32 =
+    (domain::MAX_DEFINED_LABELS + domain::MAX_PROJECTS + 2) as u32;
 const COLS: &str =
     "pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, data, version, expires_at";
 
@@ -225,6 +231,10 @@ fn configure(conn: &Connection, durability: Durability) -> rusqlite::Result<()> 
         Durability::Normal => "NORMAL",
     };
     conn.pragma_update(None, "synchronous", sync)?;
+    // The queries' text varies with index, key condition, direction and
+    // cursor (run_query); rusqlite's default of 16 cached statements had
+    // pages parse SQL again on most requests.
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }
 
@@ -343,6 +353,35 @@ impl SqliteStore {
         .map_err(StoreError::internal)?
     }
 
+    /// A read of at most `SMALL_READ_ROWS` rows, on the calling task when
+    /// a reader connection is free, else as `read`.
+    ///
+    /// Why not always a blocking thread: such a read is an index seek and
+    /// at most a few hundred rows from SQLite's page cache, tens of
+    /// microseconds for a column of tasks, about what handing it to a
+    /// thread and waking the task again costs. A board page
+    /// makes seven reads, and those round trips were a quarter of its CPU
+    /// (in the kernel, switching threads) in the scale benchmark. Reads of
+    /// unbounded size (exports, migrations, the change feed) still go to
+    /// the blocking pool, where a slow one cannot hold up other requests.
+    async fn read_small<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        if let Some(conn) = self.free_reader() {
+            return f(&conn);
+        }
+        self.read(f).await
+    }
+
+    /// A reader connection no one holds, without waiting for one.
+    fn free_reader(&self) -> Option<MutexGuard<'_, Connection>> {
+        let readers = &self.inner.readers;
+        let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed);
+        (0..readers.len()).find_map(|k| readers[(start + k) % readers.len()].try_lock().ok())
+    }
+
     async fn write_with<T, F>(&self, f: F) -> Result<T, WriteError>
     where
         T: Send + 'static,
@@ -361,31 +400,30 @@ impl SqliteStore {
     }
 }
 
-fn row_item(r: &Row<'_>) -> rusqlite::Result<(Item, String)> {
-    let data: String = r.get(8)?;
-    Ok((
-        Item {
-            pk: r.get(0)?,
-            sk: r.get(1)?,
-            gsi1pk: r.get(2)?,
-            gsi1sk: r.get(3)?,
-            gsi2pk: r.get(4)?,
-            gsi2sk: r.get(5)?,
-            gsi3pk: r.get(6)?,
-            gsi3sk: r.get(7)?,
-            data: serde_json::Value::Null,
-            version: r.get::<_, i64>(9)? as u64,
-            expires_at: r.get(10)?,
-        },
+/// One row as an item; stored JSON that does not parse is a corrupt item,
+/// named in the error.
+fn row_item(r: &Row<'_>) -> rusqlite::Result<Item> {
+    let (pk, sk): (String, String) = (r.get(0)?, r.get(1)?);
+    let data = RawValue::from_string(r.get(8)?).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(
+            8,
+            rusqlite::types::Type::Text,
+            format!("corrupt item {pk}/{sk}: {e}").into(),
+        )
+    })?;
+    Ok(Item {
+        gsi1pk: r.get(2)?,
+        gsi1sk: r.get(3)?,
+        gsi2pk: r.get(4)?,
+        gsi2sk: r.get(5)?,
+        gsi3pk: r.get(6)?,
+        gsi3sk: r.get(7)?,
         data,
-    ))
-}
-
-fn finish(pair: (Item, String)) -> Result<Item> {
-    let (mut item, data) = pair;
-    item.data = serde_json::from_str(&data)
-        .map_err(|e| StoreError::Internal(format!("corrupt item {}/{}: {e}", item.pk, item.sk)))?;
-    Ok(item)
+        version: r.get::<_, i64>(9)? as u64,
+        expires_at: r.get(10)?,
+        pk,
+        sk,
+    })
 }
 
 fn get_item(c: &Connection, pk: &str, sk: &str) -> Result<Option<Item>> {
@@ -393,9 +431,7 @@ fn get_item(c: &Connection, pk: &str, sk: &str) -> Result<Option<Item>> {
     let mut stmt = c.prepare_cached(&sql).map_err(sql_err)?;
     stmt.query_row(params![pk, sk], row_item)
         .optional()
-        .map_err(sql_err)?
-        .map(finish)
-        .transpose()
+        .map_err(sql_err)
 }
 
 fn get_items(c: &Connection, keys: &[(String, String)]) -> Result<Vec<Item>> {
@@ -406,7 +442,7 @@ fn get_items(c: &Connection, keys: &[(String, String)]) -> Result<Vec<Item>> {
     let rows = stmt
         .query_map(rusqlite::params_from_iter(args), row_item)
         .map_err(sql_err)?;
-    rows.map(|r| finish(r.map_err(sql_err)?)).collect()
+    rows.map(|r| r.map_err(sql_err)).collect()
 }
 
 /// The smallest string greater than every string starting with `prefix`
@@ -482,7 +518,7 @@ fn run_query(c: &Connection, q: &Query) -> Result<(Vec<Item>, Option<Key>)> {
         .map_err(sql_err)?;
     let mut items = Vec::new();
     for r in rows {
-        items.push(finish(r.map_err(sql_err)?)?);
+        items.push(r.map_err(sql_err)?);
     }
     let more = items.len() > q.limit as usize;
     items.truncate(q.limit as usize);
@@ -568,7 +604,7 @@ fn rebuild_counters_and_search_entries(tx: &rusqlite::Transaction<'_>) -> Result
         let mut item = Item::new(
             crate::keys::COUNTER_PK.to_owned(),
             sk,
-            serde_json::json!({ "count": n }),
+            crate::keys::json_text(&serde_json::json!({ "count": n })),
             1,
         );
         let (p, s) = crate::keys::counter_gsi1(&item.sk);
@@ -584,13 +620,13 @@ fn every_stored_task(tx: &rusqlite::Transaction<'_>) -> Result<Vec<domain::Task>
     let tasks = stmt
         .query_map([], row_item)
         .map_err(sql_err)?
-        .map(|r| finish(r.map_err(sql_err)?)?.entity::<domain::Task>())
+        .map(|r| r.map_err(sql_err)?.entity::<domain::Task>())
         .collect::<Result<Vec<_>>>()?;
     Ok(tasks)
 }
 
 fn put_item(tx: &rusqlite::Transaction<'_>, item: &Item) -> Result<()> {
-    let data = serde_json::to_string(&item.data).map_err(StoreError::internal)?;
+    let data = item.data.get();
     tx.prepare_cached(&format!(
         "INSERT OR REPLACE INTO items ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
     ))
@@ -658,17 +694,14 @@ fn apply(conn: &mut Connection, ops: Vec<Op>) -> Result<(), WriteError> {
                 gsi1,
             } => {
                 let old = get_item(&tx, &pk, &sk)?;
-                let count = old
-                    .as_ref()
-                    .and_then(|i| i.data.get("count"))
-                    .and_then(|c| c.as_i64())
-                    .unwrap_or(0);
+                let count = old.as_ref().and_then(Item::count).unwrap_or(0);
                 let next = count + delta;
                 if min_result.is_some_and(|m| old.is_none() || next < m) {
                     return Err(WriteError::Condition(Some(i)));
                 }
                 let version = old.as_ref().map_or(1, |o| o.version + 1);
-                let mut item = Item::new(pk, sk, serde_json::json!({ "count": next }), version);
+                let data = crate::keys::json_text(&serde_json::json!({ "count": next }));
+                let mut item = Item::new(pk, sk, data, version);
                 if let Some((p, s)) = gsi1 {
                     item.gsi1pk = Some(p);
                     item.gsi1sk = Some(s);
@@ -686,7 +719,7 @@ fn apply(conn: &mut Connection, ops: Vec<Op>) -> Result<(), WriteError> {
 impl Backend for SqliteStore {
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>> {
         let (pk, sk) = (pk.to_owned(), sk.to_owned());
-        self.read(move |c| get_item(c, &pk, &sk)).await
+        self.read_small(move |c| get_item(c, &pk, &sk)).await
     }
 
     async fn get_many(&self, keys: Vec<(String, String)>) -> Result<Vec<Item>> {
@@ -694,11 +727,15 @@ impl Backend for SqliteStore {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        self.read(move |c| get_items(c, &keys)).await
+        self.read_small(move |c| get_items(c, &keys)).await
     }
 
     async fn query(&self, q: Query) -> Result<(Vec<Item>, Option<Key>)> {
-        self.read(move |c| run_query(c, &q)).await
+        if q.limit <= SMALL_READ_ROWS {
+            self.read_small(move |c| run_query(c, &q)).await
+        } else {
+            self.read(move |c| run_query(c, &q)).await
+        }
     }
 
     async fn write(&self, ops: Vec<Op>) -> Result<(), WriteError> {

@@ -376,7 +376,9 @@ async fn repair_indexes_a_table_written_before_counters_projects_and_search() {
             time::OffsetDateTime::now_utc(),
         );
         let mut metadata = store::keys::task_item(&t);
-        metadata.data.as_object_mut().unwrap().remove("project");
+        let mut data: serde_json::Value = metadata.entity().unwrap();
+        data.as_object_mut().unwrap().remove("project");
+        metadata.data = store::keys::json_text(&data);
         let items = std::iter::once(metadata).chain(
             t.assignees
                 .iter()

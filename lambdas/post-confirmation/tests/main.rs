@@ -196,8 +196,9 @@ impl World {
             .await
             .expect("read the marker");
         let item = store::item_from_attrs(out.item()?).expect("a marker item");
+        let data: serde_json::Value = item.entity().expect("a marker's JSON");
         Some(
-            item.data["holder"]
+            data["holder"]
                 .as_str()
                 .expect("a claim records its holder")
                 .to_owned(),
