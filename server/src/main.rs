@@ -16,10 +16,10 @@ use tokio::{net::TcpListener, sync::watch};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Threads for blocking work. The embedded store runs every SQLite call
-/// on one (`SqliteStore` has four reader connections and one writer), so
-/// threads beyond these wait on a connection's lock; capping them keeps a
-/// burst of concurrent pages from starting dozens of threads.
+/// Threads for blocking work. The embedded store runs its writes and its
+/// large reads on one (`SqliteStore` has four reader connections and one
+/// writer), so threads beyond these wait on a connection's lock; capping
+/// them keeps a burst of concurrent pages from starting dozens of threads.
 const BLOCKING_THREADS: usize = 8;
 
 fn main() -> std::process::ExitCode {
@@ -46,12 +46,15 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// glibc gives each thread that allocates its own heap ("arena"), up to
+/// What still allocates through glibc (SQLite's page caches and
+/// statements) should not multiply either. glibc gives each thread that
+/// allocates its own heap ("arena"), up to
 /// eight per core, and keeps what each freed for reuse by that thread. A
 /// server whose requests hop between worker and blocking threads then holds
 /// several copies of its peak working set: 192 MiB resident after the scale
 /// benchmark's 16-connection runs, against 82 MiB with two arenas, for the
-/// same request times (server/benches/scale.rs).
+/// same request times (server/benches/scale.rs), before Rust's own
+/// allocations moved to mimalloc.
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only tunes the allocator; called before any thread

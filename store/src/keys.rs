@@ -134,23 +134,11 @@ impl Item {
 /// values, so the same entity always has the same text.
 impl PartialEq for Item {
     fn eq(&self, other: &Item) -> bool {
-        (
-            &self.pk,
-            &self.sk,
-            [&self.gsi1pk, &self.gsi1sk, &self.gsi2pk],
-            [&self.gsi2sk, &self.gsi3pk, &self.gsi3sk],
-            self.data.get(),
-            self.version,
-            self.expires_at,
-        ) == (
-            &other.pk,
-            &other.sk,
-            [&other.gsi1pk, &other.gsi1sk, &other.gsi2pk],
-            [&other.gsi2sk, &other.gsi3pk, &other.gsi3sk],
-            other.data.get(),
-            other.version,
-            other.expires_at,
-        )
+        fn fields(i: &Item) -> (&str, &str, [&Option<String>; 6], &str, u64, Option<i64>) {
+            let indexes = [&i.gsi1pk, &i.gsi1sk, &i.gsi2pk, &i.gsi2sk, &i.gsi3pk, &i.gsi3sk];
+            (&i.pk, &i.sk, indexes, i.data.get(), i.version, i.expires_at)
+        }
+        fields(self) == fields(other)
     }
 }
 

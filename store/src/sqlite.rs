@@ -359,9 +359,9 @@ impl SqliteStore {
     /// Why not always a blocking thread: such a read is an index seek and
     /// at most a few hundred rows from SQLite's page cache, tens of
     /// microseconds for a column of tasks, about what handing it to a
-    /// thread and waking the task again costs. A board page
-    /// makes seven reads, and those round trips were a quarter of its CPU
-    /// (in the kernel, switching threads) in the scale benchmark. Reads of
+    /// thread and waking the task again costs. A board page makes seven
+    /// reads, and those round trips were a quarter of its CPU (in the
+    /// kernel, switching threads) in the scale benchmark. Reads of
     /// unbounded size (exports, migrations, the change feed) still go to
     /// the blocking pool, where a slow one cannot hold up other requests.
     async fn read_small<T, F>(&self, f: F) -> Result<T>
