@@ -1603,7 +1603,12 @@ pub(crate) async fn mark_notification_read<B: Backend>(b: &B, n: &Notification) 
 pub(crate) async fn put_marker<B: Backend>(b: &B, key: &str, ttl: Duration) -> Result<bool> {
     let now = now().unix_timestamp();
     let (pk, sk) = keys::marker_key(key);
-    let mut item = Item::new(pk, sk, keys::json_text(&serde_json::json!({ "key": key })), 1);
+    let mut item = Item::new(
+        pk,
+        sk,
+        keys::json_text(&serde_json::json!({ "key": key })),
+        1,
+    );
     // A non-positive ttl yields an already-expired marker (useful to
     // force reprocessing, and to test expiry without waiting).
     item.expires_at = Some(now + ttl.whole_seconds());

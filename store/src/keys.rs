@@ -135,7 +135,9 @@ impl Item {
 impl PartialEq for Item {
     fn eq(&self, other: &Item) -> bool {
         fn fields(i: &Item) -> (&str, &str, [&Option<String>; 6], &str, u64, Option<i64>) {
-            let indexes = [&i.gsi1pk, &i.gsi1sk, &i.gsi2pk, &i.gsi2sk, &i.gsi3pk, &i.gsi3sk];
+            let indexes = [
+                &i.gsi1pk, &i.gsi1sk, &i.gsi2pk, &i.gsi2sk, &i.gsi3pk, &i.gsi3sk,
+            ];
             (&i.pk, &i.sk, indexes, i.data.get(), i.version, i.expires_at)
         }
         fields(self) == fields(other)
@@ -370,7 +372,12 @@ pub fn assigned_bound(t: time::OffsetDateTime) -> String {
 }
 
 pub fn task_item(task: &Task) -> Item {
-    let mut item = Item::new(task_pk(task.id), METADATA.into(), json_text(task), task.version);
+    let mut item = Item::new(
+        task_pk(task.id),
+        METADATA.into(),
+        json_text(task),
+        task.version,
+    );
     item.gsi1pk = Some(status_pk(task.status));
     item.gsi1sk = Some(due_sk(task));
     if task.status.is_open() && task.due.is_some() {
