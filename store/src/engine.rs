@@ -910,6 +910,10 @@ pub(crate) async fn list_projects<B: Backend>(b: &B) -> Result<Vec<domain::Proje
     Ok(with_default(decode_all(&items)?))
 }
 
+/// The most items the catalog's partition holds: every label, every
+/// project, the default project's and the directory's version.
+pub(crate) const CATALOG_ROWS: u32 = (domain::MAX_DEFINED_LABELS + domain::MAX_PROJECTS + 2) as u32;
+
 /// Every label and every project (the default one always present) and
 /// the directory's version, in one Query of the partition they share.
 pub(crate) async fn catalog<B: Backend>(b: &B) -> Result<crate::Catalog> {
@@ -919,7 +923,7 @@ pub(crate) async fn catalog<B: Backend>(b: &B) -> Result<crate::Catalog> {
             pk: keys::LABELS_PK.into(),
             sk: SkCond::Any,
             forward: true,
-            limit: (domain::MAX_DEFINED_LABELS + domain::MAX_PROJECTS + 2) as u32,
+            limit: CATALOG_ROWS,
             start: None,
         })
         .await?;

@@ -464,7 +464,7 @@ pub fn word_item(task: &Task, word: &str) -> Item {
     let mut item = Item::new(
         task_pk(task.id),
         word_sk(word),
-        json_text(&serde_json::json!({})),
+        RawValue::from_string("{}".to_owned()).expect("an empty object"),
         task.version,
     );
     item.gsi1pk = Some(search_pk(task.status, domain::search::bucket(word)));

@@ -180,7 +180,7 @@ const READERS: usize = 4;
 /// The most rows a read may return and still run on the task that asked
 /// (`read_small`): the catalog (every label and project), a column, a
 /// batch of gets; not a 500-row page.
-const SMALL_READ_ROWS: u32 = (domain::MAX_DEFINED_LABELS + domain::MAX_PROJECTS + 2) as u32;
+const SMALL_READ_ROWS: u32 = engine::CATALOG_ROWS;
 const COLS: &str =
     "pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, data, version, expires_at";
 
