@@ -59,6 +59,30 @@ impl Permissions {
         self.actions.contains(&action)
     }
 
+    /// The guard for a call made without the SDK (the API's S3 exports are
+    /// signed requests on the SDK's connector, to keep aws-sdk-s3 out of
+    /// its zip): refused unless declared, and recorded for the
+    /// unused-permission check like the SDK guard's calls.
+    pub fn check(&self, service: &str, operation: &str, action: &str) -> Result<(), Undeclared> {
+        if self.allows(action) {
+            seen::record(self.function, action);
+            return Ok(());
+        }
+        tracing::error!(
+            function = self.function,
+            service,
+            operation,
+            action,
+            "AWS call outside the declared permissions refused"
+        );
+        Err(Undeclared {
+            function: self.function,
+            service: service.to_owned(),
+            operation: operation.to_owned(),
+            action: action.to_owned(),
+        })
+    }
+
     /// The interceptor to install on each SDK client of this function.
     pub fn guard(&self) -> PermissionGuard {
         PermissionGuard { permissions: *self }
