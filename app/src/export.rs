@@ -191,12 +191,12 @@ impl Export {
     }
 
     /// The CSV as it is read, a store page at a time, so the server holds
-    /// one page whatever the number of tasks. A read that fails after the
-    /// status line has gone is logged and cuts the body short, which the
-    /// client sees as a failed download rather than a complete-looking file.
-    /// Fused: the compression layer polls its inner body once more after
-    /// the end, which a bare `unfold` answers with a panic.
-    fn into_body(self) -> Body {
+    /// one page whatever the number of tasks. A read that fails part-way is
+    /// logged and ends the stream with an error, so whatever carries it (a
+    /// response body, an upload) fails rather than completing a file that
+    /// looks whole. Fused: the compression layer polls its inner body once
+    /// more after the end, which a bare `unfold` answers with a panic.
+    fn chunks(self) -> FileChunks {
         let start = Position {
             column: 0,
             after: None,
@@ -213,11 +213,118 @@ impl Export {
                 }
             }
         });
-        Body::from_stream(futures::StreamExt::fuse(chunks))
+        Box::pin(futures::StreamExt::fuse(chunks))
+    }
+
+    /// On Lambda: the CSV itself when it fits the response limit, else a
+    /// link to it in the export bucket. The answer is held only up to the
+    /// limit; past it, what is held and the rest go to the bucket as they
+    /// are read.
+    async fn within(self, offload: &Offload) -> Result<Answer, AppError> {
+        use futures::StreamExt;
+        let mut chunks = self.chunks();
+        let mut held: Vec<Vec<u8>> = Vec::new();
+        let mut size = ResponseSize::default();
+        while let Some(chunk) = chunks.next().await {
+            // The stream has logged why.
+            let chunk = chunk.map_err(AppError::internal)?;
+            size.add(&chunk);
+            held.push(chunk);
+            if size.encoded() > offload.inline_limit {
+                let file = futures::stream::iter(held.into_iter().map(Ok)).chain(chunks);
+                let link = offload
+                    .bucket
+                    .store(Box::pin(file))
+                    .await
+                    .map_err(|e| AppError::internal(format!("export bucket: {e}")))?;
+                return Ok(Answer::Link(link));
+            }
+        }
+        Ok(Answer::Inline(held.concat()))
     }
 }
 
-/// `GET /export/tasks.csv`.
+/// The file an export writes, chunk by chunk.
+pub type FileChunks = futures::stream::BoxStream<'static, Result<Vec<u8>, std::io::Error>>;
+
+/// Somewhere to leave an export too large for one response and to fetch
+/// it from by link: S3 on Lambda, whose answers are capped at 6 MB.
+pub trait ExportBucket: Send + Sync {
+    /// Stores the file `chunks` yields under a new, unguessable name and
+    /// returns a link that downloads it for a short while. An error in
+    /// `chunks`, or in storing them, fails the call: there is never a link
+    /// to part of a file.
+    fn store(
+        &self,
+        chunks: FileChunks,
+    ) -> futures::future::BoxFuture<'_, Result<String, Box<dyn std::error::Error + Send + Sync>>>;
+}
+
+/// Exports that may not fit one response, and where they go instead.
+/// Absent on the local server, which streams any size.
+#[derive(Clone)]
+pub struct Offload {
+    pub bucket: std::sync::Arc<dyn ExportBucket>,
+    /// The largest body answered directly, as [`ResponseSize::encoded`]
+    /// measures it.
+    pub inline_limit: usize,
+}
+
+enum Answer {
+    Inline(Vec<u8>),
+    Link(String),
+}
+
+/// What a body costs inside a Lambda answer, which is JSON: a text body
+/// travels as an escaped string and a compressed one as base64. Which it
+/// will be is up to the client's `Accept-Encoding`, so the larger counts.
+#[derive(Debug, Default)]
+struct ResponseSize {
+    raw: usize,
+    escaped: usize,
+}
+
+impl ResponseSize {
+    fn add(&mut self, bytes: &[u8]) {
+        self.raw += bytes.len();
+        self.escaped += bytes.iter().map(|&b| json_escaped_len(b)).sum::<usize>();
+    }
+
+    fn encoded(&self) -> usize {
+        self.escaped.max(self.raw.div_ceil(3) * 4)
+    }
+}
+
+/// The bytes one byte of UTF-8 text takes in a JSON string as serde_json
+/// writes it (the Lambda runtime's serializer).
+fn json_escaped_len(b: u8) -> usize {
+    match b {
+        b'"' | b'\\' | 0x08 | 0x0c | b'\n' | b'\r' | b'\t' => 2,
+        0x00..=0x1f => 6,
+        _ => 1,
+    }
+}
+
+/// The file's headers; the same for a body and, set on the object, for a
+/// download from the export bucket.
+pub const CONTENT_TYPE: &str = "text/csv; charset=utf-8";
+pub const CONTENT_DISPOSITION: &str = "attachment; filename=\"tasklane-tasks.csv\"";
+
+fn csv_response(body: Body) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, CONTENT_TYPE),
+            (header::CONTENT_DISPOSITION, CONTENT_DISPOSITION),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /export/tasks.csv`. On Lambda an export past the response limit
+/// answers `303 See Other` to a short-lived link in the export bucket.
 pub async fn tasks_csv(ctx: ServerContext, req: Request<Body>) -> Response {
     let (parts, _) = req.into_parts();
     let project = project_param(parts.uri.query());
@@ -229,28 +336,29 @@ pub async fn tasks_csv(ctx: ServerContext, req: Request<Body>) -> Response {
         provide_context(opts.clone());
         ScopedFuture::new(async move { prepare(project?).await })
     });
-    let result = fut.await;
-    let mut resp = match result {
-        Ok(export) => (
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"tasklane-tasks.csv\"",
-                ),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            export.into_body(),
-        )
-            .into_response(),
-        Err(e) => (
+    let answer = match (fut.await, ctx.exports.as_deref()) {
+        (Ok(export), None) => Ok(csv_response(Body::from_stream(export.chunks()))),
+        (Ok(export), Some(offload)) => export.within(offload).await.map(|answer| match answer {
+            Answer::Inline(csv) => csv_response(Body::from(csv)),
+            Answer::Link(link) => (
+                StatusCode::SEE_OTHER,
+                [
+                    (header::LOCATION, link.as_str()),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+            )
+                .into_response(),
+        }),
+        (Err(e), _) => Err(e),
+    };
+    let mut resp = answer.unwrap_or_else(|e| {
+        (
             e.status(),
             [(header::CACHE_CONTROL, "no-store")],
             e.to_string(),
         )
-            .into_response(),
-    };
+            .into_response()
+    });
     // Refreshed session cookies, if resolving the caller renewed the tokens.
     let extra = opts
         .0
@@ -263,4 +371,50 @@ pub async fn tasks_csv(ctx: ServerContext, req: Request<Body>) -> Response {
     }
     drop(owner);
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_size_is_what_the_lambda_runtime_writes() {
+        let samples = [
+            "",
+            "id,title\n1,plain\n",
+            "\"=HYPERLINK(\"\"https://evil.example\"\")\"",
+            "back\\slash \"quoted\"",
+            "line\nbreak\r\n\ttab\u{8}\u{c}",
+            "\u{0}\u{1}\u{1f}\u{7f}",
+            "naïve 日本語 🎉 </script>",
+        ];
+        let mut all = ResponseSize::default();
+        let mut joined = String::new();
+        for text in samples {
+            let mut size = ResponseSize::default();
+            size.add(text.as_bytes());
+            let json = serde_json::to_string(text).unwrap().len() - 2;
+            assert_eq!(size.escaped, json, "{text:?}");
+            assert_eq!(size.raw, text.len());
+            assert_eq!(
+                size.encoded(),
+                json.max(text.len().div_ceil(3) * 4),
+                "{text:?}"
+            );
+            all.add(text.as_bytes());
+            joined.push_str(text);
+        }
+        // Chunks add up to the whole.
+        assert_eq!(
+            all.escaped,
+            serde_json::to_string(&joined).unwrap().len() - 2
+        );
+        // Mostly plain text costs its base64 size; escapes can cost more.
+        let mut plain = ResponseSize::default();
+        plain.add(&[b'a'; 300]);
+        assert_eq!(plain.encoded(), 400);
+        let mut quotes = ResponseSize::default();
+        quotes.add(&[b'"'; 300]);
+        assert_eq!(quotes.encoded(), 600);
+    }
 }

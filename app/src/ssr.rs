@@ -16,6 +16,9 @@ pub struct ServerContext {
     pub public_origin: std::sync::Arc<str>,
     /// People's names, roles and addresses as last read (see the type).
     pub directory: Arc<crate::team::query::DirectoryCache>,
+    /// Where exports too large for one response go: set on Lambda (S3),
+    /// `None` on the local server, which streams them.
+    pub exports: Option<Arc<crate::export::Offload>>,
 }
 
 /// What every request's reactive context starts with: the shared state and

@@ -842,6 +842,7 @@ impl World {
                 storage_label: "dynamodb",
                 public_origin: Arc::from(""),
                 directory: Default::default(),
+                exports: None,
             },
             site: Arc::new(server::assets::Site::new(site_root)),
             jwks_json: None,

@@ -58,6 +58,9 @@ pub mod env {
     /// link into that hash, with it. The email formatter holds the same
     /// key to build the link. A Terraform `random_password`.
     pub const INVITE_KEY: &str = "TASKLANE_INVITE_KEY";
+    /// The private bucket exports too large for one response are written
+    /// to (name, not ARN); see `crate::exports`.
+    pub const EXPORT_BUCKET: &str = "TASKLANE_EXPORT_BUCKET";
 }
 
 /// What Terraform must set on the function.
@@ -68,6 +71,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     env::PUBLIC_URL,
     env::ORIGIN_SECRET,
     env::INVITE_KEY,
+    env::EXPORT_BUCKET,
 ];
 
 /// What Terraform may set on the function. Variables the Lambda runtime
@@ -96,9 +100,11 @@ const MIN_ORIGIN_SECRET_LEN: usize = 32;
 
 /// What the API function may do on AWS: everything the store sends for
 /// the server functions (reads, one-item and transactional writes, and
-/// BatchWriteItem for purging a deleted task's comments and history), and
-/// the Cognito admin actions of the Team page (role changes, deactivation)
-/// and of ending sessions. Sign-up, sign-in and refresh are Cognito's
+/// BatchWriteItem for purging a deleted task's comments and history), the
+/// Cognito admin actions of the Team page (role changes, deactivation)
+/// and of ending sessions, and writing large exports to the export bucket
+/// and presigning their download (`crate::exports`; S3 authorises a
+/// multipart upload's every step as `s3:PutObject`). Sign-up, sign-in and refresh are Cognito's
 /// public APIs and token validation fetches the public JWKS: no IAM
 /// permission. The function's IAM role is built from this list
 /// (`terraform/lambdas.json`).
@@ -118,8 +124,17 @@ pub const PERMISSIONS: Permissions = Permissions::new(
         "cognito-idp:AdminDisableUser",
         "cognito-idp:AdminEnableUser",
         "cognito-idp:AdminUserGlobalSignOut",
+        "s3:PutObject",
+        "s3:GetObject",
     ],
 );
+
+/// The largest export body the function answers itself, as
+/// `app::export` measures it (escaped or base64, whichever is larger).
+/// Lambda caps a synchronous answer at 6 MB of JSON, headers and envelope
+/// included; the MiB left over is for those. Larger exports go to the
+/// export bucket.
+pub const INLINE_EXPORT_LIMIT: usize = 5 * 1024 * 1024;
 
 /// A configuration problem found before the function can serve. Reported
 /// to the Runtime API's `/init/error`, so it shows up as `Runtime.InitError`
@@ -141,6 +156,8 @@ pub enum InitError {
     Config(#[from] ConfigError),
     #[error("Cognito: {0}")]
     Cognito(#[from] CognitoConfigError),
+    #[error("export bucket: {0}")]
+    Exports(#[from] crate::exports::S3Error),
     #[error(
         "{} is missing: page HTML would name a bundle that does not exist \
          (package hash.txt next to the executable, or set LEPTOS_HASH_FILES=false)",
@@ -169,6 +186,8 @@ pub struct LambdaConfig {
     pub signup: domain::SignupMode,
     /// [`env::INVITE_KEY`].
     pub invite_key: store::InviteKey,
+    /// [`env::EXPORT_BUCKET`].
+    pub export_bucket: String,
 }
 
 impl LambdaConfig {
@@ -203,6 +222,7 @@ impl LambdaConfig {
         };
 
         let table = required(env::TABLE)?;
+        let export_bucket = required(env::EXPORT_BUCKET)?;
         let public_url = required(env::PUBLIC_URL)?;
         let secure_cookies =
             !is_loopback_http(&public_url) && !public_url.starts_with("http://localhost");
@@ -250,6 +270,7 @@ impl LambdaConfig {
             }
         })?;
         Ok(LambdaConfig {
+            export_bucket,
             signup,
             invite_key,
             table,
@@ -364,7 +385,7 @@ fn hash_file_path() -> PathBuf {
 
 /// Builds everything a request needs, once per container: the SDK
 /// configuration and DynamoDB client (guarded by [`PERMISSIONS`]), the token
-/// validator with its JWKS cache, and the Leptos options.
+/// validator with its JWKS cache, the export bucket, and the Leptos options.
 #[tracing::instrument(skip_all, fields(table = %config.table))]
 pub async fn build_state(config: &LambdaConfig) -> Result<AppState, InitError> {
     if config.hash_files && !hash_file_path().is_file() {
@@ -376,6 +397,7 @@ pub async fn build_state(config: &LambdaConfig) -> Result<AppState, InitError> {
         config.table.clone(),
     ));
     let auth = Arc::new(auth_state(&sdk, config)?);
+    let exports = crate::exports::S3Exports::new(&sdk, config.export_bucket.clone(), PERMISSIONS)?;
     let leptos = LeptosOptions::builder()
         .output_name(env!("LEPTOS_OUTPUT_NAME"))
         .site_root(config.site_root.to_string_lossy().into_owned())
@@ -390,6 +412,10 @@ pub async fn build_state(config: &LambdaConfig) -> Result<AppState, InitError> {
             storage_label: "dynamodb",
             public_origin: Arc::from(config.public_origin.as_deref().unwrap_or_default()),
             directory: Default::default(),
+            exports: Some(Arc::new(app::export::Offload {
+                bucket: Arc::new(exports),
+                inline_limit: INLINE_EXPORT_LIMIT,
+            })),
         },
         site: Arc::new(Site::new(&config.site_root)),
         jwks_json: None,
@@ -465,6 +491,7 @@ pub async fn report_init_error(err: &InitError) {
         InitError::Config(_) => "Runtime.InvalidConfiguration",
         InitError::Cognito(_) => "Runtime.InvalidAuthConfiguration",
         InitError::HashFile(_) => "Runtime.MissingHashFile",
+        InitError::Exports(_) => "Runtime.InvalidConfiguration",
     };
     let body = serde_json::json!({ "errorType": error_type, "errorMessage": err.to_string() });
     let req = build_request()
@@ -510,6 +537,10 @@ mod tests {
             "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
         ),
         ("AWS_REGION", "eu-west-1"),
+        (
+            "TASKLANE_EXPORT_BUCKET",
+            "tasklane-prod-exports-123456789012",
+        ),
     ];
 
     #[test]
@@ -634,9 +665,10 @@ mod tests {
     }
 
     #[test]
-    fn the_api_reaches_aws_through_the_store_and_people_changes_only() {
+    fn the_api_reaches_aws_through_the_store_people_changes_and_exports_only() {
         // Role changes and deactivation (Team page), and ending sessions on
-        // a password reset, are the only provider calls needing IAM.
+        // a password reset, are the only provider calls needing IAM; the
+        // export bucket is written and read by link, nothing else.
         const MANAGE_PEOPLE: [&str; 5] = [
             "cognito-idp:AdminAddUserToGroup",
             "cognito-idp:AdminRemoveUserFromGroup",
@@ -646,8 +678,10 @@ mod tests {
         ];
         for action in PERMISSIONS.actions() {
             assert!(
-                store::STORE_ACTIONS.contains(action) || MANAGE_PEOPLE.contains(action),
-                "{action} is neither a store action nor a change to people"
+                store::STORE_ACTIONS.contains(action)
+                    || MANAGE_PEOPLE.contains(action)
+                    || ["s3:PutObject", "s3:GetObject"].contains(action),
+                "{action} is neither a store action, a change to people nor an export"
             );
         }
         // The API hands the whole Store trait to server functions.

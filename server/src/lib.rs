@@ -7,6 +7,7 @@ pub mod assets;
 pub mod config;
 pub mod csrf;
 pub mod dev;
+pub mod exports;
 pub mod fn_errors;
 pub mod headers;
 pub mod hosts;

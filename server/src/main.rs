@@ -109,6 +109,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             storage_label: "sqlite",
             public_origin: Arc::from(server::csrf::origin_of(&base_url).unwrap_or_default()),
             directory: Default::default(),
+            exports: None,
         },
         site: Arc::new(Site::new(&config.site_root)),
         jwks_json: Some(local.jwks_json.clone()),

@@ -195,6 +195,8 @@ impl Drop for Function {
 
 struct Setup {
     table: String,
+    /// Created on moto's S3, empty.
+    export_bucket: String,
     pool_id: String,
     client_id: String,
     username: String,
@@ -231,6 +233,7 @@ async fn setup() -> Setup {
     .expect("profile");
     Setup {
         table,
+        export_bucket: s3_bucket().await,
         pool_id,
         client_id,
         username,
@@ -249,6 +252,7 @@ fn function_env(s: &Setup, site: &Site) -> Vec<(String, String)> {
         ),
         ("TASKLANE_ORIGIN_SECRET".into(), ORIGIN_SECRET.into()),
         ("TASKLANE_INVITE_KEY".into(), INVITE_KEY.into()),
+        ("TASKLANE_EXPORT_BUCKET".into(), s.export_bucket.clone()),
         (
             "TASKLANE_JWKS_URL".into(),
             format!("{}/{}/.well-known/jwks.json", moto(), s.pool_id),
@@ -426,11 +430,19 @@ async fn only_cloudfront_may_call_and_limits_count_its_viewer_address() {
 /// The Team page's changes through the deployed function: each sends its
 /// Cognito admin action (the API role's `ManagePeople` grants), and the
 /// store and the pool agree afterwards.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_admin_manages_people_through_the_function() {
-    let (f, s) = start().await;
-    let store = store::DynamoStore::new(store::DynamoStore::local_client(&moto(), None), &s.table);
-    // An admin beside the member, in the pool and the store.
+/// The Cognito user's id (`sub`) of `AdminGetUser`'s answer.
+fn sub_of(user: Value) -> domain::UserId {
+    user["UserAttributes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["Name"] == "sub"))
+        .and_then(|x| x["Value"].as_str())
+        .map(|s| domain::UserId::parse(s).unwrap())
+        .unwrap()
+}
+
+/// An admin beside the setup's member, in the pool and the store; returns
+/// the admin's id and access token.
+async fn admin_beside(s: &Setup, store: &store::DynamoStore) -> (domain::UserId, String) {
     let admin = format!("admin-{}@example.com", unique());
     for (op, body) in [
         (
@@ -456,14 +468,6 @@ async fn an_admin_manages_people_through_the_function() {
     ] {
         cognito(op, body).await;
     }
-    let sub_of = |user: Value| {
-        user["UserAttributes"]
-            .as_array()
-            .and_then(|a| a.iter().find(|x| x["Name"] == "sub"))
-            .and_then(|x| x["Value"].as_str())
-            .map(|s| domain::UserId::parse(s).unwrap())
-            .unwrap()
-    };
     let admin_id = sub_of(
         cognito(
             "AdminGetUser",
@@ -472,7 +476,7 @@ async fn an_admin_manages_people_through_the_function() {
         .await,
     );
     store::Store::create_profile(
-        &store,
+        store,
         domain::NewProfile {
             id: admin_id,
             email: domain::Email::parse(&admin).unwrap(),
@@ -493,6 +497,14 @@ async fn an_admin_manages_people_through_the_function() {
         .as_str()
         .unwrap()
         .to_owned();
+    (admin_id, token)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_manages_people_through_the_function() {
+    let (f, s) = start().await;
+    let store = store::DynamoStore::new(store::DynamoStore::local_client(&moto(), None), &s.table);
+    let (_, token) = admin_beside(&s, &store).await;
     let member = sub_of(
         cognito(
             "AdminGetUser",
@@ -603,6 +615,21 @@ async fn an_admin_manages_people_through_the_function() {
         text(&page).contains(&invitee),
         "the page names the invited address"
     );
+
+    // The export, within the response limit, is the file itself.
+    let res = call(
+        &f,
+        http_event("GET", "/export/tasks.csv", "$default")
+            .cookie(&format!("__Host-tl_access={token}"))
+            .build(),
+    )
+    .await;
+    assert_eq!(res["statusCode"], 200, "{res}");
+    assert_eq!(
+        header(&res, "content-type"),
+        Some(app::export::CONTENT_TYPE)
+    );
+    assert!(text(&res).starts_with("id,title,"), "{res}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -819,6 +846,263 @@ async fn configuration_errors_are_reported_as_init_errors() {
         "a function that cannot start exits non-zero"
     );
     assert_eq!(f.emulator.polls(), 0, "it never asked for an event");
+}
+
+// --- exports past the response limit: the export bucket -----------------
+
+/// A new, empty bucket on moto's S3. The bucket is the test's to make (the
+/// function only writes objects), so its request is signed with a
+/// placeholder, which moto accepts for bucket calls.
+async fn s3_bucket() -> String {
+    let bucket = format!("tasklane-exports-{}", unique());
+    let res = reqwest::Client::new()
+        .put(format!("{}/{bucket}", moto()))
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, \
+             SignedHeaders=host, Signature=0",
+        )
+        .send()
+        .await
+        .expect("moto reachable");
+    assert!(res.status().is_success(), "CreateBucket: {}", res.status());
+    bucket
+}
+
+/// The function's export bucket client, as `build_state` makes it.
+fn s3_exports(bucket: &str) -> server::exports::S3Exports {
+    server::exports::S3Exports::new(
+        &store::lambda_sdk_config(),
+        bucket.to_owned(),
+        server::lambda::PERMISSIONS,
+    )
+    .expect("export bucket client")
+}
+
+/// The file a link downloads: (status, headers, body).
+async fn download(link: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let res = reqwest::get(link).await.expect("moto reachable");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    (status, headers, res.bytes().await.unwrap().to_vec())
+}
+
+/// The object key a link names (`/<bucket>/<key>?...` on moto).
+fn key_of(link: &str, bucket: &str) -> String {
+    let path = link.split('?').next().unwrap();
+    path.split_once(&format!("/{bucket}/"))
+        .map(|(_, key)| key.to_owned())
+        .unwrap_or_else(|| panic!("{link} is not in {bucket}"))
+}
+
+/// Chunks as an export yields them.
+fn file_of(chunks: Vec<std::io::Result<Vec<u8>>>) -> app::export::FileChunks {
+    Box::pin(futures::stream::iter(chunks))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_export_bucket_stores_in_parts_and_its_links_expire() {
+    use app::export::ExportBucket;
+    use server::exports::{LINK_LIFETIME, PART_SIZE};
+    let bucket = s3_bucket().await;
+    let exports = s3_exports(&bucket);
+
+    // Two full parts and a short one, in chunks of an export page's size.
+    let file: Vec<u8> = (0..2 * PART_SIZE + 12_345)
+        .map(|i| b"tasklane,csv\n"[i % 13])
+        .collect();
+    let chunks = file.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
+    let link = exports.store(file_of(chunks)).await.expect("stored");
+    let (status, headers, body) = download(&link).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert!(body == file, "the download is the file, byte for byte");
+    let etag = headers["etag"].to_str().unwrap();
+    assert!(etag.ends_with("-3\""), "uploaded as three parts: {etag}");
+    assert_eq!(headers["content-type"], app::export::CONTENT_TYPE);
+    assert_eq!(
+        headers["content-disposition"],
+        app::export::CONTENT_DISPOSITION
+    );
+
+    // A file smaller than a part is one PutObject.
+    let small = exports
+        .store(file_of(vec![
+            Ok(b"id,title\n".to_vec()),
+            Ok(b"1,one\n".to_vec()),
+        ]))
+        .await
+        .expect("stored");
+    let (status, headers, body) = download(&small).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, b"id,title\n1,one\n");
+    assert!(!headers["etag"].to_str().unwrap().contains('-'), "one part");
+    assert_ne!(
+        key_of(&small, &bucket),
+        key_of(&link, &bucket),
+        "a new name per export"
+    );
+
+    // A link signed longer ago than its lifetime is refused, as S3 refuses
+    // it; one signed just now still works.
+    let key = key_of(&small, &bucket);
+    let long_ago = std::time::SystemTime::now() - LINK_LIFETIME - std::time::Duration::from_secs(1);
+    let expired = exports.presign_get(&key, long_ago).await.unwrap();
+    let (status, _, body) = download(&expired).await;
+    let body = String::from_utf8_lossy(&body);
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("Request has expired"), "{body}");
+    let fresh = exports
+        .presign_get(&key, std::time::SystemTime::now())
+        .await
+        .unwrap();
+    assert_eq!(download(&fresh).await.0, 200);
+
+    // A link altered in any signed part is refused: another object, or
+    // a longer lifetime.
+    for forged in [
+        fresh.replacen(&key, &key_of(&link, &bucket), 1),
+        fresh.replacen("X-Amz-Expires=300", "X-Amz-Expires=604800", 1),
+    ] {
+        assert_ne!(forged, fresh);
+        let (status, _, body) = download(&forged).await;
+        let body = String::from_utf8_lossy(&body);
+        assert_eq!(status, 403, "{forged}: {body}");
+        assert!(body.contains("SignatureDoesNotMatch"), "{body}");
+    }
+
+    // A read that fails part-way stores no file and makes no link.
+    let failing = vec![
+        Ok(vec![b'x'; PART_SIZE]),
+        Err(std::io::Error::other("export interrupted")),
+    ];
+    let err = exports.store(file_of(failing)).await.unwrap_err();
+    assert!(err.to_string().contains("export interrupted"), "{err}");
+
+    // A bucket that is not there is an error, not a link to nothing.
+    let missing = s3_exports(&format!("tasklane-missing-{}", unique()));
+    let err = missing
+        .store(file_of(vec![Ok(b"id\n".to_vec())]))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("404"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_past_the_response_limit_is_a_short_lived_link() {
+    use tower::ServiceExt;
+    let s = setup().await;
+    let store = store::DynamoStore::new(store::DynamoStore::local_client(&moto(), None), &s.table);
+    let (admin, token) = admin_beside(&s, &store).await;
+    let hostile = [
+        "=HYPERLINK(\"https://evil.example\",\"open\")",
+        "quote \" and comma, and \\ backslash",
+        "</script><script>alert(1)</script>",
+        "naïve 日本語 🎉",
+    ];
+    for i in 0..24 {
+        store::Store::create_task(
+            &store,
+            domain::NewTask {
+                project: Default::default(),
+                checklist: Default::default(),
+                recurrence: None,
+                labels: Vec::new(),
+                status: domain::Status::ALL[i % domain::Status::ALL.len()],
+                title: domain::TaskTitle::parse(&format!("{} #{i}", hostile[i % hostile.len()]))
+                    .unwrap(),
+                description: Some(domain::Description::parse("line one\nline \"two\"").unwrap()),
+                priority: domain::Priority::Medium,
+                due: None,
+                assignees: vec![admin],
+                created_by: admin,
+            },
+        )
+        .await
+        .unwrap();
+    }
+
+    // The function's own state, as its main builds it from its environment.
+    let site = Site::new();
+    let env: std::collections::HashMap<String, String> =
+        function_env(&s, &site).into_iter().collect();
+    let config = server::lambda::LambdaConfig::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let state = server::lambda::build_state(&config).await.expect("state");
+    let offload = state
+        .ctx
+        .exports
+        .clone()
+        .expect("the function has an export bucket");
+    assert_eq!(offload.inline_limit, server::lambda::INLINE_EXPORT_LIMIT);
+    let export = |state: server::AppState, who: &str| {
+        let event = http_event("GET", "/export/tasks.csv", "$default")
+            .cookie(&format!("__Host-tl_access={who}"))
+            .build();
+        let req = lambda_http::request::from_str(&event.to_string()).unwrap();
+        let svc = server::lambda::service(state, config.origin_secret.clone());
+        async move {
+            let res = svc.oneshot(req).await.unwrap();
+            let status = res.status().as_u16();
+            let headers = res.headers().clone();
+            let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (status, headers, body.to_vec())
+        }
+    };
+
+    // Within the limit: the file itself.
+    let (status, headers, inline) = export(state.clone(), &token).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&inline));
+    assert_eq!(headers["content-type"], app::export::CONTENT_TYPE);
+    let rows = csv::Reader::from_reader(inline.as_slice())
+        .records()
+        .count();
+    assert_eq!(rows, 24, "every task, once");
+
+    // Past it (a limit below this file's size): a link to the same file.
+    let mut small = state.clone();
+    small.ctx.exports = Some(std::sync::Arc::new(app::export::Offload {
+        inline_limit: inline.len() / 3,
+        ..(*offload).clone()
+    }));
+    let (status, headers, body) = export(small.clone(), &token).await;
+    assert_eq!(status, 303, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(headers["cache-control"], "no-store");
+    let link = headers["location"].to_str().unwrap().to_owned();
+    assert!(
+        link.starts_with(&format!("{}/{}/exports/", moto(), s.export_bucket)),
+        "{link}"
+    );
+    assert!(link.contains("X-Amz-Expires=300"), "{link}");
+    let (status, headers, file) = download(&link).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers["content-disposition"],
+        app::export::CONTENT_DISPOSITION
+    );
+    assert!(file == inline, "the link downloads the very file");
+    let text = String::from_utf8(file).unwrap();
+    assert!(text.contains("'=HYPERLINK"), "formulas stay text");
+
+    // A member may not export, however large: no link is made.
+    let (status, headers, _) = export(small.clone(), &s.access_token).await;
+    assert_eq!(status, 403);
+    assert!(headers.get("location").is_none());
+
+    // A bucket the function cannot write is an internal error, logged and
+    // not shown: no S3 answer reaches the admin.
+    let mut broken = small.clone();
+    broken.ctx.exports = Some(std::sync::Arc::new(app::export::Offload {
+        bucket: std::sync::Arc::new(s3_exports(&format!("tasklane-missing-{}", unique()))),
+        inline_limit: inline.len() / 3,
+    }));
+    let (status, _, body) = export(broken, &token).await;
+    let body = String::from_utf8_lossy(&body);
+    assert_eq!(status, 500, "{body}");
+    assert!(
+        !body.contains("NoSuchBucket") && !body.contains("tasklane-missing"),
+        "{body}"
+    );
 }
 
 /// The server functions get the whole `Store` trait, so the API's declared

@@ -91,6 +91,7 @@ impl TestApp {
                 storage_label: "test",
                 public_origin: Arc::from(server::csrf::origin_of(&base_url).unwrap_or_default()),
                 directory: Default::default(),
+                exports: None,
             },
             site: Arc::new(Site::new(&dir)),
             jwks_json: Some(local.jwks_json.clone()),
