@@ -14,7 +14,7 @@ locals {
 
 data "aws_iam_policy_document" "lambda_boundary" {
   #checkov:skip=CKV_AWS_356:The "*" resources are X-Ray's trace calls and DynamoDB ListStreams, which accept no other resource; everything else is scoped to "<prefix>-*" names, this account's identities and pools, or keys used through a service.
-  #checkov:skip=CKV_AWS_111:A permissions boundary grants nothing by itself; its writes (items, messages, mail, user changes) are scoped to "<prefix>-*" names, this account's SES identities and Cognito pools, and KMS through DynamoDB/SNS/SQS only.
+  #checkov:skip=CKV_AWS_111:A permissions boundary grants nothing by itself; its writes (items, messages, mail, user changes, export files) are scoped to "<prefix>-*" names, this account's SES identities and Cognito pools, and KMS through DynamoDB/SNS/SQS only.
   statement {
     sid = "Tables"
     actions = [
@@ -64,6 +64,13 @@ data "aws_iam_policy_document" "lambda_boundary" {
     # are named by generated ids, so any pool of this account and region.
     actions   = ["cognito-idp:Admin*"]
     resources = ["${local.arn_prefix}:cognito-idp:${local.regional}:userpool/*"]
+  }
+  statement {
+    sid     = "Exports"
+    actions = ["s3:PutObject", "s3:GetObject"]
+    # wildcard: the export files of "<prefix>-*" buckets (the API writes
+    # large CSV exports there and presigns their download).
+    resources = ["${local.arn_prefix}:s3:::${local.named}/exports/*"]
   }
   statement {
     sid     = "Logs"

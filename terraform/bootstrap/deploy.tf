@@ -26,12 +26,13 @@ data "aws_iam_policy_document" "deploy_core" {
   #checkov:skip=CKV_AWS_356:The "*" resources are KMS CreateKey (a key's id is generated; conditioned on the Project tag), Lambda event source mappings (UUIDs; conditioned on the function name) and calls that take no resource (list/describe, API Gateway's log deliveries); each statement says why.
   #checkov:skip=CKV_AWS_111:The writes on "*" are creations of resources with no ARN before they exist (CreateKey only with the Project tag, event source mappings only for "<prefix>-*" functions) and the account-level log deliveries API Gateway needs for access logs; everything with a name-based ARN is scoped to "<prefix>-*", and the bootstrap is denied explicitly.
 
-  # --- S3: the site assets bucket of each environment --------------------------
+  # --- S3: the site assets and exports buckets of each environment --------------
   statement {
     sid = "AssetBuckets"
     # wildcard: bucket configuration and objects of "<prefix>-*" buckets
     # only (the assets bucket and its objects, uploaded and pruned by
-    # scripts/deploy.sh); the state bucket is excluded by DenyBootstrap.
+    # scripts/deploy.sh, and the exports bucket); the state bucket is
+    # excluded by DenyBootstrap.
     actions = ["s3:*"]
     resources = [
       "${local.arn_prefix}:s3:::${local.named}",

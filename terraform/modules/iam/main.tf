@@ -43,6 +43,9 @@ locals {
     # configuration set; in the sandbox also on each recipient's identity.
     "ses"         = concat([var.ses_identity_arn, var.ses_configuration_set_arn], var.ses_recipient_identity_arns)
     "cognito-idp" = [var.user_pool_arn]
+    # wildcard: the export files the API writes and presigns, under
+    # exports/ of the one exports bucket.
+    "s3" = ["${var.exports_bucket_arn}/exports/*"]
   }
 
   # fn => { service prefix => [actions] }

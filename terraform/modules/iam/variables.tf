@@ -48,6 +48,11 @@ variable "user_pool_arn" {
   type = string
 }
 
+variable "exports_bucket_arn" {
+  description = "The bucket large exports go to (code s3:* actions are granted on its exports/ objects)."
+  type        = string
+}
+
 variable "email_dlq_arn" {
   type = string
 }

@@ -89,6 +89,12 @@ module "dynamodb" {
   deletion_protection = var.deletion_protection
 }
 
+# Exports too large for one Lambda answer (server/src/exports.rs).
+module "exports" {
+  source      = "../exports"
+  bucket_name = "${local.name}-exports-${data.aws_caller_identity.current.account_id}"
+}
+
 # --- roles ----------------------------------------------------------------------
 module "iam" {
   source                      = "../iam"
@@ -102,6 +108,7 @@ module "iam" {
   ses_configuration_set_arn   = module.notifications.ses_configuration_set_arn
   ses_recipient_identity_arns = module.notifications.ses_recipient_identity_arns
   user_pool_arn               = module.cognito.user_pool_arn
+  exports_bucket_arn          = module.exports.bucket_arn
   email_dlq_arn               = module.notifications.email_dlq_arn
   stream_dlq_arn              = module.notifications.stream_dlq_arn
   reminders_dlq_arn           = module.notifications.reminders_dlq_arn
@@ -154,6 +161,7 @@ module "fn_api" {
     TASKLANE_PUBLIC_URL           = local.public_url
     TASKLANE_ORIGIN_SECRET        = random_password.origin_secret.result
     TASKLANE_INVITE_KEY           = random_password.invite_key.result
+    TASKLANE_EXPORT_BUCKET        = module.exports.bucket_name
     TASKLANE_SIGNUP               = var.signup
   })
 }
