@@ -83,12 +83,13 @@ class S3Auth:
             return [body]
         return self.app(environ, start_response)
 
-    def _signature(self, environ, path, query, signed_headers, scope, amz_date, payload_hash):
+    def _verify(self, environ, path, query, signed_headers, scope, amz_date, payload_hash, provided):
+        """The refusal for a signature other than botocore's, else None."""
         access, date, region, service, terminal = (scope.split("/") + [""] * 5)[:5]
         if access not in self.keys:
-            return None, ("403 Forbidden", "InvalidAccessKeyId", "The AWS access key Id you provided does not exist in our records.")
+            return ("403 Forbidden", "InvalidAccessKeyId", "The AWS access key Id you provided does not exist in our records.")
         if service != "s3" or terminal != "aws4_request" or date != amz_date[:8]:
-            return None, ("403 Forbidden", "SignatureDoesNotMatch", "Malformed credential scope.")
+            return ("403 Forbidden", "SignatureDoesNotMatch", "Malformed credential scope.")
         headers = {}
         for name in signed_headers.split(";"):
             value = environ.get("HTTP_" + name.upper().replace("-", "_"))
@@ -97,14 +98,17 @@ class S3Auth:
             elif name == "content-length":
                 value = environ.get("CONTENT_LENGTH")
             if value is None:
-                return None, ("403 Forbidden", "SignatureDoesNotMatch", f"Signed header {name} is missing.")
+                return ("403 Forbidden", "SignatureDoesNotMatch", f"Signed header {name} is missing.")
             headers[name] = value
         signer = _S3Signer(Credentials(access, self.keys[access]), region, payload_hash)
         url = f"http://{environ.get('HTTP_HOST', '')}{path}" + (f"?{query}" if query else "")
         request = AWSRequest(method=environ["REQUEST_METHOD"], url=url, headers=headers)
         request.context["timestamp"] = amz_date
         canonical = signer.canonical_request(request)
-        return signer.signature(signer.string_to_sign(request, canonical), request), None
+        expected = signer.signature(signer.string_to_sign(request, canonical), request)
+        if not hmac.compare_digest(expected, provided):
+            return ("403 Forbidden", "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+        return None
 
     def _presigned(self, environ, path, query, params):
         try:
@@ -117,7 +121,7 @@ class S3Auth:
         unsigned_query = "&".join(
             p for p in query.split("&") if not p.startswith("X-Amz-Signature=")
         )
-        expected, refusal = self._signature(
+        refusal = self._verify(
             environ,
             path,
             unsigned_query,
@@ -125,11 +129,10 @@ class S3Auth:
             params.get("X-Amz-Credential", ""),
             params["X-Amz-Date"],
             UNSIGNED,
+            params["X-Amz-Signature"],
         )
         if refusal:
             return refusal
-        if not hmac.compare_digest(expected, params["X-Amz-Signature"]):
-            return ("403 Forbidden", "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
         now = datetime.datetime.utcnow()
         if now > signed_at + datetime.timedelta(seconds=expires):
             return ("403 Forbidden", "AccessDenied", "Request has expired")
@@ -157,7 +160,7 @@ class S3Auth:
         environ["wsgi.input"] = io.BytesIO(body)
         if declared != UNSIGNED and declared != hashlib.sha256(body).hexdigest():
             return ("400 Bad Request", "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.")
-        expected, refusal = self._signature(
+        return self._verify(
             environ,
             path,
             query,
@@ -165,9 +168,5 @@ class S3Auth:
             fields.get("Credential", ""),
             amz_date,
             declared,
+            fields.get("Signature", ""),
         )
-        if refusal:
-            return refusal
-        if not hmac.compare_digest(expected, fields.get("Signature", "")):
-            return ("403 Forbidden", "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
-        return None

@@ -60,15 +60,22 @@ rm -rf "$DIST/lambda"; mkdir -p "$DIST/lambda"
 # one codegen unit, stripped): every zip should stay under MAX_ZIP_BYTES.
 PROFILE=lambda
 MAX_ZIP_BYTES=$((5 * 1024 * 1024))
+# The functions log at info and above (their default RUST_LOG): debug and
+# trace call sites, ours and the SDK's, hyper's and rustls' alike, are
+# compiled out, which is about 100 KB of the API zip. RUST_LOG can still
+# raise the level (warn, error) but no longer lower it below info; the
+# tests' builds and the local server keep every level. Each function's
+# package depends on tracing directly, which the feature syntax needs.
+LOG_LEVELS=tracing/release_max_level_info
 t0=$(date +%s)
 for entry in "${BINS[@]}"; do
   read -r pkg bin <<<"$entry"
-  step "cargo lambda build --profile $PROFILE --arm64 --output-format zip -p $pkg --bin $bin"
+  step "cargo lambda build --profile $PROFILE --arm64 --output-format zip -p $pkg --bin $bin --features $LOG_LEVELS"
   # No unwind tables: with the profile's panic = "abort" nothing unwinds,
   # and the tables are about a tenth of each binary (Cargo.toml says why).
   (cd "$ROOT" && CARGO_TARGET_DIR="$LAMBDA_TARGET_DIR" RUSTFLAGS="${RUSTFLAGS:-} -C force-unwind-tables=no" \
     cargo "+$TC" lambda build --profile "$PROFILE" --arm64 \
-    --output-format zip --lambda-dir "$DIST/lambda" -p "$pkg" --bin "$bin")
+    --output-format zip --lambda-dir "$DIST/lambda" -p "$pkg" --bin "$bin" --features "$LOG_LEVELS")
   [ -f "$DIST/lambda/$bin/bootstrap.zip" ] || die "expected $DIST/lambda/$bin/bootstrap.zip"
   if [ "$bin" = lambda-api ]; then
     # Leptos reads hash.txt next to the executable to name the hashed bundle.

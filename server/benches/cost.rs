@@ -805,6 +805,8 @@ impl World {
             ),
             ("TASKLANE_ORIGIN_SECRET", ORIGIN_SECRET.to_owned()),
             ("TASKLANE_INVITE_KEY", INVITE_KEY.to_owned()),
+            // Read by the configuration; no action measured here exports.
+            ("TASKLANE_EXPORT_BUCKET", "tasklane-cost-exports".to_owned()),
             ("AWS_REGION", "us-east-1".to_owned()),
             ("LEPTOS_HASH_FILES", "false".to_owned()),
             ("LEPTOS_SITE_ROOT", site_root.to_string_lossy().into_owned()),

@@ -149,6 +149,8 @@ async fn main() {
         ),
         ("TASKLANE_ORIGIN_SECRET", emulator::ORIGIN_SECRET.into()),
         ("TASKLANE_INVITE_KEY", emulator::INVITE_KEY.into()),
+        // Required; the figures' requests never export.
+        ("TASKLANE_EXPORT_BUCKET", "tasklane-bench-exports".into()),
         (
             "TASKLANE_JWKS_URL",
             format!("{moto}/{pool_id}/.well-known/jwks.json"),

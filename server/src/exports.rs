@@ -192,11 +192,15 @@ impl S3Exports {
         let (instructions, _) = sign(signable, &params)
             .map_err(|e| S3Error::Signing(OP, e.to_string()))?
             .into_parts();
-        let mut req = http::Request::get(url.as_str())
-            .body(())
-            .map_err(|e| S3Error::Signing(OP, e.to_string()))?;
-        instructions.apply_to_request_http1x(&mut req);
-        Ok(req.uri().to_string())
+        let (_, query) = instructions.into_parts();
+        let mut link = url;
+        for (i, (name, value)) in query.iter().enumerate() {
+            link.push(if i == 0 { '?' } else { '&' });
+            link.push_str(name);
+            link.push('=');
+            link.extend(percent_encoding::utf8_percent_encode(value, QUERY_VALUE));
+        }
+        Ok(link)
     }
 
     /// One signed request; `headers` are sent and signed.
@@ -252,11 +256,15 @@ impl S3Exports {
             .map_err(|e| S3Error::Connection(operation, e.to_string()))?;
         let status = res.status().as_u16();
         let etag = res.headers().get("etag").map(str::to_owned);
-        let body = aws_smithy_types::byte_stream::ByteStream::new(res.into_body())
-            .collect()
-            .await
-            .map_err(|e| S3Error::Connection(operation, e.to_string()))?
-            .into_bytes();
+        // Read as the SDK reads its answers, so the code is shared.
+        let body = {
+            use http_body_util::BodyExt;
+            let body = std::pin::pin!(res.into_body());
+            body.collect()
+                .await
+                .map_err(|e| S3Error::Connection(operation, e.to_string()))?
+                .to_bytes()
+        };
         if !(200..300).contains(&status) {
             return Err(S3Error::Refused {
                 operation,
@@ -401,8 +409,9 @@ impl ExportBucket for S3Exports {
     }
 }
 
-/// Query values as SigV4 canonicalises them: everything but unreserved
-/// characters encoded, so the URL sent and the one signed agree.
+/// Query values as SigV4 canonicalises them (and S3 re-encodes what it
+/// receives before checking): everything but unreserved characters
+/// encoded, so the URL sent and the one signed agree.
 const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
