@@ -103,10 +103,10 @@ const MIN_ORIGIN_SECRET_LEN: usize = 32;
 /// BatchWriteItem for purging a deleted task's comments and history), the
 /// Cognito admin actions of the Team page (role changes, deactivation)
 /// and of ending sessions, and writing large exports to the export bucket
-/// and presigning their download (`crate::exports`; S3 authorises a
-/// multipart upload's every step as `s3:PutObject`). Sign-up, sign-in and refresh are Cognito's
-/// public APIs and token validation fetches the public JWKS: no IAM
-/// permission. The function's IAM role is built from this list
+/// and presigning their download (`crate::exports`; S3 authorises every
+/// step of a multipart upload as `s3:PutObject`). Sign-up, sign-in and
+/// refresh are Cognito's public APIs and token validation fetches the
+/// public JWKS: no IAM permission. The function's IAM role is built from this list
 /// (`terraform/lambdas.json`).
 pub const PERMISSIONS: Permissions = Permissions::new(
     "lambda-api",
@@ -223,6 +223,20 @@ impl LambdaConfig {
 
         let table = required(env::TABLE)?;
         let export_bucket = required(env::EXPORT_BUCKET)?;
+        // S3's rules for a name that works as a host name (Terraform's
+        // names have no dots, so virtual-host addressing keeps TLS valid).
+        let valid_bucket = (3..=63).contains(&export_bucket.len())
+            && export_bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !export_bucket.starts_with('-')
+            && !export_bucket.ends_with('-');
+        if !valid_bucket {
+            return Err(ConfigError::Invalid {
+                var: env::EXPORT_BUCKET,
+                reason: format!("{export_bucket:?} is not an S3 bucket name without dots"),
+            });
+        }
         let public_url = required(env::PUBLIC_URL)?;
         let secure_cookies =
             !is_loopback_http(&public_url) && !public_url.starts_with("http://localhost");
@@ -583,6 +597,15 @@ mod tests {
         pairs[5] = ("TASKLANE_INVITE_KEY", "too-short-to-be-a-key");
         let err = LambdaConfig::from_lookup(lookup(&pairs)).unwrap_err();
         assert!(err.to_string().contains("TASKLANE_INVITE_KEY"), "{err}");
+        for bad in ["", "Upper-Case", "has.dots", "-edge", "ab", "under_score"] {
+            let mut pairs = BASE.to_vec();
+            pairs[7] = ("TASKLANE_EXPORT_BUCKET", bad);
+            let err = LambdaConfig::from_lookup(lookup(&pairs)).unwrap_err();
+            assert!(
+                err.to_string().contains("TASKLANE_EXPORT_BUCKET"),
+                "{bad:?}: {err}"
+            );
+        }
         let mut pairs = BASE.to_vec();
         pairs.push(("TASKLANE_SIGNUP", "closed"));
         assert!(LambdaConfig::from_lookup(lookup(&pairs)).is_err());
