@@ -21,7 +21,7 @@ use app::export::{ExportBucket, FileChunks};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sigv4::http_request::{
     sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest,
-    SignatureLocation, SigningSettings, UriPathNormalizationMode,
+    SignatureLocation, SigningInstructions, SigningSettings, UriPathNormalizationMode,
 };
 use aws_smithy_runtime_api::client::http::HttpConnector;
 use aws_smithy_types::body::SdkBody;
@@ -142,14 +142,33 @@ impl S3Exports {
         }
     }
 
-    /// S3's flavour of SigV4: paths are signed as sent (no normalising, no
-    /// second encoding).
-    fn settings(location: SignatureLocation) -> SigningSettings {
-        let mut settings = SigningSettings::default();
+    /// Signs `signable` for S3 at `time`. S3's flavour of SigV4: paths are
+    /// signed as sent (no normalising, no second encoding).
+    async fn sign_s3(
+        &self,
+        operation: &'static str,
+        signable: Result<SignableRequest<'_>, aws_sigv4::http_request::SigningError>,
+        mut settings: SigningSettings,
+        time: SystemTime,
+    ) -> Result<SigningInstructions, S3Error> {
+        let signing = |e: &dyn std::fmt::Display| S3Error::Signing(operation, e.to_string());
         settings.percent_encoding_mode = PercentEncodingMode::Single;
         settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
-        settings.signature_location = location;
-        settings
+        let identity = self.identity().await?;
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.region)
+            .name("s3")
+            .time(time)
+            .settings(settings)
+            .build()
+            .map_err(|e| signing(&e))?
+            .into();
+        let signable = signable.map_err(|e| signing(&e))?;
+        let (instructions, _) = sign(signable, &params)
+            .map_err(|e| signing(&e))?
+            .into_parts();
+        Ok(instructions)
     }
 
     async fn identity(
@@ -169,29 +188,17 @@ impl S3Exports {
     pub async fn presign_get(&self, key: &str, signed_at: SystemTime) -> Result<String, S3Error> {
         const OP: &str = "GetObject";
         self.permissions.check("s3", OP, "s3:GetObject")?;
-        let identity = self.identity().await?;
-        let mut settings = Self::settings(SignatureLocation::QueryParams);
+        let mut settings = SigningSettings::default();
+        settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(LINK_LIFETIME);
-        let params = aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name("s3")
-            .time(signed_at)
-            .settings(settings)
-            .build()
-            .map_err(|e| S3Error::Signing(OP, e.to_string()))?
-            .into();
         let url = self.object_url(key);
         let signable = SignableRequest::new(
             "GET",
             url.as_str(),
             std::iter::empty(),
             SignableBody::UnsignedPayload,
-        )
-        .map_err(|e| S3Error::Signing(OP, e.to_string()))?;
-        let (instructions, _) = sign(signable, &params)
-            .map_err(|e| S3Error::Signing(OP, e.to_string()))?
-            .into_parts();
+        );
+        let instructions = self.sign_s3(OP, signable, settings, signed_at).await?;
         let (_, query) = instructions.into_parts();
         let mut link = url;
         for (i, (name, value)) in query.iter().enumerate() {
@@ -213,29 +220,18 @@ impl S3Exports {
         body: Bytes,
     ) -> Result<Reply, S3Error> {
         self.permissions.check("s3", operation, "s3:PutObject")?;
-        let identity = self.identity().await?;
-        let mut settings = Self::settings(SignatureLocation::Headers);
+        let mut settings = SigningSettings::default();
         // S3 refuses a header-signed request without the payload's hash.
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-        let params = aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name("s3")
-            .time(SystemTime::now())
-            .settings(settings)
-            .build()
-            .map_err(|e| S3Error::Signing(operation, e.to_string()))?
-            .into();
         let signable = SignableRequest::new(
             method,
             url,
             headers.iter().copied(),
             SignableBody::Bytes(&body),
-        )
-        .map_err(|e| S3Error::Signing(operation, e.to_string()))?;
-        let (signature, _) = sign(signable, &params)
-            .map_err(|e| S3Error::Signing(operation, e.to_string()))?
-            .into_parts();
+        );
+        let signature = self
+            .sign_s3(operation, signable, settings, SystemTime::now())
+            .await?;
         let mut req = aws_smithy_runtime_api::http::Request::new(SdkBody::from(body));
         let malformed =
             |e: aws_smithy_runtime_api::http::HttpError| S3Error::Signing(operation, e.to_string());
