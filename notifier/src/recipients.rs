@@ -6,6 +6,13 @@
 //! assignees, or to the creator of an unassigned task. The actor never hears
 //! about their own action, each person appears once, and each person's
 //! preferences pick the channels.
+//!
+//! Involvement is history, access is now: a commenter who was unassigned, or
+//! a creator who was demoted, no longer sees the task, so a notice would leak
+//! its title and comments to them. Everyone in the audience must be able to
+//! see the task when the event is delivered; the one exception is the person
+//! just unassigned, who is told so (the title is all they learn, and they
+//! saw it until then).
 
 use std::collections::BTreeSet;
 
@@ -19,8 +26,8 @@ pub struct TaskContext<'a> {
     pub task: &'a Task,
     /// Everyone who ever commented on the task.
     pub commenters: &'a [UserId],
-    /// Which of the people an event names are admins now (and so may see
-    /// every task); only mentions ask.
+    /// Which of the [`candidates`] are admins now (and so may see every
+    /// task); anyone else must be assigned to hear of it.
     pub admins: &'a [UserId],
 }
 
@@ -47,29 +54,48 @@ pub fn recipients(
     ctx: TaskContext<'_>,
     prefs: impl Fn(UserId) -> Option<NotificationPrefs>,
 ) -> Vec<Delivery> {
-    let task = ctx.task;
+    let told_of_losing_it = match event.detail {
+        Detail::Unassigned { user } => Some(user),
+        _ => None,
+    };
+    let mut audience = candidates(event, ctx.task, ctx.commenters);
+    if let Detail::Commented { mentioned, .. } = &event.detail {
+        // They hear of it through the "mentioned" event instead.
+        for u in mentioned.iter().filter(|u| ctx.can_see(**u)) {
+            audience.remove(u);
+        }
+    }
+    audience
+        .into_iter()
+        .filter(|&user| ctx.can_see(user) || told_of_losing_it == Some(user))
+        .filter_map(|user| {
+            let p = prefs(user)?.get(event.kind);
+            (p.email || p.in_app).then_some(Delivery {
+                user,
+                email: p.email,
+                in_app: p.in_app,
+            })
+        })
+        .collect()
+}
+
+/// Everyone the event concerns before access and preferences are asked,
+/// without its actor: the profiles a pipeline has to read (their roles fill
+/// [`TaskContext::admins`], their preferences pick the channels).
+pub fn candidates(event: &Event, task: &Task, commenters: &[UserId]) -> BTreeSet<UserId> {
     let mut audience = BTreeSet::new();
     match &event.detail {
         Detail::Assigned { user } | Detail::Unassigned { user } => {
             audience.insert(*user);
             audience.insert(task.created_by);
         }
-        Detail::StatusChanged { .. } => {
+        Detail::StatusChanged { .. } | Detail::Commented { .. } => {
             audience.extend(task.assignees.iter().copied());
             audience.insert(task.created_by);
-            audience.extend(ctx.commenters.iter().copied());
-        }
-        Detail::Commented { mentioned, .. } => {
-            audience.extend(task.assignees.iter().copied());
-            audience.insert(task.created_by);
-            audience.extend(ctx.commenters.iter().copied());
-            // They hear of it through the "mentioned" event instead.
-            for u in mentioned.iter().filter(|u| ctx.can_see(**u)) {
-                audience.remove(u);
-            }
+            audience.extend(commenters.iter().copied());
         }
         Detail::Mentioned { users, .. } => {
-            audience.extend(users.iter().copied().filter(|u| ctx.can_see(*u)));
+            audience.extend(users.iter().copied());
         }
         Detail::DueSoon { .. } | Detail::Overdue { .. } => {
             audience.extend(task.assignees.iter().copied());
@@ -82,16 +108,6 @@ pub fn recipients(
         audience.remove(&actor);
     }
     audience
-        .into_iter()
-        .filter_map(|user| {
-            let p = prefs(user)?.get(event.kind);
-            (p.email || p.in_app).then_some(Delivery {
-                user,
-                email: p.email,
-                in_app: p.in_app,
-            })
-        })
-        .collect()
 }
 
 /// A user's preferences as [`recipients`] wants them: `None` (not a

@@ -224,7 +224,9 @@ async fn comment_reaches_assignees_creator_and_commenters_but_not_its_author() {
     let e = env().await;
     let carol = profile(&e.store, "carol@example.com", "Carol", Role::Member).await;
     let dave = profile(&e.store, "dave@example.com", "Dave", Role::Member).await;
-    let task = e.task("Plan the offsite", &[&e.member], &e.admin).await;
+    let task = e
+        .task("Plan the offsite", &[&e.member, &carol], &e.admin)
+        .await;
     let worker = e.dev_worker();
     worker.run_once().await.unwrap();
     let before = e.mail().await.len();
@@ -253,16 +255,19 @@ async fn comment_reaches_assignees_creator_and_commenters_but_not_its_author() {
 
     // Two recipients for each comment.
     assert_eq!(e.mail().await.len(), before + 2 + 2);
-    // The admin's comment: member (assignee) and Carol (commenter).
+    // The admin's comment: member and Carol.
     let to_carol = e.mail_to(&carol).await;
-    assert_eq!(to_carol.len(), 1, "{to_carol:?}");
-    assert_eq!(to_carol[0].subject, "New comment on Plan the offsite");
-    assert!(to_carol[0]
+    assert_eq!(to_carol.len(), 1 + 1, "{to_carol:?}");
+    let comment = to_carol
+        .iter()
+        .find(|m| m.subject == "New comment on Plan the offsite")
+        .expect("the admin's comment");
+    assert!(comment
         .text
         .contains("Ada Admin commented on “Plan the offsite”:"));
-    assert!(to_carol[0].text.contains("Great, <b>thanks</b>!"));
+    assert!(comment.text.contains("Great, <b>thanks</b>!"));
     assert!(
-        !to_carol[0].html.contains("<b>thanks</b>"),
+        !comment.html.contains("<b>thanks</b>"),
         "HTML part must escape the comment"
     );
     // Carol's comment: member and admin; the admin's: member and Carol.
@@ -273,9 +278,85 @@ async fn comment_reaches_assignees_creator_and_commenters_but_not_its_author() {
         "uninvolved users hear nothing"
     );
     let carol_inbox = e.inbox(&carol).await;
-    assert_eq!(carol_inbox.len(), 1);
+    assert_eq!(carol_inbox.len(), 2);
     // Comment images carry no title: the worker fills it in from the task.
-    assert_eq!(carol_inbox[0].task_title, "Plan the offsite");
+    assert!(carol_inbox
+        .iter()
+        .all(|n| n.task_title == "Plan the offsite"));
+    assert!(e.pending().await.is_empty());
+}
+
+/// A commenter who was unassigned, or a creator who was demoted, can no
+/// longer see the task: they are told of the unassignment and then hear
+/// nothing of its comments or status, while those who still see it do.
+#[tokio::test]
+async fn people_who_lost_the_task_hear_nothing_more_of_it() {
+    let e = env().await;
+    let carol = profile(&e.store, "carol@example.com", "Carol", Role::Member).await;
+    let lead = profile(&e.store, "lead@example.com", "Lee Lead", Role::Admin).await;
+    let task = e
+        .task("Plan the offsite", &[&e.member, &carol], &lead)
+        .await;
+    e.store
+        .add_comment(
+            task.id,
+            carol.id,
+            CommentBody::parse("I can book rooms").unwrap(),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let worker = e.dev_worker();
+    worker.run_once().await.unwrap();
+    let carol_before = e.inbox(&carol).await.len();
+    let lead_before = e.inbox(&lead).await.len();
+    assert_eq!(lead_before, 1, "the creator hears of Carol's comment");
+
+    // The admin unassigns Carol; the lead who created the task is demoted.
+    let current = e.store.get_task(task.id, 0).await.unwrap().task;
+    let current = e
+        .store
+        .set_assignees(&current, &[], &[carol.id], e.admin.id)
+        .await
+        .unwrap();
+    let lead = e.store.update_role(&lead, Role::Member).await.unwrap();
+    worker.run_once().await.unwrap();
+    let carol_inbox = e.inbox(&carol).await;
+    assert_eq!(carol_inbox.len(), carol_before + 1);
+    assert!(carol_inbox
+        .iter()
+        .any(|n| n.kind == domain::EventKind::Unassigned));
+    assert_eq!(e.inbox(&lead).await.len(), lead_before);
+    let carol_mail = e.mail_to(&carol).await.len();
+    let lead_mail = e.mail_to(&lead).await.len();
+
+    // A comment (mentioning Carol) and a status change: only the member.
+    let member_before = e.inbox(&e.member).await.len();
+    let mail_before = e.mail().await.len();
+    e.store
+        .add_comment(
+            task.id,
+            e.admin.id,
+            CommentBody::parse("@carol the budget is secret").unwrap(),
+            vec![carol.id],
+        )
+        .await
+        .unwrap();
+    e.store
+        .change_status(&current, Status::InProgress, e.admin.id)
+        .await
+        .unwrap();
+    worker.run_once().await.unwrap();
+    assert_eq!(e.inbox(&carol).await.len(), carol_before + 1);
+    assert_eq!(e.inbox(&lead).await.len(), lead_before);
+    assert_eq!(e.inbox(&e.member).await.len(), member_before + 2);
+    let mail = e.mail().await;
+    assert_eq!(mail.len(), mail_before + 2, "{mail:?}");
+    assert_eq!(e.mail_to(&carol).await.len(), carol_mail);
+    assert_eq!(e.mail_to(&lead).await.len(), lead_mail);
+    assert!(!mail
+        .iter()
+        .any(|m| m.text.contains("budget is secret") && m.to != e.member.email.as_str()));
     assert!(e.pending().await.is_empty());
 }
 

@@ -160,7 +160,7 @@ fn a_comment_with_mentions_is_one_event_per_kind_each_person_hearing_once() {
     let ctx = TaskContext {
         task: &t,
         commenters: &commenters,
-        admins: &[user(BO)],
+        admins: &[user(ADMIN), user(BO)],
     };
     let heard = |e| {
         recipients(e, ctx, |_| prefs_all())
@@ -168,10 +168,25 @@ fn a_comment_with_mentions_is_one_event_per_kind_each_person_hearing_once() {
             .map(|d| d.user)
             .collect::<Vec<_>>()
     };
-    // CY still hears of the comment as a commenter, not as mentioned;
-    // ANA and BO only as mentioned; the author (ADMIN) never.
-    assert_eq!(heard(&events[0]), [user(CY)]);
+    // ANA and BO hear only as mentioned; the author (ADMIN) never; CY, who
+    // commented once but can no longer see the task, not at all.
+    assert!(heard(&events[0]).is_empty(), "{:?}", heard(&events[0]));
     assert_eq!(heard(&events[1]), [user(ANA), user(BO)]);
+    // Once CY is an admin, CY may see the task again, and hears of the
+    // comment once, as mentioned.
+    let admins = [user(ADMIN), user(BO), user(CY)];
+    let ctx = TaskContext {
+        admins: &admins,
+        ..ctx
+    };
+    let heard = |e| {
+        recipients(e, ctx, |_| prefs_all())
+            .iter()
+            .map(|d| d.user)
+            .collect::<Vec<_>>()
+    };
+    assert!(heard(&events[0]).is_empty());
+    assert_eq!(heard(&events[1]), [user(ANA), user(BO), user(CY)]);
 
     // A deactivated or muted mentioned person gets nothing at all.
     let muted = recipients(&events[1], ctx, |u| {
@@ -184,9 +199,114 @@ fn a_comment_with_mentions_is_one_event_per_kind_each_person_hearing_once() {
         })
     });
     assert!(muted.is_empty());
-    assert!(recipients(&events[0], ctx, |u| (u != user(CY))
-        .then(NotificationPrefs::default))
-    .is_empty());
+}
+
+/// Involvement is history, access is now: a commenter since unassigned, or
+/// a creator since demoted, hears nothing more of the task; the person
+/// unassigned is told so, once.
+#[test]
+fn people_who_can_no_longer_see_the_task_hear_nothing_of_it() {
+    // ADMIN created the task and has since been demoted (not in `admins`);
+    // DI is the admin acting now; CY was assigned, commented, and was
+    // unassigned; ANA is assigned.
+    const DI: u128 = 5;
+    let admins = [user(DI)];
+    let commenters = [user(CY), user(ANA)];
+    let heard = |old: &Task, new: &Task| {
+        let events = classify(Some(&keys::task_item(old)), Some(&keys::task_item(new))).unwrap();
+        events
+            .iter()
+            .map(|e| {
+                let ctx = TaskContext {
+                    task: new,
+                    commenters: &commenters,
+                    admins: &admins,
+                };
+                let users: Vec<_> = recipients(e, ctx, |_| prefs_all())
+                    .iter()
+                    .map(|d| d.user)
+                    .collect();
+                (e.kind, users)
+            })
+            .collect::<Vec<_>>()
+    };
+    let assigned = task(&[ANA, CY]);
+    let unassigned = changed(assigned.clone(), DI, |t| {
+        t.assignees.retain(|u| *u != user(CY))
+    });
+    assert_eq!(
+        heard(&assigned, &unassigned),
+        [(EventKind::Unassigned, vec![user(CY)])],
+        "CY is told, the demoted creator is not"
+    );
+    let moved = changed(unassigned.clone(), DI, |t| t.status = Status::InProgress);
+    assert_eq!(
+        heard(&unassigned, &moved),
+        [(EventKind::StatusChanged, vec![user(ANA)])]
+    );
+    let reassigned = changed(unassigned.clone(), DI, |t| t.assignees.push(user(BO)));
+    assert_eq!(
+        heard(&unassigned, &reassigned),
+        [(EventKind::Assigned, vec![user(BO)])]
+    );
+
+    // Commented and Mentioned, with CY mentioned.
+    let comment = Comment {
+        author: user(DI),
+        ..mention_comment(&[ANA, CY])
+    };
+    let ctx = TaskContext {
+        task: &unassigned,
+        commenters: &commenters,
+        admins: &admins,
+    };
+    let heard: Vec<_> = classify(None, Some(&keys::comment_item(&comment)))
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let users: Vec<_> = recipients(e, ctx, |_| prefs_all())
+                .iter()
+                .map(|d| d.user)
+                .collect();
+            (e.kind, users)
+        })
+        .collect();
+    // ANA hears once, as mentioned; CY neither as commenter nor mentioned.
+    assert_eq!(
+        heard,
+        [
+            (EventKind::Commented, vec![]),
+            (EventKind::Mentioned, vec![user(ANA)])
+        ]
+    );
+
+    // A reminder for an unassigned task goes to its creator only while
+    // they may see it.
+    let nobodys = changed(task(&[]), DI, |_| {});
+    let due = notifier::classify::reminder(
+        &nobodys,
+        date!(2026 - 12 - 01),
+        datetime!(2026-12-01 08:00 UTC),
+    )
+    .unwrap();
+    let ctx = TaskContext {
+        task: &nobodys,
+        commenters: &[],
+        admins: &admins,
+    };
+    assert!(recipients(&due, ctx, |_| prefs_all()).is_empty());
+    let creator_admin = [user(ADMIN)];
+    let ctx = TaskContext {
+        admins: &creator_admin,
+        ..ctx
+    };
+    assert_eq!(
+        recipients(&due, ctx, |_| prefs_all())
+            .iter()
+            .map(|d| d.user)
+            .collect::<Vec<_>>(),
+        [user(ADMIN)]
+    );
 }
 
 #[test]
@@ -251,7 +371,7 @@ fn audience_never_includes_the_actor_and_lists_each_person_once() {
         TaskContext {
             task: &new,
             commenters: &commenters,
-            admins: &[],
+            admins: &[user(ADMIN), user(CY)],
         },
         |_| prefs_all(),
     );

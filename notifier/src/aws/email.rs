@@ -25,7 +25,9 @@ use time::Duration;
 
 use super::{once, AwsError, InvitationMessage, Once};
 use crate::classify::{Detail, Event};
-use crate::recipients::{mentioned_users, recipients, subject_user, Delivery, TaskContext};
+use crate::recipients::{
+    candidates, mentioned_users, recipients, subject_user, Delivery, TaskContext,
+};
 use crate::render::{render_email, EmailMessage, RenderContext};
 
 /// How long a delivery is remembered: as long as the DLQ keeps messages
@@ -312,9 +314,7 @@ async fn handle_record(
     }
 
     // Everyone who might be in the audience or named in the text.
-    let mut people: BTreeSet<UserId> = task.assignees.iter().copied().collect();
-    people.insert(task.created_by);
-    people.extend(commenters.iter().copied());
+    let mut people = candidates(&event, &task, &commenters);
     people.extend(subject_user(&event));
     people.extend(event.actor);
     people.extend(mentioned_users(&event).iter().copied());
@@ -330,10 +330,10 @@ async fn handle_record(
         }
     }
 
-    let admins: Vec<UserId> = mentioned_users(&event)
-        .iter()
-        .copied()
-        .filter(|u| profiles.get(u).is_some_and(|p| p.role == Role::Admin))
+    let admins: Vec<UserId> = profiles
+        .values()
+        .filter(|p| p.role == Role::Admin)
+        .map(|p| p.id)
         .collect();
     let ctx = TaskContext {
         task: &task,

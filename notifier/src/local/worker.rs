@@ -76,15 +76,13 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use domain::{
-    Comment, EventPrefs, NotificationPrefs, Role, Task, TaskId, UserId, UserProfile, Webhook,
-};
+use domain::{Comment, Role, Task, TaskId, UserId, UserProfile, Webhook};
 use store::{Change, ChangeFeed, PageRequest, Store, StoreError};
 use tokio::sync::Notify;
 
 use super::mailer::{MailError, Mailer};
 use crate::classify::{classify, Event};
-use crate::recipients::{mentioned_users, recipients, subject_user, TaskContext};
+use crate::recipients::{candidates, mentioned_users, recipients, subject_user, TaskContext};
 use crate::render::{render_email, EmailMessage, RenderContext};
 use crate::webhook::{self, WebhookSender};
 
@@ -475,40 +473,25 @@ impl Worker {
             // Comment images do not carry the title (see classify).
             event.task_title = info.task.title.as_str().to_owned();
         }
-        let ctx = TaskContext {
-            task: &info.task,
-            commenters: &info.commenters,
-            admins: &[],
-        };
-        // Who is in the audience regardless of preferences: those are the
-        // only profiles worth reading.
-        let mut everyone = NotificationPrefs::default();
-        everyone.set(
-            event.kind,
-            EventPrefs {
-                email: true,
-                in_app: true,
-            },
-        );
-        let audience = recipients(&event, ctx, |_| Some(everyone));
-        let wanted = audience
-            .iter()
-            .map(|d| d.user)
+        // The only profiles worth reading: everyone the event may reach
+        // (their roles decide who may still see the task) or names.
+        let wanted = candidates(&event, &info.task, &info.commenters)
+            .into_iter()
             .chain(event.actor)
             .chain(subject_user(&event))
             .chain(mentioned_users(&event).iter().copied())
             .collect::<Vec<_>>();
-        for user in wanted {
+        for &user in &wanted {
             profiles.load(self.store.as_ref(), user).await?;
         }
-        let admins: Vec<UserId> = mentioned_users(&event)
-            .iter()
-            .copied()
+        let admins: Vec<UserId> = wanted
+            .into_iter()
             .filter(|u| profiles.get(*u).is_some_and(|p| p.role == Role::Admin))
             .collect();
         let ctx = TaskContext {
+            task: &info.task,
+            commenters: &info.commenters,
             admins: &admins,
-            ..ctx
         };
         let deliveries = recipients(&event, ctx, |u| {
             crate::recipients::prefs_of(profiles.get(u))
