@@ -175,9 +175,93 @@ pub fn bootstrap_origin(parts: &Parts) -> auth::bootstrap::Origin {
     }
 }
 
+/// A secret a form's answer hands to the page it redirects to, to be shown
+/// there once: the address of a new calendar feed, the signing secret of a
+/// new webhook.
+///
+/// It travels in a short-lived HttpOnly cookie scoped to that page, never in
+/// the URL: a URL stays in the browser's history and in the access logs of
+/// every proxy on the way (API Gateway and CloudFront log query strings),
+/// and whoever reads the address reads the feed.
+#[derive(Debug, Clone, Copy)]
+pub struct Flash {
+    name: &'static str,
+    path: &'static str,
+}
+
+impl Flash {
+    pub const CALENDAR_FEED: Flash = Flash {
+        name: "tl_calendar",
+        path: "/profile",
+    };
+    pub const WEBHOOK_SECRET: Flash = Flash {
+        name: "tl_webhook",
+        path: "/settings/webhooks",
+    };
+
+    /// Long enough for the redirect and a slow page, short enough that a
+    /// page never opened does not keep the secret for long.
+    const MAX_AGE: u64 = 120;
+
+    /// The cookie's name: `__Secure-` where cookies are secure, so a
+    /// sibling site on plain HTTP cannot plant one.
+    pub fn cookie_name(self, secure: bool) -> String {
+        if secure {
+            format!("__Secure-{}", self.name)
+        } else {
+            self.name.to_owned()
+        }
+    }
+
+    fn cookie(self, value: &str, max_age: u64, secure: bool) -> String {
+        format!(
+            "{}={value}; Path={}; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+            self.cookie_name(secure),
+            self.path,
+            if secure { "; Secure" } else { "" }
+        )
+    }
+
+    /// Hands `value` (URL-safe text) to the next request for the page.
+    pub fn give(self, value: &str) {
+        let Some(ctx) = use_context::<crate::ssr::ServerContext>() else {
+            return;
+        };
+        if let Some(resp) = use_context::<ResponseOptions>() {
+            let secure = ctx.auth.secure_cookies;
+            append_cookies(&resp, vec![self.cookie(value, Self::MAX_AGE, secure)]);
+        }
+    }
+
+    /// The value handed over, if this request carries one; the answer
+    /// clears it, so a reload or a later visit shows nothing.
+    pub fn take(self) -> Option<String> {
+        let ctx = use_context::<crate::ssr::ServerContext>()?;
+        let parts = use_context::<Parts>()?;
+        let secure = ctx.auth.secure_cookies;
+        let value = auth::session::read_cookie(&parts.headers, &self.cookie_name(secure))?;
+        if let Some(resp) = use_context::<ResponseOptions>() {
+            append_cookies(&resp, vec![self.cookie("", 0, secure)]);
+        }
+        Some(value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flash_cookie_is_short_lived_scoped_and_secure_where_cookies_are() {
+        assert_eq!(
+            Flash::CALENDAR_FEED.cookie("tok", Flash::MAX_AGE, true),
+            "__Secure-tl_calendar=tok; Path=/profile; HttpOnly; SameSite=Strict; Max-Age=120; Secure"
+        );
+        assert_eq!(
+            Flash::WEBHOOK_SECRET.cookie("", 0, false),
+            "tl_webhook=; Path=/settings/webhooks; HttpOnly; SameSite=Strict; Max-Age=0"
+        );
+    }
 
     #[test]
     fn ipv6_clients_share_a_budget_per_64() {

@@ -104,8 +104,12 @@ test("the member makes a calendar feed on the profile page; a calendar app can r
   assert.equal(feed.events[0].all_day, true);
   assert.equal(feed.events[0].url, `${server.url}/tasks/${ids.task}`);
 
+  // The address never entered the page's URL (history, proxies' logs).
+  const token = url.match(/\/calendar\/([A-Za-z0-9_-]{43})\.ics$/)[1];
+  assert.ok(!page.url().includes(token), page.url());
+
   // Reloaded, the page no longer shows the address; revoking kills it.
-  await page.goto(server.url + "/profile");
+  await page.reload();
   await waitHydrated(page);
   assert.equal(await page.locator('[data-testid="calendar-url"]').count(), 0);
   await page.click('[data-testid="calendar"] button:has-text("Revoke the feed")');

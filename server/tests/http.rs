@@ -2470,6 +2470,7 @@ async fn webhooks_are_added_listed_and_removed_by_admins_with_bad_input_refused(
         )
         .await;
     let status = res.status();
+    let handed = support::cookie_jar(&res);
     assert!(
         status.is_success(),
         "{status} {}",
@@ -2478,6 +2479,15 @@ async fn webhooks_are_added_listed_and_removed_by_admins_with_bad_input_refused(
     let hooks = app.store.list_webhooks().await.unwrap();
     assert_eq!(hooks.len(), 1);
     let hook = &hooks[0];
+    // The signing secret goes to the list in a cookie scoped to it, and
+    // shows there once.
+    assert_eq!(handed, format!("tl_webhook={}", hook.secret));
+    let (status, with_secret) = page(format!("{ada}; {handed}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        with_secret.contains(&hook.secret),
+        "shown once: {with_secret}"
+    );
     assert_eq!(
         hook.events.iter().copied().collect::<Vec<_>>(),
         vec![domain::EventKind::Assigned, domain::EventKind::Commented]
@@ -2488,7 +2498,11 @@ async fn webhooks_are_added_listed_and_removed_by_admins_with_bad_input_refused(
     assert!(html.contains("hooks.example.com/"), "{html}");
     assert!(html.contains("Assigned, Commented"), "{html}");
     assert!(html.contains("Nothing sent yet."), "{html}");
-    assert!(html.contains(&hook.secret), "the admin can read the secret");
+    assert!(!html.contains(&hook.secret), "not shown again: {html}");
+    assert!(html.contains("shown once, when the webhook was added"));
+    // A cookie naming another secret reveals nothing.
+    let (_, html) = page(format!("{ada}; tl_webhook=whsec_{}", "0".repeat(64))).await;
+    assert!(!html.contains(&hook.secret) && !html.contains("whsec_"));
 
     // A recorded failure shows as such, error text escaped.
     app.store
@@ -2668,11 +2682,33 @@ async fn create_feed(app: &TestApp, jar: &str, me: domain::UserId, all: bool) ->
         "{}",
         res.status()
     );
+    // The address travels to the profile page in a cookie scoped to it,
+    // never in the URL (history, proxies' access logs).
     let location = res.headers()["location"].to_str().unwrap().to_owned();
-    let token = location
-        .strip_prefix("/profile?calendar=")
-        .and_then(|t| t.strip_suffix("#calendar"))
-        .unwrap_or_else(|| panic!("{location}"))
+    assert_eq!(location, "/profile#calendar");
+    let set: Vec<&str> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap())
+        .filter(|c| c.starts_with("tl_calendar="))
+        .collect();
+    let [cookie] = set[..] else {
+        panic!("one flash cookie: {set:?}")
+    };
+    for attribute in [
+        "Path=/profile",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Max-Age=120",
+    ] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    let token = cookie
+        .split(';')
+        .next()
+        .and_then(|kv| kv.strip_prefix("tl_calendar="))
+        .unwrap()
         .to_owned();
     assert_eq!(token.len(), 43, "256 random bits, base64url");
     token
@@ -2743,24 +2779,45 @@ async fn calendar_feed_lists_own_dated_tasks_and_dies_when_revoked() {
     assert_eq!(ev["url"], app.url(&format!("/tasks/{}", mine.id)));
     assert_eq!(ev["categories"], serde_json::json!(["Open"]));
 
-    // The URL shows on the profile page once, for its owner only.
+    // The URL shows on the profile page once, for its owner only; the page
+    // clears the cookie that brought it.
     let profile_page = |jar: String, token: String| {
         let app = &app;
         async move {
-            app.page_html(&format!("/profile?calendar={token}"), &jar)
+            let res = app
+                .client
+                .get(app.url("/profile"))
+                .header("accept", "text/html")
+                .header("cookie", format!("{jar}; tl_calendar={token}"))
+                .send()
                 .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let cleared = res.headers().get_all("set-cookie").iter().any(|c| {
+                c.to_str()
+                    .unwrap()
+                    .starts_with("tl_calendar=; Path=/profile;")
+            });
+            assert!(cleared, "{:?}", res.headers());
+            res.text().await.unwrap()
         }
     };
     let feed_url = format!("/calendar/{token}.ics");
     assert!(profile_page(mo_jar.clone(), token.clone())
         .await
         .contains(&feed_url));
+    assert!(!app.page_html("/profile", &mo_jar).await.contains(&feed_url));
     assert!(!profile_page(ada_jar.clone(), token.clone())
         .await
         .contains(&feed_url));
     assert!(!profile_page(mo_jar.clone(), "A".repeat(43))
         .await
         .contains("calendar-url"));
+    // The query string the address once travelled in is ignored.
+    assert!(!app
+        .page_html(&format!("/profile?calendar={token}"), &mo_jar)
+        .await
+        .contains(&feed_url));
 
     // A change of title and due date: same UID, higher SEQUENCE, new values.
     let renamed = app

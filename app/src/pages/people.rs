@@ -310,9 +310,7 @@ pub fn ProfilePage() -> impl IntoView {
     let feed_err = Signal::derive(move || {
         action_error(create.value().get()).or_else(|| action_error(revoke.value().get()))
     });
-    let query = use_query_map();
-    let token = Memo::new(move |_| query.read().get("calendar"));
-    let data = Resource::new(move || token.get(), my_profile);
+    let data = Resource::new(|| (), |_| my_profile());
     view! {
         <Title text="Profile" />
         <h1>"Profile and settings"</h1>

@@ -50,10 +50,15 @@ pub fn WebhooksPage() -> impl IntoView {
                                                     }.into_any(),
                                                     None => view! { <span class="muted small" data-testid="last-delivery">"Nothing sent yet."</span> }.into_any(),
                                                 }}
-                                                <details class="small">
-                                                    <summary>"Signing secret"</summary>
-                                                    <code data-testid="webhook-secret">{h.secret.clone()}</code>
-                                                </details>
+                                                {match h.secret.clone() {
+                                                    Some(secret) => view! {
+                                                        <span class="small">"Signing secret (shown once; copy it now): "</span>
+                                                        <code data-testid="webhook-secret">{secret}</code>
+                                                    }.into_any(),
+                                                    None => view! {
+                                                        <span class="muted small">"Signing secret: shown once, when the webhook was added. Remove it and add it again for a new one."</span>
+                                                    }.into_any(),
+                                                }}
                                             </span>
                                             <form method="post" action=DeleteWebhook::url() class="inline">
                                                 <input type="hidden" name="id" value=h.id.clone() />

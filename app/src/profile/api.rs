@@ -8,18 +8,19 @@ use crate::error::AppError;
 use {
     super::model::pref_field,
     crate::ctx::Ctx,
+    crate::session::Flash,
     domain::{Action, DisplayName, EventKind, EventPrefs, NotificationPrefs, ProfilePatch},
     std::collections::HashMap,
 };
 
-/// The caller's profile. `calendar` is the token of a feed the caller has
-/// just made (the creation redirects here with it): its URL is shown only
-/// if it is the caller's current feed.
+/// The caller's profile. A feed the caller has just made is handed over by
+/// its creation ([`Flash::CALENDAR_FEED`]): its URL is shown, once, only if
+/// it is the caller's current feed.
 #[server(endpoint = "profile/get")]
-pub async fn my_profile(#[server(default)] calendar: Option<String>) -> Result<Profile, AppError> {
+pub async fn my_profile() -> Result<Profile, AppError> {
     let ctx = Ctx::load().await?;
     let me = ctx.store.get_profile(ctx.me()).await?;
-    let url = calendar.filter(|token| {
+    let url = Flash::CALENDAR_FEED.take().filter(|token| {
         me.calendar_feed
             .as_ref()
             .is_some_and(|f| f.token_hash == auth::refresh_token_hash(token))
@@ -57,7 +58,8 @@ pub async fn create_calendar_feed(
         created_at: time::OffsetDateTime::now_utc(),
     };
     ctx.store.set_calendar_feed(&current, Some(feed)).await?;
-    leptos_axum::redirect(&format!("/profile?calendar={token}#calendar"));
+    Flash::CALENDAR_FEED.give(&token);
+    leptos_axum::redirect("/profile#calendar");
     Ok(())
 }
 

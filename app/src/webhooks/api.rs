@@ -8,23 +8,30 @@ use crate::error::AppError;
 use {
     super::build,
     crate::ctx::Ctx,
+    crate::session::Flash,
     domain::{Action, EventKind, NewWebhook, WebhookUrl, MAX_WEBHOOKS},
     std::collections::{BTreeSet, HashMap},
 };
 
-/// Every webhook with its last delivery: one Query.
+/// Every webhook with its last delivery: one Query. The signing secret
+/// shows once, beside the webhook just added ([`Flash::WEBHOOK_SECRET`]).
 #[server(endpoint = "webhooks/list")]
 pub async fn webhooks() -> Result<WebhooksPage, AppError> {
     let ctx = Ctx::allowed(Action::ManageWebhooks).await?;
     let hooks = ctx.store.list_webhooks().await?;
+    let just_added = Flash::WEBHOOK_SECRET.take();
     Ok(WebhooksPage {
         full: hooks.len() >= MAX_WEBHOOKS,
-        hooks: hooks.iter().map(build::row).collect(),
+        hooks: hooks
+            .iter()
+            .map(|h| build::row(h, just_added.as_deref()))
+            .collect(),
         max: MAX_WEBHOOKS,
     })
 }
 
-/// Adds a webhook for the ticked events. The list read first is the bound
+/// Adds a webhook for the ticked events and hands its signing secret to
+/// the list, which shows it this once. The list read first is the bound
 /// check: two admins adding at the same instant could pass 20 by one.
 #[server(endpoint = "webhooks/create")]
 pub async fn create_webhook(
@@ -44,7 +51,8 @@ pub async fn create_webhook(
         events,
         created_by: ctx.me(),
     };
-    ctx.store.create_webhook(new).await?;
+    let hook = ctx.store.create_webhook(new).await?;
+    Flash::WEBHOOK_SECRET.give(&hook.secret);
     Ok(())
 }
 

@@ -11,12 +11,14 @@ fn when(t: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-pub fn row(h: &Webhook) -> WebhookRow {
+/// `just_added` is the secret handed over by the webhook's creation: the
+/// row of the webhook it belongs to shows it.
+pub fn row(h: &Webhook, just_added: Option<&str>) -> WebhookRow {
     WebhookRow {
         id: h.id.to_string(),
         url: h.url.to_string(),
         events: h.events.iter().map(|k| event_name(*k)).collect(),
-        secret: h.secret.clone(),
+        secret: (just_added == Some(h.secret.as_str())).then(|| h.secret.clone()),
         created_at: when(h.created_at),
         last: h.last_delivery.as_ref().map(|d| DeliveryRow {
             at: when(d.at),

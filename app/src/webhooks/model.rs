@@ -20,9 +20,10 @@ pub struct WebhookRow {
     pub id: String,
     pub url: String,
     pub events: Vec<String>,
-    /// Shown to admins only, behind a disclosure: receivers need it to
-    /// check signatures, and HMAC needs it in clear (see `domain::webhook`).
-    pub secret: String,
+    /// Receivers need it to check signatures (HMAC keeps it in clear, see
+    /// `domain::webhook`), but it is shown once, when the webhook is
+    /// added: not to every later visitor of the page or of its screen.
+    pub secret: Option<String>,
     pub created_at: String,
     pub last: Option<DeliveryRow>,
 }
