@@ -13,6 +13,13 @@ use crate::{Email, UserId};
 /// How long an invitation link works after it is sent (or re-sent).
 pub const INVITE_TTL: Duration = Duration::days(7);
 
+/// Live invitations a team may have at once. Each one mails a stranger
+/// from the team's sending identity, so a hijacked or careless admin
+/// account must not be able to turn the install into a bulk mailer (and
+/// cost it its SES reputation); a team onboarding more people than this in
+/// a week can revoke or wait for expiry.
+pub const MAX_PENDING_INVITATIONS: usize = 200;
+
 /// Who may sign up: anyone (`open`), or only people an admin invited
 /// (`invite`). `TASKLANE_SIGNUP` / `--signup`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -36,7 +36,7 @@ pub use edit::TaskEdit;
 pub use ids::{
     CommentId, LabelId, NotificationId, ParseIdError, ProjectId, TaskId, UserId, WebhookId,
 };
-pub use invite::{admit, Invitation, Refusal, SignupMode, INVITE_TTL};
+pub use invite::{admit, Invitation, Refusal, SignupMode, INVITE_TTL, MAX_PENDING_INVITATIONS};
 pub use labels::{check_labels, Label, LabelColor, Swatch, MAX_DEFINED_LABELS, MAX_LABELS};
 pub use model::{
     Activity, ActivityChange, CalendarFeed, Comment, DueDate, EventKind, EventPrefs,

@@ -532,7 +532,11 @@ async fn each_invitation_action_costs_a_few_requests() {
         )
         .await;
     assert!(res.status().is_success(), "{}", res.status());
-    measure("invite", counter.take(), &["GetItem", "Query", "PutItem"]);
+    measure(
+        "invite",
+        counter.take(),
+        &["GetItem", "Query", "Query", "PutItem"],
+    );
 
     let res = app.post("/api/invites/list", Some(&jar), &[]).await;
     assert_eq!(res.status(), 200);
@@ -620,4 +624,69 @@ async fn each_invitation_action_costs_a_few_requests() {
             "DynamoDB requests per invitation action (the caller's profile read included): {f}"
         );
     }
+}
+
+/// At most `MAX_PENDING_INVITATIONS` live invitations: the next invite is
+/// a 400 that says why and mails nobody; an expired invitation does not
+/// count, and revoking one frees a place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_invitations_are_capped() {
+    use domain::{INVITE_TTL, MAX_PENDING_INVITATIONS};
+    let app = TestApp::spawn_with(None, Some(SignupMode::Invite)).await;
+    let (admin_jar, admin) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let now = time::OffsetDateTime::now_utc();
+    for n in 0..MAX_PENDING_INVITATIONS {
+        let nonce = store::InviteKey::new_nonce();
+        let invitation = Invitation {
+            email: Email::parse(&format!("guest{n}@example.com")).unwrap(),
+            invited_by: admin,
+            inviter_name: "Ada".into(),
+            sent_at: now,
+            // The first has lapsed: it holds no place.
+            expires_at: if n == 0 {
+                now - time::Duration::minutes(1)
+            } else {
+                now + INVITE_TTL
+            },
+            token_hash: app.invite_key.lookup_hash(&app.invite_key.token(&nonce)),
+            nonce,
+            version: 0,
+        };
+        app.store.save_invitation(invitation, None).await.unwrap();
+    }
+    let invite = |email: &'static str| {
+        let (app, jar) = (&app, &admin_jar);
+        async move {
+            body(
+                app.post("/api/invites/create", Some(jar), &[("email", s(email))])
+                    .await,
+            )
+            .await
+        }
+    };
+    let (status, text) = invite("last@example.com").await;
+    assert_eq!(status, 200, "one place left: {text}");
+    let (status, text) = invite("over@example.com").await;
+    assert_eq!(status, 400, "{text}");
+    assert!(
+        text.contains(&format!(
+            "at most {MAX_PENDING_INVITATIONS} pending invitations"
+        )),
+        "{text}"
+    );
+    assert!(stored(&app, "over@example.com").await.is_none());
+    app.worker.run_once().await.unwrap();
+    assert!(invitations_to(&app, "over@example.com").await.is_empty());
+    assert_eq!(invitations_to(&app, "last@example.com").await.len(), 1);
+
+    let res = app
+        .post(
+            "/api/invites/revoke",
+            Some(&admin_jar),
+            &[("email", s("guest1@example.com"))],
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let (status, text) = invite("over@example.com").await;
+    assert_eq!(status, 200, "revoking freed a place: {text}");
 }

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use {
     super::query,
     crate::ctx::{server, Ctx},
-    domain::{Action, Email},
+    domain::{Action, Email, MAX_PENDING_INVITATIONS},
     store::StoreError,
 };
 
@@ -26,13 +26,21 @@ pub async fn invitations() -> Result<InvitationsPage, AppError> {
 }
 
 /// Invites an address (admins): the email with the link goes out from the
-/// change feed / stream, off this request. One index read (is it already
-/// a member?) and one conditional PutItem.
+/// change feed / stream, off this request. One Query for the live
+/// invitations (at most [`MAX_PENDING_INVITATIONS`]), one index read (is it
+/// already a member?) and one conditional PutItem.
 #[server(endpoint = "invites/create")]
 pub async fn invite(email: String) -> Result<(), AppError> {
     let ctx = Ctx::allowed(Action::ManageRoles).await?;
     let email = Email::parse(&email)?;
     let key = query::key(ctx.auth())?;
+    let now = time::OffsetDateTime::now_utc();
+    let live = ctx.store.list_invitations().await?;
+    if live.iter().filter(|i| i.is_live(now)).count() >= MAX_PENDING_INVITATIONS {
+        return Err(AppError::invalid(format!(
+            "A team can have at most {MAX_PENDING_INVITATIONS} pending invitations: revoke some, or wait for them to expire."
+        )));
+    }
     match ctx.store.profile_by_email(&email).await {
         Ok(_) => {
             return Err(AppError::Conflict(
