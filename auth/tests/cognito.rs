@@ -47,7 +47,7 @@ fn endpoint() -> String {
     std::env::var("TASKLANE_MOTO_ENDPOINT").unwrap_or_else(|_| {
         panic!(
             "TASKLANE_MOTO_ENDPOINT is not set: the Cognito tests need moto_server \
-             (run `bash scripts/with-moto.sh cargo test --release -p app --features ssr --test cognito`)"
+             (run `bash scripts/with-moto.sh cargo test --release -p auth --test auth cognito::`)"
         )
     })
 }

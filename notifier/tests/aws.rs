@@ -9,7 +9,7 @@
 //! it these tests fail loudly rather than skip: a green run must mean the
 //! AWS path was exercised.
 
-mod receiver;
+use crate::receiver;
 
 use std::io::{Read, Write};
 
@@ -34,7 +34,7 @@ fn endpoint() -> String {
     std::env::var("TASKLANE_MOTO_ENDPOINT").unwrap_or_else(|_| {
         panic!(
             "TASKLANE_MOTO_ENDPOINT is not set: the AWS notifier tests need moto_server \
-             (run `bash scripts/with-moto.sh cargo test --release -p notifier --test aws`)"
+             (run `bash scripts/with-moto.sh cargo test --release -p notifier --test notifier aws::`)"
         )
     })
 }

@@ -21,7 +21,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use uuid::Uuid;
 
-mod receiver;
+use crate::receiver;
 
 const BASE_URL: &str = "http://127.0.0.1:3000";
 

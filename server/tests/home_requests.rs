@@ -7,7 +7,7 @@
 //! Needs `TASKLANE_MOTO_ENDPOINT` (scripts/with-moto.sh); without it the
 //! test fails rather than skips.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

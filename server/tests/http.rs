@@ -1,6 +1,6 @@
 //! The real router on a random loopback port, spoken to over HTTP.
 
-mod support;
+use crate::support;
 
 use store::Store;
 use support::TestApp;
@@ -1203,7 +1203,7 @@ async fn every_response_carries_the_security_headers() {
 /// and empty strings, control characters, invalid UTF-8 and percent-encoding,
 /// deep and repeated keys, wrong content types; anonymous and signed in.
 /// The figure to reach: no 5xx, no dropped connection, no panic. Totals per
-/// function are printed (`cargo test --release -p server --test http fuzz
+/// function are printed (`cargo test --release -p server --test server fuzz
 /// -- --nocapture`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fuzz_every_server_function_with_hostile_input() {

@@ -5,7 +5,7 @@
 //! refused with a clear 4xx; hostile addresses and names stay text. And
 //! what each action costs on DynamoDB (moto), counted at the SDK.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -5,7 +5,7 @@
 //! Needs `TASKLANE_MOTO_ENDPOINT` (scripts/with-moto.sh sets it); without
 //! it the tests fail rather than skip.
 
-mod support;
+use crate::support;
 
 use std::{
     io::{BufRead, BufReader},
@@ -1323,7 +1323,7 @@ mod deployment_contract {
         }
         panic!(
             "{} is stale: the code declares\n{want}\nRun `TASKLANE_BLESS=1 cargo test -p server \
-             --test lambda_api deployment_contract` and commit the file (Terraform builds the \
+             --test server deployment_contract` and commit the file (Terraform builds the \
              roles and checks the environments from it).",
             path.display()
         );

@@ -8,7 +8,7 @@
 //! DESIGN.md, not from the code under test: a wrong grant or a wrong refusal
 //! fails the test, and the matrix is printed.
 
-mod support;
+use crate::support;
 
 use domain::{NewTask, Priority, TaskTitle, UserId};
 use store::Store;

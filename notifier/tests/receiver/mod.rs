@@ -1,4 +1,3 @@
-#![allow(dead_code)] // each test file uses part of it
 //! A real HTTP/1.1 receiver on 127.0.0.1:0 for webhook tests: it records
 //! every request (headers and body) and answers each with the next status
 //! of a script (the last one repeats), or never answers at all.

@@ -1,7 +1,7 @@
-//! The real router on a random loopback port, shared by the HTTP test
-//! binaries, plus the sign-up flow they use to get sessions, and the Lambda
+//! The real router on a random loopback port, shared by the test suites,
+//! plus the sign-up flow they use to get sessions, and the Lambda
 //! Runtime API emulator (`emulator`) shared with the benches.
-#![allow(dead_code)] // each test binary uses a different subset
+#![allow(dead_code)] // the scale bench uses a subset
 
 pub mod emulator;
 
