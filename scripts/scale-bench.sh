@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The scale benchmark (issue #16): the release server on loopback with 2,000
 # people and 2,000, 10,000 and 100,000 tasks seeded through the store; prints
-# for the board, a member's tasks, a board search and the dashboard the
-# requests a second, p50 and p99 at one and 16 connections, each against
+# for the board, a member's tasks, a board search, the dashboard and a task
+# page the requests a second, p50 and p99 at one and 16 connections, each against
 # /healthz in the same run, the server's memory, a 16-connection board soak
 # at 10,000 tasks, and the DynamoDB requests per page on moto
 # (server/benches/scale.rs). Prints figures; not a test. Idempotent; a second

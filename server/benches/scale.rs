@@ -1,7 +1,8 @@
 //! How the pages hold up as the data grows (issue #16, item 6): the release
 //! server on loopback with 2,000 people and 2,000, 10,000 and 100,000 tasks
 //! seeded through the store, then for the board, a member's tasks, a board
-//! search and the dashboard: requests a second, p50 and p99 at one and at
+//! search, the dashboard and a task page (its assignee picker once listed
+//! the whole team): requests a second, p50 and p99 at one and at
 //! 16 connections, each against `/healthz` in the same run, the server's
 //! memory, a 16-connection soak of the board, and the DynamoDB requests
 //! each page makes on moto.
@@ -25,7 +26,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use domain::{DisplayName, Email, NewProfile, NewTask, Priority, Role, Status, TaskTitle, UserId};
+use domain::{
+    DisplayName, Email, NewProfile, NewTask, Priority, Role, Status, TaskId, TaskTitle, UserId,
+};
 use store::{DynamoStore, RequestCounter, SqliteStore, Store};
 
 /// People in the team (`TASKLANE_SCALE_PEOPLE`, default 2,000).
@@ -80,8 +83,9 @@ async fn run() {
     dynamo_requests().await;
 }
 
-/// The measured pages, as the admin and the member call them.
-fn pages(admin_jar: &str, member_jar: &str) -> Vec<Route> {
+/// The measured pages, as the admin and the member call them; `task` is
+/// the one the task page shows (its assignee picker grew with the team).
+fn pages(admin_jar: &str, member_jar: &str, task: TaskId) -> Vec<Route> {
     let route = |name, path, jar: &str, form: Vec<(&'static str, String)>| Route {
         name,
         path,
@@ -103,6 +107,12 @@ fn pages(admin_jar: &str, member_jar: &str) -> Vec<Route> {
             vec![("query[q]", SEARCH.to_owned())],
         ),
         route("dashboard (admin)", "/api/dashboard", admin_jar, Vec::new()),
+        route(
+            "task page (admin)",
+            "/api/tasks/get",
+            admin_jar,
+            vec![("id", task.to_string())],
+        ),
     ]
 }
 
@@ -426,11 +436,13 @@ async fn local_scale(tasks: usize, soak: Duration) {
     for i in 2..people_count() {
         people.push(store.create_profile(person(i)).await.expect("profile").id);
     }
+    let mut last = None;
     for i in 0..tasks {
-        store
+        let task = store
             .create_task(seed_task(i, &people, member, admin))
             .await
             .expect("task");
+        last = Some(task.id);
     }
     drop(store);
     println!(
@@ -450,7 +462,7 @@ async fn local_scale(tasks: usize, soak: Duration) {
         form: Vec::new(),
     };
     let routes: Vec<Route> = std::iter::once(health)
-        .chain(pages(&admin_jar, &member_jar))
+        .chain(pages(&admin_jar, &member_jar, last.expect("a task")))
         .collect();
     println!(
         "| route | bytes | 1 conn: requests | req/s | p50 ms | p99 ms | ×healthz p50 \
@@ -522,11 +534,13 @@ async fn dynamo_requests() {
     for i in 2..people_count() {
         people.push(dynamo.create_profile(person(i)).await.expect("profile").id);
     }
+    let mut last = None;
     for i in 0..people_count() {
-        dynamo
+        let task = dynamo
             .create_task(seed_task(i, &people, member, admin))
             .await
             .expect("task");
+        last = Some(task.id);
     }
     println!(
         "\n## DynamoDB requests per page (moto, {n} people, {n} tasks, seeded in {:.0} s)",
@@ -535,7 +549,7 @@ async fn dynamo_requests() {
     );
     println!("| page | requests, first view | requests, warm |\n|---|---|---|");
     let base = app.url("");
-    for page in pages(&jars[0], &jars[1]) {
+    for page in pages(&jars[0], &jars[1], last.expect("a task")) {
         let mut counts = Vec::new();
         for _ in 0..2 {
             counter.take();

@@ -3318,3 +3318,124 @@ async fn the_csv_export_streams_every_task_once() {
     let board: Vec<&str> = domain::Status::ALL.iter().map(|s| s.as_str()).collect();
     assert_eq!(columns, board);
 }
+
+/// A team past `PICKER_LISTS_ALL` people: the task forms list only the
+/// assignees as checkboxes and take others by name or email, so the task
+/// page weighs the same whatever the team's size; every typed name must
+/// name one active person (else a 400 that says which term), ticked
+/// assignees are kept, hostile terms stay text, and members cannot use it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_teams_task_forms_take_people_by_name() {
+    let app = TestApp::spawn().await;
+    let (ada, _) = app.user("ada@example.com", "Ada", "Correct-Horse-9").await;
+    let (mo_jar, mo) = app
+        .user("mo@example.com", "Mo Member", "Member-Pass-42")
+        .await;
+    let s = |v: &str| v.to_owned();
+    let mut people = Vec::new();
+    for i in 0..app::team::PICKER_LISTS_ALL {
+        let p = app
+            .store
+            .create_profile(domain::NewProfile {
+                id: domain::UserId::from_uuid(uuid::Uuid::now_v7()),
+                email: domain::Email::parse(&format!("person{i:02}@example.com")).unwrap(),
+                display_name: domain::DisplayName::parse(&format!("Person {i:02}")).unwrap(),
+                role: domain::Role::Member,
+            })
+            .await
+            .unwrap();
+        people.push(p);
+    }
+    let gone = app.store.get_profile(people[7].id).await.unwrap();
+    app.store.set_active(&gone, false).await.unwrap();
+
+    // The new-task form: no checkbox per person, a field for names.
+    let html = app.page_html("/tasks/new", &ada).await;
+    assert!(html.contains("name=\"add_people\""), "{html}");
+    assert!(!html.contains("person03@example.com"), "{html}");
+
+    let res = app
+        .post(
+            "/api/tasks/create",
+            Some(&ada),
+            &[
+                ("title", s("Plan the offsite")),
+                ("priority", s("HIGH")),
+                ("add_people", s("person03@example.com, Mo Member")),
+            ],
+        )
+        .await;
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let id = location.strip_prefix("/tasks/").unwrap().to_owned();
+    let task = app
+        .store
+        .get_task(domain::TaskId::parse(&id).unwrap(), 0)
+        .await
+        .unwrap()
+        .task;
+    let mut want = vec![people[3].id, mo];
+    want.sort();
+    assert_eq!(task.assignees, want);
+
+    // The task page lists the two assignees, ticked, and nobody else.
+    let html = app.page_html(&location, &ada).await;
+    assert!(html.contains("person03@example.com") && html.contains("mo@example.com"));
+    assert!(!html.contains("person04@example.com"), "{html}");
+    assert!(html.contains("name=\"add_people\""));
+
+    // Untick Mo, keep Person 03, add Person 12 by a unique part of the
+    // name: one write of the difference.
+    let assign = |version: u64, ticked: Vec<domain::UserId>, typed: &str| {
+        let mut form = vec![
+            ("id", id.clone()),
+            ("version", version.to_string()),
+            ("add_people", s(typed)),
+        ];
+        form.extend(ticked.iter().map(|u| ("assignees[]", u.to_string())));
+        let (app, ada) = (&app, &ada);
+        async move { app.post("/api/tasks/assign", Some(ada), &form).await }
+    };
+    let res = assign(task.version, vec![people[3].id], "son 12").await;
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "{}",
+        res.status()
+    );
+    let task = app.store.get_task(task.id, 0).await.unwrap().task;
+    let mut want = vec![people[3].id, people[12].id];
+    want.sort();
+    assert_eq!(task.assignees, want);
+
+    // Refusals: several, none, deactivated, hostile; nothing changes.
+    for (typed, says) in [
+        ("Person 1", "“Person 1” matches 10 people (person10@example.com, person11@example.com, person12@example.com, …)"),
+        ("Nobody Here", "No active member matches “Nobody Here”."),
+        ("person07@example.com", "No active member matches “person07@example.com”."),
+        ("<script>alert(1)</script>", "No active member matches “<script>alert(1)</script>”."),
+    ] {
+        let res = assign(task.version, vec![people[3].id], typed).await;
+        assert_eq!(res.status(), 400, "{typed}");
+        let body = res.text().await.unwrap();
+        assert!(body.contains(says), "{typed}: {body}");
+    }
+    assert_eq!(app.store.get_task(task.id, 0).await.unwrap().task, task);
+    // A member may neither list the assignable nor assign by name.
+    let res = app.post("/api/tasks/assignable", Some(&mo_jar), &[]).await;
+    assert_eq!(res.status(), 403);
+    let res = app
+        .post(
+            "/api/tasks/assign",
+            Some(&mo_jar),
+            &[
+                ("id", id.clone()),
+                ("version", task.version.to_string()),
+                ("add_people", s("person20@example.com")),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        404,
+        "a member not assigned cannot see the task"
+    );
+}

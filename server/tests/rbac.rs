@@ -206,6 +206,14 @@ fn cases() -> Vec<Case> {
             no_leak: false,
         },
         Case {
+            name: "people a new task may be assigned to",
+            get: false,
+            path: "/api/tasks/assignable",
+            form: |_| vec![],
+            expect: ADMIN_ONLY,
+            no_leak: false,
+        },
+        Case {
             name: "projects a new task may go to",
             get: false,
             path: "/api/projects/choices",

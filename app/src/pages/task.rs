@@ -19,7 +19,7 @@ use crate::tasks::{
     my_tasks, task_detail, AddComment, AssignTask, CreateTask, DeleteTask, MoveTask, RepeatView,
     TaskView, TickCheck, UpdateTask,
 };
-use crate::team::Person;
+use crate::team::Picker;
 
 #[component]
 pub fn TaskPage() -> impl IntoView {
@@ -388,7 +388,7 @@ fn AssignSection(task: TaskView, err: Signal<Option<String>>) -> impl IntoView {
             <form method="post" action=AssignTask::url() class="stack" data-testid="assign-form">
                 <input type="hidden" name="id" value=task.id.clone() />
                 <input type="hidden" name="version" value=task.version.to_string() />
-                <PeoplePicker people=task.people.clone() checked=assigned />
+                <PeoplePicker picker=task.people.clone() checked=assigned id="t-add-people" />
                 <FormAlert message=err />
                 <div><button type="submit">"Save assignees"</button></div>
             </form>
@@ -397,13 +397,14 @@ fn AssignSection(task: TaskView, err: Signal<Option<String>>) -> impl IntoView {
 }
 
 /// Checkboxes, one per person: usable without JS and by keyboard, and
-/// readable on a phone, unlike a multi-select.
+/// readable on a phone, unlike a multi-select. A large team's picker lists
+/// only the assignees and takes more people by name or email.
 #[component]
-fn PeoplePicker(people: Vec<Person>, checked: Vec<String>) -> impl IntoView {
+fn PeoplePicker(picker: Picker, checked: Vec<String>, id: &'static str) -> impl IntoView {
     view! {
         <fieldset class="people">
             <legend class="sr-only">"People"</legend>
-            {people.into_iter().map(|p| {
+            {picker.people.into_iter().map(|p| {
                 let on = checked.contains(&p.id);
                 view! {
                     <label class="check">
@@ -413,6 +414,11 @@ fn PeoplePicker(people: Vec<Person>, checked: Vec<String>) -> impl IntoView {
                 }
             }).collect_view()}
         </fieldset>
+        {picker.by_name.then(|| view! {
+            <label for=id>"Add people by name or email"</label>
+            <input id=id name="add_people" maxlength="500" autocomplete="off" placeholder="Ana, bo@example.com" aria-describedby=format!("{id}-hint") data-testid="add-people" />
+            <p class="muted small" id=format!("{id}-hint")>"Separate several with commas."</p>
+        })}
     }
 }
 
@@ -431,7 +437,7 @@ fn PrioritySelect(id: &'static str, current: Priority) -> impl IntoView {
 pub fn NewTaskPage() -> impl IntoView {
     let create = ServerAction::<CreateTask>::new();
     let err = Signal::derive(move || action_error(create.value().get()));
-    let people = Resource::new(|| (), |_| crate::team::team(None));
+    let people = Resource::new(|| (), |_| crate::tasks::assignable());
     let all_labels = Resource::new(|| (), |_| crate::labels::labels());
     let projects = Resource::new(|| (), |_| crate::projects::project_choices());
     let query = use_query_map();
@@ -473,8 +479,8 @@ pub fn NewTaskPage() -> impl IntoView {
                 <Transition fallback=|| view! { <p class="muted">"Loading people…"</p> }>
                     {move || Suspend::new(async move {
                         match people.await {
-                            Ok(t) => view! {
-                                <PeoplePicker people=t.members.into_iter().map(|m| m.person).collect() checked=Vec::new() />
+                            Ok(picker) => view! {
+                                <PeoplePicker picker=picker checked=Vec::new() id="n-add-people" />
                             }.into_any(),
                             Err(e) => view! { <LoadError error=e here="/tasks/new" /> }.into_any(),
                         }

@@ -109,6 +109,7 @@ pub async fn create_task(
     #[server(default)] weekdays: Vec<u8>,
     #[server(default)] labels: Vec<String>,
     #[server(default)] project: String,
+    #[server(default)] add_people: String,
 ) -> Result<String, AppError> {
     let ctx = Ctx::allowed(Action::CreateTask).await?;
     let due = domain::parse_due(&due)?;
@@ -122,7 +123,7 @@ pub async fn create_task(
         description: Description::parse_optional(&description)?,
         priority,
         due,
-        assignees: assignees_from_form(&assignees, &ctx).await?,
+        assignees: assignees_from_form(&assignees, &add_people, &ctx).await?,
         created_by: ctx.me(),
         status: status.unwrap_or(Status::Open),
         checklist: Checklist::from_lines(&checklist, &Checklist::default())?,
@@ -196,16 +197,26 @@ pub async fn move_task(id: String, version: u64, status: Status) -> Result<Card,
     Ok(build::row(&next.summary(), today()))
 }
 
-/// Replaces the assignee set (admins); the store writes the difference.
+/// Whom the new-task form offers as assignees (admins): the picker for a
+/// task with none yet, from the cached directory.
+#[server(endpoint = "tasks/assignable")]
+pub async fn assignable() -> Result<crate::team::Picker, AppError> {
+    let ctx = Ctx::allowed(Action::CreateTask).await?;
+    Ok(ctx.directory().await?.picker(&[]))
+}
+
+/// Replaces the assignee set (admins) with the ticked people and those
+/// typed in `add_people`; the store writes the difference.
 #[server(endpoint = "tasks/assign")]
 pub async fn assign_task(
     id: String,
     version: u64,
     #[server(default)] assignees: Vec<String>,
+    #[server(default)] add_people: String,
 ) -> Result<u64, AppError> {
     let ctx = Ctx::load().await?;
     let current = ctx.task_for_edit(&id, version, Action::Assign).await?;
-    let wanted = assignees_from_form(&assignees, &ctx).await?;
+    let wanted = assignees_from_form(&assignees, &add_people, &ctx).await?;
     let change = AssigneeChange::between(&current.assignees, &wanted);
     if change.is_empty() {
         return Ok(current.version);
@@ -344,28 +355,33 @@ fn repeat_rule(
     Ok(rule)
 }
 
-/// The assignee checkboxes of a form: ids of people who exist and are
-/// active (the rules are `domain::check_assignees`). No directory read for
-/// a form without assignees. A refusal by the cached directory is checked
-/// again against a fresh listing: the copy may have been read from the
-/// people index a moment before it showed someone who just joined.
+/// The assignees of a form: the ticked ids and the people typed in its
+/// name field ([`Directory::typed_assignees`]), each existing and active
+/// (the rules are `domain::check_assignees`). No directory read for a form
+/// without assignees. A refusal by the cached directory is checked again
+/// against a fresh listing: the copy may have been read from the people
+/// index a moment before it showed someone who just joined.
 #[cfg(feature = "ssr")]
-async fn assignees_from_form(raw: &[String], ctx: &Ctx) -> Result<Vec<UserId>, AppError> {
+async fn assignees_from_form(
+    raw: &[String],
+    typed: &str,
+    ctx: &Ctx,
+) -> Result<Vec<UserId>, AppError> {
     let ids = raw
         .iter()
         .filter(|r| !r.trim().is_empty())
         .map(|r| user_id(r))
         .collect::<Result<Vec<_>, _>>()?;
-    if ids.is_empty() {
+    if ids.is_empty() && typed.trim().is_empty() {
         return Ok(ids);
     }
-    let dir = ctx.directory().await?;
-    match domain::check_assignees(&ids, |id| dir.get(id)) {
+    let resolve = |dir: &Directory| -> Result<Vec<UserId>, AppError> {
+        let mut wanted = ids.clone();
+        wanted.extend(dir.typed_assignees(typed)?);
+        Ok(domain::check_assignees(&wanted, |id| dir.get(id))?)
+    };
+    match resolve(ctx.directory().await?.as_ref()) {
         Ok(ids) => Ok(ids),
-        Err(domain::AssigneeError::TooMany) => Err(domain::AssigneeError::TooMany.into()),
-        Err(_) => {
-            let fresh = Directory::load(ctx.store()).await?;
-            Ok(domain::check_assignees(&ids, |id| fresh.get(id))?)
-        }
+        Err(_) => resolve(&Directory::load(ctx.store()).await?),
     }
 }

@@ -75,7 +75,11 @@ pub fn task_view(
             .map(|a| self::activity(a, dir))
             .collect(),
         activity_next: next(activity),
-        people: if can_edit { dir.everyone() } else { Vec::new() },
+        people: if can_edit {
+            dir.picker(&t.assignees)
+        } else {
+            Default::default()
+        },
         checklist: t
             .checklist
             .items()

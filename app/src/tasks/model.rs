@@ -139,8 +139,8 @@ pub struct TaskView {
     pub comments_next: Option<String>,
     pub activity: Vec<ActivityView>,
     pub activity_next: Option<String>,
-    /// Everyone who can be assigned (admins only).
-    pub people: Vec<Person>,
+    /// Whom the assignee form offers (admins only).
+    pub people: crate::team::Picker,
     pub checklist: Vec<CheckView>,
     pub repeat: Option<RepeatView>,
     pub labels: Vec<LabelView>,

@@ -121,15 +121,7 @@ impl Filter {
             Assignee::Anyone => String::new(),
             Assignee::Id(id) => dir.name(*id),
             Assignee::Text(text, ids) => {
-                let wanted = text.to_lowercase();
-                *ids = dir
-                    .all()
-                    .filter(|u| {
-                        u.display_name.as_str().to_lowercase().contains(&wanted)
-                            || u.email.as_str().contains(&wanted)
-                    })
-                    .map(|u| u.id)
-                    .collect();
+                *ids = dir.matching(text).map(|u| u.id).collect();
                 text.clone()
             }
         }

@@ -13,6 +13,20 @@ pub struct Person {
     pub role: Role,
 }
 
+/// What an assignee picker offers: a checkbox per person in `people`, and,
+/// when the team is too large to list, a field to add people by name or
+/// email (`add_people`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Picker {
+    pub people: Vec<Person>,
+    pub by_name: bool,
+}
+
+/// Past this many active people a picker lists only the current assignees:
+/// a page then weighs the same at 2,000 people as at 20, and a list that
+/// long is no way to find someone anyway.
+pub const PICKER_LISTS_ALL: usize = 40;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamMember {
     pub person: Person,

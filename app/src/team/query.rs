@@ -9,7 +9,7 @@ use domain::{Role, UserId, UserProfile};
 use store::{Page, Store};
 
 use super::build::person;
-use super::model::Person;
+use super::model::{Person, Picker, PICKER_LISTS_ALL};
 use crate::error::AppError;
 
 /// Everyone, by id (see [`DirectoryCache`] for how often it is read).
@@ -59,6 +59,77 @@ impl Directory {
         let mut v: Vec<Person> = self.0.values().filter(|u| u.active).map(person).collect();
         v.sort_by_key(|p| p.name.to_lowercase());
         v
+    }
+
+    /// People whose name or email contains `text` in any case, deactivated
+    /// people too (the board's assignee filter still finds their tasks).
+    pub fn matching<'a>(&'a self, text: &str) -> impl Iterator<Item = &'a UserProfile> + 'a {
+        let wanted = text.to_lowercase();
+        self.0.values().filter(move |u| {
+            u.display_name.as_str().to_lowercase().contains(&wanted)
+                || u.email.as_str().contains(&wanted)
+        })
+    }
+
+    /// An assignee picker for a task assigned to `assigned`: everyone active
+    /// while the team is small, else the assignees and a field for names.
+    pub fn picker(&self, assigned: &[UserId]) -> Picker {
+        let active = self.0.values().filter(|u| u.active).count();
+        if active <= PICKER_LISTS_ALL {
+            return Picker {
+                people: self.everyone(),
+                by_name: false,
+            };
+        }
+        let mut people: Vec<Person> = assigned.iter().map(|u| self.person(*u)).collect();
+        people.sort_by_key(|p| p.name.to_lowercase());
+        Picker {
+            people,
+            by_name: true,
+        }
+    }
+
+    /// The people an admin typed in a picker's name field, separated by
+    /// commas: each an active person's exact email or name, else the one
+    /// active person whose name or email contains it. None, or several, is
+    /// a 400 that names the term (and, for several, a few of them).
+    pub fn typed_assignees(&self, typed: &str) -> Result<Vec<UserId>, AppError> {
+        const MAX_TYPED: usize = 500;
+        if typed.len() > MAX_TYPED {
+            return Err(AppError::invalid("Too many names to add at once."));
+        }
+        let mut ids = Vec::new();
+        for term in typed.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            let wanted = term.to_lowercase();
+            let found: Vec<&UserProfile> = self.matching(&wanted).filter(|u| u.active).collect();
+            let exact: Vec<&UserProfile> = found
+                .iter()
+                .copied()
+                .filter(|u| {
+                    u.email.as_str() == wanted || u.display_name.as_str().to_lowercase() == wanted
+                })
+                .collect();
+            let id = match (exact.as_slice(), found.as_slice()) {
+                ([one], _) | ([], [one]) => one.id,
+                ([], []) => {
+                    return Err(AppError::invalid(format!(
+                        "No active member matches “{term}”."
+                    )))
+                }
+                (_, several) => {
+                    let mut emails: Vec<&str> = several.iter().map(|u| u.email.as_str()).collect();
+                    emails.sort_unstable();
+                    let more = if emails.len() > 3 { ", …" } else { "" };
+                    return Err(AppError::invalid(format!(
+                        "“{term}” matches {} people ({}{more}): type more of the name, or the email.",
+                        several.len(),
+                        emails[..emails.len().min(3)].join(", ")
+                    )));
+                }
+            };
+            ids.push(id);
+        }
+        Ok(ids)
     }
 }
 
@@ -125,4 +196,90 @@ pub async fn active_admins(
         return Ok(count(&page.items));
     }
     Ok(count(&store.everyone().await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::{DisplayName, Email, NewProfile};
+
+    fn profile(name: &str, email: &str, active: bool) -> UserProfile {
+        let mut p = UserProfile::create(
+            NewProfile {
+                id: UserId::from_uuid(uuid::Uuid::now_v7()),
+                email: Email::parse(email).unwrap(),
+                display_name: DisplayName::parse(name).unwrap(),
+                role: Role::Member,
+            },
+            time::OffsetDateTime::UNIX_EPOCH,
+        );
+        p.active = active;
+        p
+    }
+
+    fn refusal(r: Result<Vec<UserId>, AppError>) -> String {
+        match r {
+            Err(AppError::Invalid(m)) => m,
+            other => panic!("expected a 400, got {other:?}"),
+        }
+    }
+
+    /// A name field's terms: an exact email or name wins over partial
+    /// matches; a unique partial match is that person; none or several is
+    /// a 400 naming the term; deactivated people are never found.
+    #[test]
+    fn typed_assignees_are_exact_or_unique_and_refusals_say_why() {
+        let ann = profile("Ann", "ann@example.com", true);
+        let anna = profile("Anna Berg", "anna@example.com", true);
+        let bo = profile("Bo Lind", "bo@work.example", true);
+        let gone = profile("Gus Gone", "gus@example.com", false);
+        let dir = Directory::of(vec![ann.clone(), anna.clone(), bo.clone(), gone]);
+
+        assert_eq!(dir.typed_assignees("").unwrap(), vec![]);
+        assert_eq!(dir.typed_assignees(" , ,").unwrap(), vec![]);
+        // "ann" is inside both names, but it is Ann's whole name.
+        assert_eq!(dir.typed_assignees("ANN").unwrap(), vec![ann.id]);
+        assert_eq!(
+            dir.typed_assignees("anna@example.com, work.example")
+                .unwrap(),
+            vec![anna.id, bo.id]
+        );
+        assert_eq!(dir.typed_assignees("berg").unwrap(), vec![anna.id]);
+
+        let several = refusal(dir.typed_assignees("example.com"));
+        assert!(
+            several.contains("“example.com” matches 2 people (ann@example.com, anna@example.com)"),
+            "{several}"
+        );
+        let none = refusal(dir.typed_assignees("Bo, Zed"));
+        assert_eq!(none, "No active member matches “Zed”.");
+        let deactivated = refusal(dir.typed_assignees("gus"));
+        assert_eq!(deactivated, "No active member matches “gus”.");
+        assert!(refusal(dir.typed_assignees(&"a,".repeat(300))).contains("Too many"));
+    }
+
+    /// A small team's picker lists everyone active; past the bound, only
+    /// the assignees (deactivated ones too: they are still on the task),
+    /// with the name field.
+    #[test]
+    fn a_large_teams_picker_lists_only_the_assignees() {
+        let small: Vec<UserProfile> = (0..PICKER_LISTS_ALL)
+            .map(|n| profile(&format!("P{n}"), &format!("p{n}@example.com"), true))
+            .collect();
+        let dir = Directory::of(small.clone());
+        let picker = dir.picker(&[small[3].id]);
+        assert!(!picker.by_name);
+        assert_eq!(picker.people.len(), PICKER_LISTS_ALL);
+
+        let mut large = small.clone();
+        large.push(profile("Zoe", "zoe@example.com", true));
+        let gone = profile("Gus Gone", "gus@example.com", false);
+        large.push(gone.clone());
+        let dir = Directory::of(large);
+        let picker = dir.picker(&[small[3].id, gone.id]);
+        assert!(picker.by_name);
+        let names: Vec<&str> = picker.people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Gus Gone", "P3"]);
+        assert!(dir.picker(&[]).people.is_empty());
+    }
 }
