@@ -19,6 +19,11 @@ S3's own error codes, every request on an object (`/<bucket>/<key>`) that:
 
 Bucket-level calls (creating a test's bucket) pass unchecked; nothing in
 the application makes them.
+
+It also answers as a busy S3 does, for the retry tests: a write (PUT or
+POST) on an object in a bucket named `flaky-*` is answered 503 SlowDown the
+first time each distinct request (method, path and query) arrives, and
+every time in a bucket named `down-*`; the message counts the attempts.
 """
 import datetime
 import hashlib
@@ -55,6 +60,21 @@ class S3Auth:
     def __init__(self, app, keys):
         self.app = app
         self.keys = keys  # access key id -> secret access key
+        self.attempts = {}  # (method, path, query) -> writes seen
+
+    def _busy(self, environ, path, query):
+        """The 503 a busy S3 answers this write with, else None."""
+        if environ.get("REQUEST_METHOD") not in ("PUT", "POST"):
+            return None
+        bucket = path.lstrip("/").split("/")[0]
+        if not bucket.startswith(("flaky-", "down-")):
+            return None
+        key = (environ["REQUEST_METHOD"], path, query)
+        seen = self.attempts.get(key, 0) + 1
+        self.attempts[key] = seen
+        if bucket.startswith("flaky-") and seen > 1:
+            return None
+        return ("503 Slow Down", "SlowDown", f"Please reduce your request rate. (attempt {seen})")
 
     def __call__(self, environ, start_response):
         raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")
@@ -70,6 +90,7 @@ class S3Auth:
             refusal = self._header_signed(environ, path, query, auth)
         else:
             refusal = None
+        refusal = refusal or self._busy(environ, path, query)
         if refusal:
             status, code, message = refusal
             body = (

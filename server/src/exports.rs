@@ -39,6 +39,14 @@ pub const LINK_LIFETIME: Duration = Duration::from_secs(300);
 /// part but the last; a file smaller than one part is one PutObject.
 pub const PART_SIZE: usize = 8 * 1024 * 1024;
 
+/// How many times one S3 request is tried. S3 answers 503 SlowDown (and
+/// now and then 500) under load and asks clients to retry with backoff;
+/// an export holds one part at a time, so a retry resends only that.
+const ATTEMPTS: u32 = 3;
+
+/// The wait before the first retry; it doubles before each next one.
+const RETRY_BASE: Duration = Duration::from_millis(200);
+
 /// Why an export could not be stored. Logged; the admin sees an internal
 /// error.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +71,17 @@ pub enum S3Error {
     Read(#[from] std::io::Error),
 }
 
+impl S3Error {
+    /// A failure S3 says to retry (its 5xx), or a connection that failed.
+    fn is_transient(&self) -> bool {
+        match self {
+            S3Error::Connection(..) => true,
+            S3Error::Refused { status, .. } => matches!(status, 500 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+}
+
 /// A private bucket the function writes exports to and presigns links
 /// into.
 pub struct S3Exports {
@@ -75,6 +94,7 @@ pub struct S3Exports {
     /// `https://<bucket>.s3.<region>.amazonaws.com/<key>`.
     endpoint: Option<String>,
     permissions: Permissions,
+    retry_base: Duration,
 }
 
 impl std::fmt::Debug for S3Exports {
@@ -129,7 +149,15 @@ impl S3Exports {
                 .endpoint_url()
                 .map(|e| e.trim_end_matches('/').to_owned()),
             permissions,
+            retry_base: RETRY_BASE,
         })
+    }
+
+    /// The same bucket, retrying after `base`, doubled each time (tests
+    /// use zero: they never wait on the clock).
+    pub fn with_retry_base(mut self, base: Duration) -> S3Exports {
+        self.retry_base = base;
+        self
     }
 
     fn object_url(&self, key: &str) -> String {
@@ -210,7 +238,8 @@ impl S3Exports {
         Ok(link)
     }
 
-    /// One signed request; `headers` are sent and signed.
+    /// One signed request, tried up to [`ATTEMPTS`] times while S3 answers
+    /// a transient failure; `headers` are sent and signed.
     async fn send(
         &self,
         operation: &'static str,
@@ -220,6 +249,34 @@ impl S3Exports {
         body: Bytes,
     ) -> Result<Reply, S3Error> {
         self.permissions.check("s3", operation, "s3:PutObject")?;
+        let (mut attempt, mut wait) = (1, self.retry_base);
+        loop {
+            match self
+                .send_once(operation, method, url, headers, body.clone())
+                .await
+            {
+                Err(e) if attempt < ATTEMPTS && e.is_transient() => {
+                    tracing::warn!(operation, attempt, error = %e, "S3 failed; retrying");
+                    if !wait.is_zero() {
+                        tokio::time::sleep(wait).await;
+                    }
+                    (attempt, wait) = (attempt + 1, wait * 2);
+                }
+                done => return done,
+            }
+        }
+    }
+
+    /// One signed request, once (signed anew each time: the signature
+    /// holds the time).
+    async fn send_once(
+        &self,
+        operation: &'static str,
+        method: &'static str,
+        url: &str,
+        headers: &[(&'static str, &str)],
+        body: Bytes,
+    ) -> Result<Reply, S3Error> {
         let mut settings = SigningSettings::default();
         // S3 refuses a header-signed request without the payload's hash.
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;

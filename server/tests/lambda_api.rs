@@ -854,7 +854,14 @@ async fn configuration_errors_are_reported_as_init_errors() {
 /// function only writes objects), so its request is signed with a
 /// placeholder, which moto accepts for bucket calls.
 async fn s3_bucket() -> String {
-    let bucket = format!("tasklane-exports-{}", unique());
+    s3_bucket_named("tasklane-exports").await
+}
+
+/// A new bucket whose name starts with `prefix`: `flaky-` makes the S3
+/// layer in front of moto answer each write 503 SlowDown once
+/// (`scripts/moto_s3_auth.py`).
+async fn s3_bucket_named(prefix: &str) -> String {
+    let bucket = format!("{prefix}-{}", unique());
     let res = reqwest::Client::new()
         .put(format!("{}/{bucket}", moto()))
         .header(
@@ -869,7 +876,8 @@ async fn s3_bucket() -> String {
     bucket
 }
 
-/// The function's export bucket client, as `build_state` makes it.
+/// The function's export bucket client, as `build_state` makes it, but
+/// retrying at once.
 fn s3_exports(bucket: &str) -> server::exports::S3Exports {
     server::exports::S3Exports::new(
         &store::lambda_sdk_config(),
@@ -877,6 +885,7 @@ fn s3_exports(bucket: &str) -> server::exports::S3Exports {
         server::lambda::PERMISSIONS,
     )
     .expect("export bucket client")
+    .with_retry_base(std::time::Duration::ZERO)
 }
 
 /// The file a link downloads: (status, headers, body).
@@ -985,6 +994,47 @@ async fn the_export_bucket_stores_in_parts_and_its_links_expire() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("404"), "{err}");
+}
+
+/// S3 under load answers 503 SlowDown and asks for a retry: each write of
+/// an export (create, every part, complete; or the one PutObject) is tried
+/// again and the file arrives whole; a bucket that stays busy is an error
+/// after three attempts, not a link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_export_bucket_is_retried_and_one_that_stays_busy_fails() {
+    use app::export::ExportBucket;
+    use server::exports::PART_SIZE;
+    let flaky = s3_exports(&s3_bucket_named("flaky-exports").await);
+    let file: Vec<u8> = (0..PART_SIZE + 999).map(|i| b"a,b\n"[i % 4]).collect();
+    let chunks = file.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
+    let link = flaky
+        .store(file_of(chunks))
+        .await
+        .expect("stored after retries");
+    let (status, headers, body) = download(&link).await;
+    assert_eq!(status, 200);
+    assert!(body == file, "the download is the file, byte for byte");
+    assert!(
+        headers["etag"].to_str().unwrap().ends_with("-2\""),
+        "two parts"
+    );
+    let small = flaky
+        .store(file_of(vec![Ok(b"id\n1\n".to_vec())]))
+        .await
+        .expect("one PutObject, retried");
+    assert_eq!(download(&small).await.2, b"id\n1\n");
+
+    let down = s3_exports(&format!("down-exports-{}", unique()));
+    let err = down
+        .store(file_of(vec![Ok(b"id\n".to_vec())]))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("503") && err.contains("SlowDown"), "{err}");
+    assert!(
+        err.contains("(attempt 3)"),
+        "three attempts, then the error: {err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
