@@ -337,18 +337,9 @@ mod tests {
     /// of a name or an email, case aside, matching everyone it fits.
     #[test]
     fn the_assignee_filter_matches_names_emails_and_ids() {
-        use domain::{DisplayName, Email, NewProfile, NewTask, Role, TaskTitle, UserId};
-        let profile = |name: &str, email: &str| {
-            domain::UserProfile::create(
-                NewProfile {
-                    id: UserId::from_uuid(uuid::Uuid::now_v7()),
-                    email: Email::parse(email).unwrap(),
-                    display_name: DisplayName::parse(name).unwrap(),
-                    role: Role::Member,
-                },
-                time::OffsetDateTime::UNIX_EPOCH,
-            )
-        };
+        use domain::{NewTask, TaskTitle};
+        let profile =
+            |name: &str, email: &str| crate::team::query::tests::profile(name, email, true);
         let people = [
             profile("Olu Other", "olu@example.com"),
             profile("Mo Member", "mo@example.com"),

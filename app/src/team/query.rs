@@ -199,11 +199,12 @@ pub async fn active_admins(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use domain::{DisplayName, Email, NewProfile};
 
-    fn profile(name: &str, email: &str, active: bool) -> UserProfile {
+    /// A member's profile, as the directory holds it.
+    pub(crate) fn profile(name: &str, email: &str, active: bool) -> UserProfile {
         let mut p = UserProfile::create(
             NewProfile {
                 id: UserId::from_uuid(uuid::Uuid::now_v7()),
