@@ -81,7 +81,14 @@ impl Directory {
                 by_name: false,
             };
         }
-        let mut people: Vec<Person> = assigned.iter().map(|u| self.person(*u)).collect();
+        // Active ones, as on a small team's list: a deactivated assignee
+        // cannot be ticked again, so saving lets them go.
+        let mut people: Vec<Person> = assigned
+            .iter()
+            .filter_map(|u| self.get(*u))
+            .filter(|u| u.active)
+            .map(person)
+            .collect();
         people.sort_by_key(|p| p.name.to_lowercase());
         Picker {
             people,
@@ -260,8 +267,7 @@ pub(crate) mod tests {
     }
 
     /// A small team's picker lists everyone active; past the bound, only
-    /// the assignees (deactivated ones too: they are still on the task),
-    /// with the name field.
+    /// the active assignees, with the name field.
     #[test]
     fn a_large_teams_picker_lists_only_the_assignees() {
         let small: Vec<UserProfile> = (0..PICKER_LISTS_ALL)
@@ -277,10 +283,10 @@ pub(crate) mod tests {
         let gone = profile("Gus Gone", "gus@example.com", false);
         large.push(gone.clone());
         let dir = Directory::of(large);
-        let picker = dir.picker(&[small[3].id, gone.id]);
+        let picker = dir.picker(&[small[5].id, gone.id, small[3].id]);
         assert!(picker.by_name);
         let names: Vec<&str> = picker.people.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["Gus Gone", "P3"]);
+        assert_eq!(names, ["P3", "P5"]);
         assert!(dir.picker(&[]).people.is_empty());
     }
 }
