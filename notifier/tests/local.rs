@@ -104,6 +104,19 @@ impl Env {
             .unwrap()
     }
 
+    /// `by` comments on `task`, naming `mentions`.
+    async fn comment(&self, task: &Task, by: &UserProfile, body: &str, mentions: &[UserId]) {
+        self.store
+            .add_comment(
+                task.id,
+                by.id,
+                CommentBody::parse(body).unwrap(),
+                mentions.to_vec(),
+            )
+            .await
+            .unwrap();
+    }
+
     async fn inbox(&self, user: &UserProfile) -> Vec<Notification> {
         self.store
             .list_notifications(user.id, PageRequest::first(100))
@@ -232,25 +245,10 @@ async fn comment_reaches_assignees_creator_and_commenters_but_not_its_author() {
     let before = e.mail().await.len();
 
     // Carol comments first (she becomes a commenter), then the admin.
-    e.store
-        .add_comment(
-            task.id,
-            carol.id,
-            CommentBody::parse("I can book rooms").unwrap(),
-            Vec::new(),
-        )
-        .await
-        .unwrap();
+    e.comment(&task, &carol, "I can book rooms", &[]).await;
     worker.run_once().await.unwrap();
-    e.store
-        .add_comment(
-            task.id,
-            e.admin.id,
-            CommentBody::parse("Great, <b>thanks</b>!").unwrap(),
-            Vec::new(),
-        )
-        .await
-        .unwrap();
+    e.comment(&task, &e.admin, "Great, <b>thanks</b>!", &[])
+        .await;
     worker.run_once().await.unwrap();
 
     // Two recipients for each comment.
@@ -297,15 +295,7 @@ async fn people_who_lost_the_task_hear_nothing_more_of_it() {
     let task = e
         .task("Plan the offsite", &[&e.member, &carol], &lead)
         .await;
-    e.store
-        .add_comment(
-            task.id,
-            carol.id,
-            CommentBody::parse("I can book rooms").unwrap(),
-            Vec::new(),
-        )
-        .await
-        .unwrap();
+    e.comment(&task, &carol, "I can book rooms", &[]).await;
     let worker = e.dev_worker();
     worker.run_once().await.unwrap();
     let carol_before = e.inbox(&carol).await.len();
@@ -333,15 +323,8 @@ async fn people_who_lost_the_task_hear_nothing_more_of_it() {
     // A comment (mentioning Carol) and a status change: only the member.
     let member_before = e.inbox(&e.member).await.len();
     let mail_before = e.mail().await.len();
-    e.store
-        .add_comment(
-            task.id,
-            e.admin.id,
-            CommentBody::parse("@carol the budget is secret").unwrap(),
-            vec![carol.id],
-        )
-        .await
-        .unwrap();
+    e.comment(&task, &e.admin, "@carol the budget is secret", &[carol.id])
+        .await;
     e.store
         .change_status(&current, Status::InProgress, e.admin.id)
         .await
@@ -370,15 +353,13 @@ async fn mentioned_people_who_can_see_the_task_hear_once_as_mentioned() {
     worker.run_once().await.unwrap();
     let before = e.mail().await.len();
     // Deactivated after the comment was written: gets nothing.
-    e.store
-        .add_comment(
-            task.id,
-            e.admin.id,
-            CommentBody::parse("@member @boss @gone over to you").unwrap(),
-            vec![e.member.id, boss.id, gone.id],
-        )
-        .await
-        .unwrap();
+    e.comment(
+        &task,
+        &e.admin,
+        "@member @boss @gone over to you",
+        &[e.member.id, boss.id, gone.id],
+    )
+    .await;
     e.store.set_active(&gone, false).await.unwrap();
     worker.run_once().await.unwrap();
 
@@ -414,15 +395,8 @@ async fn mentioned_people_who_can_see_the_task_hear_once_as_mentioned() {
     .await;
     let member = e.store.get_profile(e.member.id).await.unwrap();
     let inbox_before = e.inbox(&member).await.len();
-    e.store
-        .add_comment(
-            task.id,
-            e.admin.id,
-            CommentBody::parse("@member again").unwrap(),
-            vec![e.member.id],
-        )
-        .await
-        .unwrap();
+    e.comment(&task, &e.admin, "@member again", &[e.member.id])
+        .await;
     worker.run_once().await.unwrap();
     assert_eq!(e.inbox(&member).await.len(), inbox_before);
     assert!(e.pending().await.is_empty());
